@@ -1,0 +1,156 @@
+package dev.officehours;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A remote provider (LLM, TTS, STT) failed: a connection error, an HTTP error status, or an
+ * error payload inside a stream. Carries what the provider said, so callers can decide without
+ * parsing messages: the HTTP status, the provider's error type, code and message, whether a retry
+ * may succeed and how long the provider asked to wait.
+ *
+ * <p>The message and {@link #toString()} never contain credentials.
+ */
+public class ProviderException extends OfficeHoursException {
+  private static final long serialVersionUID = 1L;
+
+  private final int status;
+  private final String errorType;
+  private final String errorCode;
+  private final String providerMessage;
+  private final boolean retryable;
+  private final Duration retryAfter;
+
+  private ProviderException(Builder b) {
+    super(b.stage, b.describe(), b.cause);
+    this.status = b.status;
+    this.errorType = b.errorType;
+    this.errorCode = b.errorCode;
+    this.providerMessage = b.providerMessage;
+    this.retryable = b.retryable;
+    this.retryAfter = b.retryAfter;
+  }
+
+  /**
+   * Starts a provider exception for {@code stage}.
+   *
+   * @param stage the stage of the failing provider ({@code LLM}, {@code TTS}, {@code STT})
+   * @param summary a short description such as "chat completion failed"
+   * @return a builder
+   */
+  public static Builder builder(Stage stage, String summary) {
+    return new Builder(stage, summary);
+  }
+
+  /** The HTTP status of the failed call; empty for connection errors and in-stream errors. */
+  public OptionalInt status() {
+    return status > 0 ? OptionalInt.of(status) : OptionalInt.empty();
+  }
+
+  /** The provider's error type, e.g. {@code "invalid_request_error"} or {@code "server_error"}. */
+  public Optional<String> errorType() {
+    return Optional.ofNullable(errorType);
+  }
+
+  /** The provider's error code, e.g. {@code "rate_limit_exceeded"} or {@code "invalid_api_key"}. */
+  public Optional<String> errorCode() {
+    return Optional.ofNullable(errorCode);
+  }
+
+  /** The provider's own error message, as it sent it. */
+  public Optional<String> providerMessage() {
+    return Optional.ofNullable(providerMessage);
+  }
+
+  @Override
+  public boolean retryable() {
+    return retryable;
+  }
+
+  /** How long the provider asked callers to wait ({@code Retry-After}, {@code retry-after-ms}). */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
+  }
+
+  /** Builds a {@link ProviderException}; every setter is optional. */
+  public static final class Builder {
+    private final Stage stage;
+    private final String summary;
+    private int status;
+    private String errorType;
+    private String errorCode;
+    private String providerMessage;
+    private boolean retryable;
+    private Duration retryAfter;
+    private Throwable cause;
+
+    private Builder(Stage stage, String summary) {
+      this.stage = stage;
+      this.summary = summary;
+    }
+
+    /** @param status the HTTP status code */
+    public Builder status(int status) {
+      this.status = status;
+      return this;
+    }
+
+    /** @param errorType the provider's error type, or {@code null} */
+    public Builder errorType(String errorType) {
+      this.errorType = errorType;
+      return this;
+    }
+
+    /** @param errorCode the provider's error code, or {@code null} */
+    public Builder errorCode(String errorCode) {
+      this.errorCode = errorCode;
+      return this;
+    }
+
+    /** @param providerMessage the provider's error message, or {@code null} */
+    public Builder providerMessage(String providerMessage) {
+      this.providerMessage = providerMessage;
+      return this;
+    }
+
+    /** @param retryable whether a later identical call may succeed */
+    public Builder retryable(boolean retryable) {
+      this.retryable = retryable;
+      return this;
+    }
+
+    /** @param retryAfter the wait the provider asked for, or {@code null} */
+    public Builder retryAfter(Duration retryAfter) {
+      this.retryAfter = retryAfter;
+      return this;
+    }
+
+    /** @param cause the underlying exception, or {@code null} */
+    public Builder cause(Throwable cause) {
+      this.cause = cause;
+      return this;
+    }
+
+    /** Builds the exception. */
+    public ProviderException build() {
+      return new ProviderException(this);
+    }
+
+    private String describe() {
+      StringBuilder sb = new StringBuilder(summary);
+      if (status > 0) {
+        sb.append(" (HTTP ").append(status).append(')');
+      }
+      if (errorCode != null) {
+        sb.append(" [").append(errorCode).append(']');
+      } else if (errorType != null) {
+        sb.append(" [").append(errorType).append(']');
+      }
+      if (providerMessage != null) {
+        sb.append(": ").append(providerMessage);
+      }
+      return sb.toString();
+    }
+  }
+}

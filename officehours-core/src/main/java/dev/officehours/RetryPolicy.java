@@ -1,0 +1,71 @@
+package dev.officehours;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * When and how a provider call is retried. The whole policy is here, in one place:
+ *
+ * <ul>
+ *   <li><b>What</b>: connection failures (refused, reset, DNS, connect timeout) and HTTP 408, 409,
+ *       429 and every 5xx. Nothing else: a 400 or 401 will fail the same way again.
+ *   <li><b>When</b>: only before the first token (LLM) or the first audio byte (TTS) reached the
+ *       pipeline. Once output has been delivered a retry would repeat it, so the error is reported.
+ *   <li><b>How often</b>: {@link #maxRetries()} times (default 1).
+ *   <li><b>How long to wait</b>: the provider's {@code retry-after-ms} or {@code Retry-After}
+ *       header when present, else an exponential backoff from {@link #initialBackoff()} (0.5 s,
+ *       then doubling) capped at {@link #maxBackoff()}; never past the turn's deadline: a wait that
+ *       would end after it is not started and the error is reported instead.
+ * </ul>
+ *
+ * @param maxRetries how many times a failed call is repeated, 0 to disable retries
+ * @param initialBackoff the wait before the first retry when the provider names none
+ * @param maxBackoff the longest wait between attempts, including a provider's own
+ */
+public record RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxBackoff) {
+
+  /** One retry, 500 ms backoff, waits capped at 8 s. */
+  public static final RetryPolicy DEFAULT =
+      new RetryPolicy(1, Duration.ofMillis(500), Duration.ofSeconds(8));
+
+  /** No retries at all. */
+  public static final RetryPolicy NONE = new RetryPolicy(0, Duration.ZERO, Duration.ZERO);
+
+  /** Validates every argument and names the one that is wrong. */
+  public RetryPolicy {
+    Objects.requireNonNull(initialBackoff, "initialBackoff");
+    Objects.requireNonNull(maxBackoff, "maxBackoff");
+    if (maxRetries < 0 || maxRetries > 10) {
+      throw new IllegalArgumentException("maxRetries must be in 0..10 but was " + maxRetries);
+    }
+    if (initialBackoff.isNegative()) {
+      throw new IllegalArgumentException("initialBackoff must not be negative but was " + initialBackoff);
+    }
+    if (maxBackoff.compareTo(initialBackoff) < 0) {
+      throw new IllegalArgumentException(
+          "maxBackoff (" + maxBackoff + ") must not be shorter than initialBackoff (" + initialBackoff + ")");
+    }
+  }
+
+  /** Whether an HTTP status is one this policy retries: 408, 409, 429 and 5xx. */
+  public static boolean isRetryableStatus(int status) {
+    return status == 408 || status == 409 || status == 429 || (status >= 500 && status <= 599);
+  }
+
+  /**
+   * The wait before retry number {@code attempt} (1-based).
+   *
+   * @param attempt 1 for the first retry
+   * @param providerAsked the wait the provider asked for, or {@code null}
+   * @return the wait, never longer than {@link #maxBackoff()}
+   */
+  public Duration backoff(int attempt, Duration providerAsked) {
+    Duration wait;
+    if (providerAsked != null && !providerAsked.isNegative()) {
+      wait = providerAsked;
+    } else {
+      wait = initialBackoff.multipliedBy(1L << Math.min(Math.max(attempt - 1, 0), 20));
+    }
+    return wait.compareTo(maxBackoff) > 0 ? maxBackoff : wait;
+  }
+}

@@ -1,0 +1,18 @@
+package dev.officehours;
+
+/**
+ * Everything a turn reports, as values: the {@link java.util.concurrent.Flow.Publisher} view of a
+ * turn ({@link ConversationPipeline#publisher}) emits these. Every event carries its turn id, so a
+ * client can drop audio of a turn it has cancelled.
+ */
+public sealed interface TurnEvent
+    permits TextDelta, AudioFrame, TurnResult, TurnFailed, TurnCancelled {
+
+  /** The turn this event belongs to. */
+  String turnId();
+
+  /** Whether this is the last event of its turn. */
+  default boolean terminal() {
+    return false;
+  }
+}

@@ -1,0 +1,14 @@
+package dev.officehours;
+
+/**
+ * A turn failed; no event of it follows.
+ *
+ * @param turnId the turn
+ * @param error what went wrong
+ */
+public record TurnFailed(String turnId, OfficeHoursException error) implements TurnEvent {
+  @Override
+  public boolean terminal() {
+    return true;
+  }
+}

@@ -1,0 +1,62 @@
+package dev.officehours;
+
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Receives the events of one turn. Every method has a no-op default, so implement only what you
+ * need.
+ *
+ * <p>Callbacks of one turn never overlap and arrive in order: text and audio interleaved as they
+ * are produced, then exactly one of {@link #onComplete}, {@link #onError} or {@link #onCancelled},
+ * and nothing after it. They run on a shared pool: they must be fast and must not block. An
+ * exception thrown by a callback is logged and otherwise ignored; it does not stop the turn.
+ */
+public interface TurnListener {
+
+  /** A piece of the answer text, as the LLM wrote it. */
+  default void onText(TextDelta delta) {}
+
+  /** A piece of audio, strictly in chunk order. */
+  default void onAudio(AudioFrame frame) {}
+
+  /** The turn completed. Chunks whose speech failed are listed in the result. */
+  default void onComplete(TurnResult result) {}
+
+  /** The turn failed. */
+  default void onError(TurnFailed failure) {}
+
+  /** The turn was cancelled (barge-in or {@link Turn#cancel()}). */
+  default void onCancelled(TurnCancelled cancelled) {}
+
+  /** A listener that receives every event as a {@link TurnEvent} value. */
+  static TurnListener of(Consumer<? super TurnEvent> consumer) {
+    Objects.requireNonNull(consumer, "consumer");
+    return new TurnListener() {
+      @Override
+      public void onText(TextDelta delta) {
+        consumer.accept(delta);
+      }
+
+      @Override
+      public void onAudio(AudioFrame frame) {
+        consumer.accept(frame);
+      }
+
+      @Override
+      public void onComplete(TurnResult result) {
+        consumer.accept(result);
+      }
+
+      @Override
+      public void onError(TurnFailed failure) {
+        consumer.accept(failure);
+      }
+
+      @Override
+      public void onCancelled(TurnCancelled cancelled) {
+        consumer.accept(cancelled);
+      }
+    };
+  }
+}

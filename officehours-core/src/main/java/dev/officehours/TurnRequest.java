@@ -1,0 +1,176 @@
+package dev.officehours;
+
+import dev.officehours.llm.ContentPart;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+import java.util.regex.Pattern;
+
+/**
+ * What the user said in one turn: the session it belongs to, the text, and optionally an image
+ * (a vision turn) and per-turn settings.
+ *
+ * <p>The session id and text are checked here; limits that the pipeline configures (text length,
+ * image size and type) are checked by {@link ConversationPipeline#start}, also before any network
+ * call.
+ */
+public final class TurnRequest {
+  private static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+  private final String sessionId;
+  private final String text;
+  private final byte[] image;
+  private final ContentPart.Detail imageDetail;
+  private final int maxTokens;
+  private final Double temperature;
+  private final String voice;
+
+  private TurnRequest(Builder b) {
+    this.sessionId = b.sessionId;
+    this.text = b.text;
+    this.image = b.image;
+    this.imageDetail = b.imageDetail;
+    this.maxTokens = b.maxTokens;
+    this.temperature = b.temperature;
+    this.voice = b.voice;
+  }
+
+  /**
+   * A text turn.
+   *
+   * @param sessionId the conversation, {@code [A-Za-z0-9._:-]{1,128}}
+   * @param text what the user said, not blank
+   * @throws InvalidRequestException naming the argument when either is invalid
+   */
+  public static TurnRequest of(String sessionId, String text) {
+    return builder(sessionId, text).build();
+  }
+
+  /**
+   * Starts a turn request with more settings.
+   *
+   * @param sessionId the conversation, {@code [A-Za-z0-9._:-]{1,128}}
+   * @param text what the user said, not blank
+   * @return a builder
+   */
+  public static Builder builder(String sessionId, String text) {
+    return new Builder(sessionId, text);
+  }
+
+  /** The conversation this turn belongs to. */
+  public String sessionId() {
+    return sessionId;
+  }
+
+  /** What the user said. */
+  public String text() {
+    return text;
+  }
+
+  /** The image of a vision turn, encoded (JPEG, PNG, ...). The array is shared: do not modify. */
+  public Optional<byte[]> image() {
+    return Optional.ofNullable(image);
+  }
+
+  /** The vision detail level for the image. */
+  public ContentPart.Detail imageDetail() {
+    return imageDetail;
+  }
+
+  /** A completion budget overriding the pipeline's. */
+  public OptionalInt maxTokens() {
+    return maxTokens > 0 ? OptionalInt.of(maxTokens) : OptionalInt.empty();
+  }
+
+  /** A sampling temperature overriding the provider's default. */
+  public OptionalDouble temperature() {
+    return temperature == null ? OptionalDouble.empty() : OptionalDouble.of(temperature);
+  }
+
+  /** A TTS voice overriding the provider's configured one. */
+  public Optional<String> voice() {
+    return Optional.ofNullable(voice);
+  }
+
+  @Override
+  public String toString() {
+    return "TurnRequest[session=" + sessionId + ", text=" + text.length() + " chars"
+        + (image != null ? ", image=" + image.length + " bytes" : "") + "]";
+  }
+
+  /** Builds a {@link TurnRequest}. */
+  public static final class Builder {
+    private final String sessionId;
+    private final String text;
+    private byte[] image;
+    private ContentPart.Detail imageDetail = ContentPart.Detail.AUTO;
+    private int maxTokens;
+    private Double temperature;
+    private String voice;
+
+    private Builder(String sessionId, String text) {
+      if (sessionId == null || !SESSION_ID.matcher(sessionId).matches()) {
+        throw new InvalidRequestException("sessionId",
+            "sessionId must match [A-Za-z0-9._:-]{1,128} but was "
+                + (sessionId == null ? "null" : "'" + abbreviate(sessionId) + "'"));
+      }
+      if (text == null || text.isBlank()) {
+        throw new InvalidRequestException("text", "text must not be " + (text == null ? "null" : "blank"));
+      }
+      this.sessionId = sessionId;
+      this.text = text;
+    }
+
+    /** @param image the encoded image of a vision turn (JPEG, PNG, GIF, WebP, BMP) */
+    public Builder image(byte[] image) {
+      if (image == null || image.length == 0) {
+        throw new InvalidRequestException("image", "image must not be " + (image == null ? "null" : "empty"));
+      }
+      this.image = image;
+      return this;
+    }
+
+    /** @param detail the vision detail level (default {@code AUTO}) */
+    public Builder imageDetail(ContentPart.Detail detail) {
+      this.imageDetail = Objects.requireNonNull(detail, "detail");
+      return this;
+    }
+
+    /** @param maxTokens a completion budget for this turn, 1..100000 */
+    public Builder maxTokens(int maxTokens) {
+      if (maxTokens < 1 || maxTokens > 100_000) {
+        throw new InvalidRequestException("maxTokens", "maxTokens must be in 1..100000 but was " + maxTokens);
+      }
+      this.maxTokens = maxTokens;
+      return this;
+    }
+
+    /** @param temperature the sampling temperature for this turn, 0..2 */
+    public Builder temperature(double temperature) {
+      if (!(temperature >= 0 && temperature <= 2)) {
+        throw new InvalidRequestException("temperature", "temperature must be in 0..2 but was " + temperature);
+      }
+      this.temperature = temperature;
+      return this;
+    }
+
+    /** @param voice a TTS voice for this turn */
+    public Builder voice(String voice) {
+      if (voice == null || voice.isBlank()) {
+        throw new InvalidRequestException("voice", "voice must not be blank");
+      }
+      this.voice = voice;
+      return this;
+    }
+
+    /** Builds the request. */
+    public TurnRequest build() {
+      return new TurnRequest(this);
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 40) + "...(" + s.length() + " chars)";
+  }
+}

@@ -1,0 +1,39 @@
+package dev.officehours;
+
+import dev.officehours.llm.TokenUsage;
+import java.util.List;
+
+/**
+ * The outcome of a completed or cancelled turn; also its last event.
+ *
+ * @param turnId the turn
+ * @param sessionId its session
+ * @param outcome {@link TurnOutcome#COMPLETED} or {@link TurnOutcome#CANCELLED}
+ * @param text the full answer text as emitted (up to the cancel, if cancelled)
+ * @param finishReason the LLM's {@code finish_reason}, {@code cancelled} if cancelled
+ * @param usage token usage, {@link TokenUsage#NONE} when not reported
+ * @param answerFromCache whether the answer came from the answer cache
+ * @param speechFailures chunks whose audio could not be synthesised
+ * @param metrics timings and counts of this turn
+ */
+public record TurnResult(
+    String turnId,
+    String sessionId,
+    TurnOutcome outcome,
+    String text,
+    String finishReason,
+    TokenUsage usage,
+    boolean answerFromCache,
+    List<SpeechFailure> speechFailures,
+    TurnMetrics metrics) implements TurnEvent {
+
+  /** Copies the failure list. */
+  public TurnResult {
+    speechFailures = List.copyOf(speechFailures);
+  }
+
+  @Override
+  public boolean terminal() {
+    return true;
+  }
+}

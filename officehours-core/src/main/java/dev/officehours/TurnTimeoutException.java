@@ -1,0 +1,26 @@
+package dev.officehours;
+
+import java.time.Duration;
+
+/** A turn ran past its deadline (default 30 s); its calls were cancelled. */
+public final class TurnTimeoutException extends OfficeHoursException {
+  private static final long serialVersionUID = 1L;
+
+  private final Duration deadline;
+
+  /** @param deadline the deadline that was exceeded */
+  public TurnTimeoutException(Duration deadline) {
+    super(Stage.PIPELINE, "turn exceeded its deadline of " + deadline.toMillis() + " ms");
+    this.deadline = deadline;
+  }
+
+  /** The deadline that was exceeded. */
+  public Duration deadline() {
+    return deadline;
+  }
+
+  @Override
+  public boolean retryable() {
+    return true;
+  }
+}

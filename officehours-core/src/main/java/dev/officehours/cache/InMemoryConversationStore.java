@@ -1,0 +1,114 @@
+package dev.officehours.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Conversation history in this JVM's memory (Caffeine): at most {@code maxMessages} per session,
+ * sessions forgotten after {@code idleTimeout} without use, at most {@code maxSessions} sessions.
+ */
+public final class InMemoryConversationStore implements ConversationStore {
+  private final Cache<String, List<HistoryMessage>> sessions;
+  private final int maxMessages;
+
+  private InMemoryConversationStore(Builder b) {
+    this.maxMessages = b.maxMessages;
+    this.sessions = Caffeine.newBuilder()
+        .maximumSize(b.maxSessions)
+        .expireAfterAccess(b.idleTimeout)
+        .ticker(b.ticker)
+        .build();
+  }
+
+  /** A store with the defaults: 50 messages per session, 30 min idle, 100,000 sessions. */
+  public static InMemoryConversationStore create() {
+    return builder().build();
+  }
+
+  /** Starts a store with custom limits. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public CompletableFuture<List<HistoryMessage>> load(String sessionId) {
+    List<HistoryMessage> messages = sessions.getIfPresent(sessionId);
+    return CompletableFuture.completedFuture(messages == null ? List.of() : messages);
+  }
+
+  @Override
+  public CompletableFuture<Void> append(String sessionId, List<HistoryMessage> messages) {
+    List<HistoryMessage> added = List.copyOf(messages);
+    sessions.asMap().compute(sessionId, (id, old) -> {
+      List<HistoryMessage> all = new ArrayList<>((old == null ? 0 : old.size()) + added.size());
+      if (old != null) {
+        all.addAll(old);
+      }
+      all.addAll(added);
+      int from = Math.max(0, all.size() - maxMessages);
+      return List.copyOf(all.subList(from, all.size()));
+    });
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<Void> clear(String sessionId) {
+    sessions.invalidate(sessionId);
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** Builds an {@link InMemoryConversationStore}; every argument is validated at once. */
+  public static final class Builder {
+    private int maxMessages = 50;
+    private Duration idleTimeout = Duration.ofMinutes(30);
+    private long maxSessions = 100_000;
+    private Ticker ticker = Ticker.systemTicker();
+
+    private Builder() {}
+
+    /** @param maxMessages messages kept per session, oldest dropped first (default 50) */
+    public Builder maxMessages(int maxMessages) {
+      if (maxMessages < 2) {
+        throw new IllegalArgumentException("maxMessages must be at least 2 but was " + maxMessages);
+      }
+      this.maxMessages = maxMessages;
+      return this;
+    }
+
+    /** @param idleTimeout a session unused this long is forgotten (default 30 min) */
+    public Builder idleTimeout(Duration idleTimeout) {
+      Objects.requireNonNull(idleTimeout, "idleTimeout");
+      if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+        throw new IllegalArgumentException("idleTimeout must be positive but was " + idleTimeout);
+      }
+      this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    /** @param maxSessions sessions kept at most, least recently used dropped first (default 100,000) */
+    public Builder maxSessions(long maxSessions) {
+      if (maxSessions < 1) {
+        throw new IllegalArgumentException("maxSessions must be at least 1 but was " + maxSessions);
+      }
+      this.maxSessions = maxSessions;
+      return this;
+    }
+
+    /** @param ticker the time source for idle expiry (tests advance a fake one) */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Builds the store. */
+    public InMemoryConversationStore build() {
+      return new InMemoryConversationStore(this);
+    }
+  }
+}

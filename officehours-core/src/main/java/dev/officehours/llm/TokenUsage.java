@@ -1,0 +1,21 @@
+package dev.officehours.llm;
+
+/**
+ * Tokens counted by the provider for one completion ({@code stream_options.include_usage}).
+ *
+ * @param promptTokens tokens of the request
+ * @param completionTokens tokens of the answer
+ * @param totalTokens both together
+ */
+public record TokenUsage(int promptTokens, int completionTokens, int totalTokens) {
+
+  /** No usage reported (the provider sent none, or the answer came from a cache). */
+  public static final TokenUsage NONE = new TokenUsage(0, 0, 0);
+
+  /** Rejects negative counts. */
+  public TokenUsage {
+    if (promptTokens < 0 || completionTokens < 0 || totalTokens < 0) {
+      throw new IllegalArgumentException("token counts must not be negative");
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package dev.officehours.metrics;
+
+import dev.officehours.OfficeHoursException;
+import dev.officehours.TurnOutcome;
+import java.time.Duration;
+import java.util.List;
+
+final class CompositeObserver extends PipelineObserver {
+  private final List<PipelineObserver> observers;
+
+  CompositeObserver(List<PipelineObserver> observers) {
+    this.observers = observers;
+  }
+
+  @Override
+  public void turnStarted(String sessionId, String turnId) {
+    for (PipelineObserver o : observers) {
+      o.turnStarted(sessionId, turnId);
+    }
+  }
+
+  @Override
+  public void llmFirstToken(Duration d) {
+    for (PipelineObserver o : observers) {
+      o.llmFirstToken(d);
+    }
+  }
+
+  @Override
+  public void llmCompleted(Duration d, boolean fromCache) {
+    for (PipelineObserver o : observers) {
+      o.llmCompleted(d, fromCache);
+    }
+  }
+
+  @Override
+  public void ttsFirstByte(Duration d) {
+    for (PipelineObserver o : observers) {
+      o.ttsFirstByte(d);
+    }
+  }
+
+  @Override
+  public void ttsCompleted(Duration d, long bytes, boolean fromCache) {
+    for (PipelineObserver o : observers) {
+      o.ttsCompleted(d, bytes, fromCache);
+    }
+  }
+
+  @Override
+  public void turnFirstAudio(Duration d) {
+    for (PipelineObserver o : observers) {
+      o.turnFirstAudio(d);
+    }
+  }
+
+  @Override
+  public void turnEnded(TurnOutcome outcome, Duration total) {
+    for (PipelineObserver o : observers) {
+      o.turnEnded(outcome, total);
+    }
+  }
+
+  @Override
+  public void error(OfficeHoursException.Stage stage, OfficeHoursException error) {
+    for (PipelineObserver o : observers) {
+      o.error(stage, error);
+    }
+  }
+
+  @Override
+  public void cacheHit(String cache) {
+    for (PipelineObserver o : observers) {
+      o.cacheHit(cache);
+    }
+  }
+
+  @Override
+  public void cacheMiss(String cache) {
+    for (PipelineObserver o : observers) {
+      o.cacheMiss(cache);
+    }
+  }
+
+  @Override
+  public void cacheError(String cache) {
+    for (PipelineObserver o : observers) {
+      o.cacheError(cache);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.officehours.metrics;
+
+import dev.officehours.OfficeHoursException;
+import dev.officehours.TurnOutcome;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Told about every stage of every turn, for metrics and tracing. Modelled on OkHttp's
+ * {@code EventListener}: every method is a no-op by default, so override only what you need.
+ *
+ * <p>Methods are called on the pipeline's threads, from many turns at once: they <b>must be fast
+ * and thread-safe, and must not throw</b>. An exception thrown here is logged and ignored.
+ */
+public abstract class PipelineObserver {
+
+  /** An observer that ignores everything. */
+  public static final PipelineObserver NONE = new PipelineObserver() {};
+
+  /** Subclasses only. */
+  protected PipelineObserver() {}
+
+  /** A turn was accepted and is starting. */
+  public void turnStarted(String sessionId, String turnId) {}
+
+  /** The first LLM token arrived (time to first token). */
+  public void llmFirstToken(Duration timeToFirstToken) {}
+
+  /** An LLM stream ended normally. */
+  public void llmCompleted(Duration duration, boolean fromCache) {}
+
+  /** The first audio byte of a chunk's synthesis arrived (TTS time to first byte). */
+  public void ttsFirstByte(Duration timeToFirstByte) {}
+
+  /** A chunk's synthesis ended normally. */
+  public void ttsCompleted(Duration duration, long bytes, boolean fromCache) {}
+
+  /** The first audio of a turn was delivered to the caller (time to first audio). */
+  public void turnFirstAudio(Duration timeToFirstAudio) {}
+
+  /** A turn ended. */
+  public void turnEnded(TurnOutcome outcome, Duration total) {}
+
+  /** An error at a stage, whether or not the turn survived it (a TTS chunk failure, say). */
+  public void error(OfficeHoursException.Stage stage, OfficeHoursException error) {}
+
+  /** A cache lookup hit. {@code cache} is {@code tts}, {@code answer} or {@code history}. */
+  public void cacheHit(String cache) {}
+
+  /** A cache lookup missed. */
+  public void cacheMiss(String cache) {}
+
+  /** A cache tier failed (timeout, connection lost); the lookup was treated as a miss. */
+  public void cacheError(String cache) {}
+
+  /** An observer that forwards every call to each of {@code observers} in turn. */
+  public static PipelineObserver composite(List<PipelineObserver> observers) {
+    List<PipelineObserver> copy = List.copyOf(observers);
+    if (copy.isEmpty()) {
+      return NONE;
+    }
+    if (copy.size() == 1) {
+      return copy.get(0);
+    }
+    return new CompositeObserver(copy);
+  }
+}

@@ -1,0 +1,17 @@
+package dev.officehours.stt;
+
+import java.util.Objects;
+
+/**
+ * What a speech-to-text provider heard.
+ *
+ * @param text the recognised text
+ * @param language the detected or given language, empty when unknown
+ */
+public record Transcript(String text, String language) {
+  /** Rejects {@code null}s. */
+  public Transcript {
+    Objects.requireNonNull(text, "text");
+    Objects.requireNonNull(language, "language");
+  }
+}

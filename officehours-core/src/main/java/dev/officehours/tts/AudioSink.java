@@ -1,0 +1,31 @@
+package dev.officehours.tts;
+
+import dev.officehours.OfficeHoursException;
+
+/**
+ * Receives the audio of one synthesis as it arrives. A provider calls {@link #onAudio} zero or
+ * more times, then exactly one of {@link #onComplete} or {@link #onError}, never concurrently,
+ * and nothing after {@link TtsCall#cancel()}. For raw PCM every {@code onAudio} buffer holds whole
+ * sample frames. Implementations must be fast and must not throw.
+ */
+public interface AudioSink {
+
+  /**
+   * Called once, before any audio, when this audio is served from a cache rather than
+   * synthesised now.
+   */
+  default void onCacheHit() {}
+
+  /**
+   * The next audio bytes. The array is handed over: the provider does not touch it afterwards.
+   *
+   * @param audio bytes in the request's format, never empty
+   */
+  void onAudio(byte[] audio);
+
+  /** The synthesis ended normally. */
+  void onComplete();
+
+  /** The synthesis failed; no further callback follows. */
+  void onError(OfficeHoursException error);
+}

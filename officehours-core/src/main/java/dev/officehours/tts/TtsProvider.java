@@ -1,0 +1,31 @@
+package dev.officehours.tts;
+
+/**
+ * A streaming text-to-speech engine. {@link #synthesize} must not block the calling thread on the
+ * network: it starts the call and returns; audio arrives on the {@link AudioSink}.
+ *
+ * <p>The built-in implementation is {@code dev.officehours.openai.OpenAiSpeech} for any endpoint
+ * that speaks OpenAI's {@code /v1/audio/speech}.
+ */
+public interface TtsProvider {
+
+  /** A short stable id of this provider and endpoint; part of every TTS cache key. */
+  String id();
+
+  /** A request for {@code text} with this provider's configured model, voice, speed and format. */
+  SpeechRequest request(String text);
+
+  /** The longest text one request accepts, in characters (OpenAI: 4,096). */
+  default int maxInputChars() {
+    return 4096;
+  }
+
+  /**
+   * Starts a synthesis.
+   *
+   * @param request what to say and how
+   * @param sink receives the audio and exactly one terminal callback
+   * @return a handle to cancel the call
+   */
+  TtsCall synthesize(SpeechRequest request, AudioSink sink);
+}
