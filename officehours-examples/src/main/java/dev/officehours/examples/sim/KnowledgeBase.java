@@ -1,0 +1,111 @@
+package dev.officehours.examples.sim;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The simulated model's whole knowledge: a few paragraphs about OfficeHours itself, chosen by
+ * keyword match. The same question always gets the same answer, so caches and load tests behave
+ * reproducibly.
+ */
+public final class KnowledgeBase {
+
+  /**
+   * One entry: the words that select it and the answer it gives.
+   *
+   * @param keywords lower-case words or phrases; each one found in a question scores a point
+   * @param question a typical question this entry answers, used by the built-in question mix
+   * @param answer the answer, plain spoken sentences
+   */
+  public record Entry(List<String> keywords, String question, String answer) {
+    /** Copies the keywords and rejects empty values. */
+    public Entry {
+      keywords = List.copyOf(keywords);
+      Objects.requireNonNull(question, "question");
+      Objects.requireNonNull(answer, "answer");
+    }
+  }
+
+  private static final List<Entry> ENTRIES = List.of(
+      new Entry(List.of("what is", "officehours", "office hours", "about"),
+          "What is OfficeHours?",
+          "OfficeHours is an embeddable Java library for real-time voice conversations. "
+              + "You send it what the user said, it streams the answer from a language model, "
+              + "cuts the text into speakable chunks, and synthesises them in parallel. "
+              + "The audio comes back strictly in order, and the first words play within a second."),
+      new Entry(List.of("latency", "fast", "first audio", "ttfa", "slow", "speed"),
+          "How fast does the first audio arrive?",
+          "The first audio usually arrives well under a second after the question. "
+              + "OfficeHours starts speech synthesis on the first sentence while the model is still writing, "
+              + "and it runs several syntheses at once. A cache answers repeated phrases without calling the speech service at all."),
+      new Entry(List.of("cache", "caching", "redis", "caffeine"),
+          "How does caching work?",
+          "There are two caches. The speech cache keeps synthesised audio by its exact text and voice, "
+              + "in memory with Caffeine or shared in Redis. The answer cache replays a whole answer "
+              + "when the same question comes again in the same context."),
+      new Entry(List.of("barge", "interrupt", "cancel", "stop"),
+          "What happens when I interrupt the assistant?",
+          "Interrupting is called barge-in. The current turn is cancelled at once: "
+              + "the model call and pending speech calls are closed, no more audio arrives, "
+              + "and history keeps what was already said, marked as interrupted."),
+      new Entry(List.of("provider", "openai", "ollama", "model", "vllm", "azure"),
+          "Which models can I use?",
+          "Any endpoint that speaks the OpenAI protocol works: OpenAI itself, Azure OpenAI, Ollama, vLLM, "
+              + "llama.cpp and many more. You can also plug in your own language model or speech provider "
+              + "through two small interfaces."),
+      new Entry(List.of("metric", "micrometer", "observe", "monitor", "prometheus"),
+          "How do I monitor it?",
+          "Every turn reports its time to first token, time to first audio and total time. "
+              + "OfficeHours publishes these as Micrometer meters, so Prometheus or any other registry can collect them."),
+      new Entry(List.of("install", "start", "maven", "dependency", "get started", "use"),
+          "How do I get started?",
+          "Add the officehours core dependency to your Maven build, build one conversation pipeline "
+              + "with a language model and a speech provider, and start a turn with the session and the user's words. "
+              + "Listen for text and audio events, and play the audio as it arrives."),
+      new Entry(List.of("hours", "open", "when", "time", "schedule"),
+          "What are your office hours?",
+          "This is a demo, so the office never closes. In a real deployment you would give the assistant "
+              + "your opening hours in its system prompt, and it would answer from them."),
+      new Entry(List.of("image", "picture", "vision", "photo", "see"),
+          "Can it look at a picture?",
+          "Yes. A turn can carry an image, and vision models describe or answer questions about it. "
+              + "This simulated model cannot really see, so it only says that it received one."));
+
+  private static final String FALLBACK =
+      "I am the simulated OfficeHours assistant, so I only know about OfficeHours itself. "
+          + "Ask me what OfficeHours is, how fast the first audio arrives, how caching works, or what barge-in means.";
+
+  private KnowledgeBase() {}
+
+  /** Every entry, in match priority order. */
+  public static List<Entry> entries() {
+    return ENTRIES;
+  }
+
+  /**
+   * The answer to a question: the entry with the most keyword hits (the first on a tie), or a
+   * polite fallback naming what the simulated assistant knows.
+   *
+   * @param question what the user asked
+   * @return the answer text, never empty
+   */
+  public static String answer(String question) {
+    String q = question.toLowerCase(Locale.ROOT);
+    Entry best = null;
+    int bestScore = 0;
+    for (Entry e : ENTRIES) {
+      int score = 0;
+      for (String k : e.keywords()) {
+        if (q.contains(k)) {
+          score++;
+        }
+      }
+      if (score > bestScore) {
+        best = e;
+        bestScore = score;
+      }
+    }
+    return best == null ? FALLBACK : best.answer();
+  }
+}

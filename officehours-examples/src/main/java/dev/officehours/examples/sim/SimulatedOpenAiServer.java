@@ -1,0 +1,714 @@
+package dev.officehours.examples.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.officehours.examples.audio.Wav;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A <b>simulated</b> OpenAI-compatible server on loopback: no model, no key, no network. It
+ * speaks the real wire protocol, so the real OpenAI providers talk to it unchanged:
+ *
+ * <ul>
+ *   <li>{@code POST /v1/chat/completions}: server-sent events (a role chunk, content chunks, a
+ *       finish chunk, a usage chunk when {@code stream_options.include_usage} is set, then
+ *       {@code [DONE]}), or one JSON body when {@code stream} is false. Answers come from the
+ *       {@link KnowledgeBase} and are the same for the same question.
+ *   <li>{@code POST /v1/audio/speech}: {@code pcm} (24 kHz, 16-bit little-endian, mono) or
+ *       {@code wav} of synthetic speech-like audio ({@link SyntheticVoice}), streamed at the
+ *       configured real-time factor.
+ *   <li>{@code GET /v1/models}: the one model, {@value #MODEL}.
+ * </ul>
+ *
+ * <p>Every response is labelled: the model is {@value #MODEL} and the header
+ * {@value #SIMULATED_HEADER}{@code : true} is set. Timing (time to first token, token interval
+ * and jitter, TTS time to first byte and real-time factor), answer length and faults are
+ * configurable through the {@link Builder}.
+ *
+ * <p>No thread is held per stream: each token or audio frame is written by a task scheduled on a
+ * small pool, so hundreds of concurrent streams cost almost nothing. It is the engine of the load
+ * tester and the offline demo.
+ */
+public final class SimulatedOpenAiServer implements AutoCloseable {
+  /** The model name every simulated response reports. */
+  public static final String MODEL = "officehours-simulated";
+  /** The header that marks every response as simulated. */
+  public static final String SIMULATED_HEADER = "X-OfficeHours-Simulated";
+
+  private static final Logger log = LoggerFactory.getLogger(SimulatedOpenAiServer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int AUDIO_FRAME_BYTES = SyntheticVoice.SAMPLE_RATE * 2 / 10; // 100 ms
+  private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+
+  private final Builder settings;
+  private final List<Fault> faults;
+  private final Random random;
+  private final HttpServer server;
+  private final ExecutorService handlers;
+  private final ScheduledThreadPoolExecutor scheduler;
+  private final AtomicLong ids = new AtomicLong();
+  private final LongAdder chatRequests = new LongAdder();
+  private final LongAdder speechRequests = new LongAdder();
+  private final AtomicInteger activeStreams = new AtomicInteger();
+  private final Map<String, LongAdder> faultCounts = new ConcurrentHashMap<>();
+
+  private SimulatedOpenAiServer(Builder b) throws IOException {
+    this.settings = b.copy();
+    this.faults = List.copyOf(b.faults);
+    this.random = new Random(b.seed);
+    int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    this.handlers = Executors.newFixedThreadPool(threads, daemon("officehours-sim-http"));
+    this.scheduler = new ScheduledThreadPoolExecutor(threads, daemon("officehours-sim-stream"));
+    scheduler.setRemoveOnCancelPolicy(true);
+    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 1024);
+    server.setExecutor(handlers);
+    server.createContext("/", this::handle);
+    server.start();
+    log.info("Simulated OpenAI-compatible server (no real model: canned answers, synthetic voice) on {}",
+        baseUrl());
+  }
+
+  /** Starts configuring a simulated server. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Starts a simulated server with default settings on a free loopback port. */
+  public static SimulatedOpenAiServer start() {
+    return builder().start();
+  }
+
+  /** The base URL for OpenAI clients, e.g. {@code http://127.0.0.1:54321/v1}. */
+  public String baseUrl() {
+    return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + port() + "/v1";
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** Counters of what it served so far. */
+  public Stats stats() {
+    Map<String, Long> f = new TreeMap<>();
+    faultCounts.forEach((k, v) -> f.put(k, v.sum()));
+    return new Stats(chatRequests.sum(), speechRequests.sum(), activeStreams.get(), f);
+  }
+
+  /** Stops at once; streams in flight are cut off. */
+  @Override
+  public void close() {
+    server.stop(0);
+    scheduler.shutdownNow();
+    handlers.shutdownNow();
+  }
+
+  /**
+   * What the server has served.
+   *
+   * @param chatRequests chat completion requests received
+   * @param speechRequests speech requests received
+   * @param activeStreams responses being streamed right now
+   * @param faults injected faults by error code
+   */
+  public record Stats(long chatRequests, long speechRequests, int activeStreams, Map<String, Long> faults) {
+    /** Copies the map. */
+    public Stats {
+      faults = Map.copyOf(faults);
+    }
+
+    /** Every injected fault. */
+    public long totalFaults() {
+      return faults.values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  private void handle(HttpExchange ex) {
+    try {
+      ex.getResponseHeaders().set(SIMULATED_HEADER, "true");
+      String path = ex.getRequestURI().getPath();
+      String method = ex.getRequestMethod();
+      byte[] body;
+      try (InputStream in = ex.getRequestBody()) {
+        body = in.readAllBytes();
+      }
+      if (settings.apiKey != null && !("Bearer " + settings.apiKey).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+        sendError(ex, 401, "invalid_request_error", "invalid_api_key",
+            "Incorrect API key provided to the simulated server.");
+      } else if (path.endsWith("/chat/completions") && method.equals("POST")) {
+        chatRequests.increment();
+        chat(ex, body);
+      } else if (path.endsWith("/audio/speech") && method.equals("POST")) {
+        speechRequests.increment();
+        speech(ex, body);
+      } else if (path.endsWith("/models") && method.equals("GET")) {
+        sendJson(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"" + MODEL
+            + "\",\"object\":\"model\",\"created\":0,\"owned_by\":\"officehours-simulated\"}]}");
+      } else {
+        sendError(ex, 404, "invalid_request_error", "unknown_url",
+            "The simulated server has no " + method + " " + path);
+      }
+    } catch (IOException | RuntimeException e) {
+      log.debug("simulated request failed", e);
+      ex.close();
+    }
+  }
+
+  private Fault drawFault(double rate) {
+    if (rate <= 0 || faults.isEmpty()) {
+      return null;
+    }
+    synchronized (random) {
+      if (random.nextDouble() >= rate) {
+        return null;
+      }
+      return faults.get(random.nextInt(faults.size()));
+    }
+  }
+
+  private void countFault(Fault f) {
+    faultCounts.computeIfAbsent(f.code(), k -> new LongAdder()).increment();
+  }
+
+  // ---------------------------------------------------------------- chat
+
+  private void chat(HttpExchange ex, byte[] body) throws IOException {
+    JsonNode req;
+    try {
+      req = JSON.readTree(body);
+    } catch (IOException e) {
+      sendError(ex, 400, "invalid_request_error", "invalid_json", "The request body is not valid JSON.");
+      return;
+    }
+    JsonNode messages = req.path("messages");
+    if (!messages.isArray() || messages.isEmpty()) {
+      sendError(ex, 400, "invalid_request_error", "missing_messages", "'messages' must be a non-empty array.");
+      return;
+    }
+    Fault fault = drawFault(settings.faultRate);
+    if (fault != null && fault != Fault.STREAM_ERROR) {
+      countFault(fault);
+      sendFault(ex, fault);
+      return;
+    }
+    String question = "";
+    boolean image = false;
+    int promptWords = 0;
+    for (JsonNode m : messages) {
+      StringBuilder text = new StringBuilder();
+      JsonNode content = m.path("content");
+      if (content.isTextual()) {
+        text.append(content.asText());
+      } else {
+        for (JsonNode part : content) {
+          if ("image_url".equals(part.path("type").asText())) {
+            image = "user".equals(m.path("role").asText());
+          } else {
+            text.append(part.path("text").asText());
+          }
+        }
+      }
+      promptWords += text.toString().split("\\s+").length;
+      if ("user".equals(m.path("role").asText())) {
+        question = text.toString();
+      }
+    }
+    String answer = KnowledgeBase.answer(question);
+    if (image) {
+      answer = "I received your image, but I am a simulated model and cannot see it. " + answer;
+    }
+    List<String> tokens = tokens(answer, settings.answerWords);
+    int maxTokens = req.path("max_completion_tokens").asInt(req.path("max_tokens").asInt(0));
+    String finish = "stop";
+    if (maxTokens > 0 && tokens.size() > maxTokens) {
+      tokens = tokens.subList(0, maxTokens);
+      finish = "length";
+    }
+    String id = "chatcmpl-sim-" + ids.incrementAndGet();
+    int promptTokens = promptWords * 4 / 3 + 3 * messages.size();
+    if (!req.path("stream").asBoolean(false)) {
+      String usage = usage(promptTokens, tokens.size());
+      sendJson(ex, 200, "{\"id\":\"" + id + "\",\"object\":\"chat.completion\",\"created\":" + now()
+          + ",\"model\":\"" + MODEL + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
+          + Json.quote(String.join("", tokens)) + "},\"finish_reason\":\"" + finish + "\"}],\"usage\":" + usage + "}");
+      return;
+    }
+    if (fault != null) {
+      countFault(fault);
+    }
+    boolean includeUsage = req.path("stream_options").path("include_usage").asBoolean(false);
+    ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+    ex.getResponseHeaders().set("Cache-Control", "no-cache");
+    ex.sendResponseHeaders(200, 0);
+    ChatStream stream = new ChatStream(ex, id, tokens, finish, includeUsage ? usage(promptTokens, tokens.size()) : null,
+        fault != null ? Math.max(1, tokens.size() / 2) : -1);
+    activeStreams.incrementAndGet();
+    stream.writeRoleAndScheduleFirst();
+  }
+
+  /** Splits an answer into word tokens ("Hello", " world", "."), stretched or cut to {@code words}. */
+  static List<String> tokens(String answer, int words) {
+    String[] w = answer.split(" ");
+    List<String> out = new ArrayList<>();
+    int n = words > 0 ? words : w.length;
+    for (int i = 0; i < n; i++) {
+      String word = w[i % w.length];
+      if (words > 0 && i == n - 1 && !word.endsWith(".")) {
+        word = word.replaceAll("[,;:!?.]+$", "") + ".";
+      }
+      out.add(i == 0 ? word : " " + word);
+    }
+    return out;
+  }
+
+  private static String usage(int promptTokens, int completionTokens) {
+    return "{\"prompt_tokens\":" + promptTokens + ",\"completion_tokens\":" + completionTokens
+        + ",\"total_tokens\":" + (promptTokens + completionTokens) + "}";
+  }
+
+  private static long now() {
+    return System.currentTimeMillis() / 1000;
+  }
+
+  /** One streamed completion: each run writes the next token and schedules the one after. */
+  private final class ChatStream implements Runnable {
+    private final HttpExchange ex;
+    private final OutputStream out;
+    private final String prefix;
+    private final List<String> tokens;
+    private final String finish;
+    private final String usage;
+    private final int failAt;
+    private final long start = System.nanoTime();
+    private long due;
+    private int next;
+
+    ChatStream(HttpExchange ex, String id, List<String> tokens, String finish, String usage, int failAt) {
+      this.ex = ex;
+      this.out = ex.getResponseBody();
+      this.prefix = "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" + now()
+          + ",\"model\":\"" + MODEL + "\",\"system_fingerprint\":\"simulated\",\"choices\":";
+      this.tokens = tokens;
+      this.finish = finish;
+      this.usage = usage;
+      this.failAt = failAt;
+    }
+
+    void writeRoleAndScheduleFirst() {
+      if (write(prefix + "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n")) {
+        due = start + settings.timeToFirstToken.toNanos();
+        schedule();
+      }
+    }
+
+    @Override
+    public void run() {
+      if (next == failAt) {
+        write("data: " + Fault.STREAM_ERROR.errorJson() + "\n\n");
+        end();
+        return;
+      }
+      if (next < tokens.size()) {
+        String token = tokens.get(next++);
+        if (!write(prefix + "[{\"index\":0,\"delta\":{\"content\":" + Json.quote(token) + "},\"finish_reason\":null}]}\n\n")) {
+          return;
+        }
+        if (next < tokens.size() || next == failAt) {
+          due += settings.tokenInterval.toNanos() + jitter();
+          schedule();
+          return;
+        }
+      }
+      StringBuilder tail = new StringBuilder(prefix)
+          .append("[{\"index\":0,\"delta\":{},\"finish_reason\":\"").append(finish).append("\"}]}\n\n");
+      if (usage != null) {
+        tail.append(prefix).append("[],\"usage\":").append(usage).append("}\n\n");
+      }
+      if (write(tail.toString())) {
+        try {
+          out.write(DONE);
+        } catch (IOException e) {
+          // the client left; end() closes the exchange
+        }
+        end();
+      }
+    }
+
+    private long jitter() {
+      long j = settings.tokenJitter.toNanos();
+      return j == 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(-j, j + 1);
+    }
+
+    private void schedule() {
+      long delay = due - System.nanoTime();
+      try {
+        if (delay <= 0) {
+          scheduler.execute(this);
+        } else {
+          scheduler.schedule(this, delay, TimeUnit.NANOSECONDS);
+        }
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        end(); // closing
+      }
+    }
+
+    private boolean write(String event) {
+      try {
+        out.write(event.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return true;
+      } catch (IOException e) {
+        end(); // the client cancelled
+        return false;
+      }
+    }
+
+    private boolean ended;
+
+    private void end() {
+      if (!ended) {
+        ended = true;
+        activeStreams.decrementAndGet();
+        ex.close();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- speech
+
+  private void speech(HttpExchange ex, byte[] body) throws IOException {
+    JsonNode req;
+    try {
+      req = JSON.readTree(body);
+    } catch (IOException e) {
+      sendError(ex, 400, "invalid_request_error", "invalid_json", "The request body is not valid JSON.");
+      return;
+    }
+    String input = req.path("input").asText("");
+    if (input.isBlank()) {
+      sendError(ex, 400, "invalid_request_error", "missing_input", "'input' must not be empty.");
+      return;
+    }
+    if (input.length() > 4096) {
+      sendError(ex, 400, "invalid_request_error", "string_above_max_length",
+          "'input' is longer than 4096 characters: " + input.length());
+      return;
+    }
+    String format = req.path("response_format").asText("mp3");
+    if (!format.equals("pcm") && !format.equals("wav")) {
+      sendError(ex, 400, "invalid_request_error", "unsupported_response_format",
+          "The simulated server produces only pcm and wav audio, not '" + format + "'.");
+      return;
+    }
+    Fault fault = drawFault(settings.ttsFaultRate);
+    if (fault == Fault.STREAM_ERROR) {
+      fault = Fault.HTTP_500; // audio has no in-band error events
+    }
+    if (fault != null) {
+      countFault(fault);
+      sendFault(ex, fault);
+      return;
+    }
+    byte[] pcm = SyntheticVoice.speak(input);
+    byte[] audio = pcm;
+    if (format.equals("wav")) {
+      audio = new byte[Wav.HEADER_BYTES + pcm.length];
+      System.arraycopy(Wav.header(pcm.length, SyntheticVoice.SAMPLE_RATE, 1), 0, audio, 0, Wav.HEADER_BYTES);
+      System.arraycopy(pcm, 0, audio, Wav.HEADER_BYTES, pcm.length);
+    }
+    ex.getResponseHeaders().set("Content-Type", format.equals("pcm") ? "audio/pcm" : "audio/wav");
+    ex.sendResponseHeaders(200, 0);
+    activeStreams.incrementAndGet();
+    new SpeechStream(ex, audio).start();
+  }
+
+  /** One streamed synthesis: 100 ms frames, the first after the TTFB, then at the real-time factor. */
+  private final class SpeechStream implements Runnable {
+    private final HttpExchange ex;
+    private final OutputStream out;
+    private final byte[] audio;
+    private final long frameNanos;
+    private long due = System.nanoTime();
+    private int offset;
+
+    SpeechStream(HttpExchange ex, byte[] audio) {
+      this.ex = ex;
+      this.out = ex.getResponseBody();
+      this.audio = audio;
+      this.frameNanos = (long) (100_000_000L * settings.ttsRealTimeFactor);
+    }
+
+    void start() {
+      due += settings.ttsTimeToFirstByte.toNanos();
+      schedule();
+    }
+
+    @Override
+    public void run() {
+      try {
+        do {
+          int n = Math.min(AUDIO_FRAME_BYTES, audio.length - offset);
+          out.write(audio, offset, n);
+          out.flush();
+          offset += n;
+        } while (frameNanos == 0 && offset < audio.length);
+      } catch (IOException e) {
+        end();
+        return;
+      }
+      if (offset < audio.length) {
+        due += frameNanos;
+        schedule();
+      } else {
+        end();
+      }
+    }
+
+    private void schedule() {
+      long delay = due - System.nanoTime();
+      try {
+        if (delay <= 0) {
+          scheduler.execute(this);
+        } else {
+          scheduler.schedule(this, delay, TimeUnit.NANOSECONDS);
+        }
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        end();
+      }
+    }
+
+    private boolean ended;
+
+    private void end() {
+      if (!ended) {
+        ended = true;
+        activeStreams.decrementAndGet();
+        ex.close();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- responses
+
+  private static void sendFault(HttpExchange ex, Fault f) throws IOException {
+    if (f == Fault.HTTP_429) {
+      ex.getResponseHeaders().set("retry-after-ms", "100");
+    }
+    sendJson(ex, f.status(), f.errorJson());
+  }
+
+  private static void sendError(HttpExchange ex, int status, String type, String code, String message)
+      throws IOException {
+    sendJson(ex, status, "{\"error\":{\"message\":" + Json.quote(message) + ",\"type\":" + Json.quote(type)
+        + ",\"param\":null,\"code\":" + Json.quote(code) + "}}");
+  }
+
+  private static void sendJson(HttpExchange ex, int status, String json) throws IOException {
+    byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private static ThreadFactory daemon(String name) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /**
+   * Configures a {@link SimulatedOpenAiServer}. Defaults resemble a fast hosted model: 300 ms to
+   * the first token, a token every 20 ms (±5 ms), 200 ms to the first audio byte, audio produced
+   * four times faster than real time, no faults. Every setter validates its argument.
+   */
+  public static final class Builder {
+    private int port;
+    private Duration timeToFirstToken = Duration.ofMillis(300);
+    private Duration tokenInterval = Duration.ofMillis(20);
+    private Duration tokenJitter = Duration.ofMillis(5);
+    private int answerWords;
+    private Duration ttsTimeToFirstByte = Duration.ofMillis(200);
+    private double ttsRealTimeFactor = 0.25;
+    private double faultRate;
+    private double ttsFaultRate;
+    private Set<Fault> faults = EnumSet.allOf(Fault.class);
+    private long seed = 42;
+    private String apiKey;
+
+    private Builder() {}
+
+    private Builder copy() {
+      Builder c = new Builder();
+      c.port = port;
+      c.timeToFirstToken = timeToFirstToken;
+      c.tokenInterval = tokenInterval;
+      c.tokenJitter = tokenJitter;
+      c.answerWords = answerWords;
+      c.ttsTimeToFirstByte = ttsTimeToFirstByte;
+      c.ttsRealTimeFactor = ttsRealTimeFactor;
+      c.faultRate = faultRate;
+      c.ttsFaultRate = ttsFaultRate;
+      c.faults = EnumSet.copyOf(faults);
+      c.seed = seed;
+      c.apiKey = apiKey;
+      return c;
+    }
+
+    /** @param port the loopback port, 0 (the default) for a free one */
+    public Builder port(int port) {
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port must be in 0..65535 but was " + port);
+      }
+      this.port = port;
+      return this;
+    }
+
+    /** @param ttft the delay from the request to the first content token */
+    public Builder timeToFirstToken(Duration ttft) {
+      this.timeToFirstToken = nonNegative("timeToFirstToken", ttft);
+      return this;
+    }
+
+    /** @param interval the mean delay between tokens */
+    public Builder tokenInterval(Duration interval) {
+      this.tokenInterval = nonNegative("tokenInterval", interval);
+      return this;
+    }
+
+    /** @param jitter each interval varies uniformly by up to this much either way */
+    public Builder tokenJitter(Duration jitter) {
+      this.tokenJitter = nonNegative("tokenJitter", jitter);
+      return this;
+    }
+
+    /**
+     * @param words answer length in words: the knowledge-base answer is cut or repeated to exactly
+     *     this many; 0 (the default) keeps its natural length
+     */
+    public Builder answerWords(int words) {
+      if (words < 0 || words > 10_000) {
+        throw new IllegalArgumentException("answerWords must be in 0..10000 but was " + words);
+      }
+      this.answerWords = words;
+      return this;
+    }
+
+    /** @param ttfb the delay from a speech request to its first audio byte */
+    public Builder ttsTimeToFirstByte(Duration ttfb) {
+      this.ttsTimeToFirstByte = nonNegative("ttsTimeToFirstByte", ttfb);
+      return this;
+    }
+
+    /**
+     * @param factor synthesis time divided by audio duration: 1.0 streams in real time, 0.25
+     *     four times faster, 0 all at once after the first byte
+     */
+    public Builder ttsRealTimeFactor(double factor) {
+      if (!(factor >= 0 && factor <= 10)) {
+        throw new IllegalArgumentException("ttsRealTimeFactor must be in 0..10 but was " + factor);
+      }
+      this.ttsRealTimeFactor = factor;
+      return this;
+    }
+
+    /** @param rate the share of chat completion requests that fail, 0..1 */
+    public Builder faultRate(double rate) {
+      this.faultRate = rate("faultRate", rate);
+      return this;
+    }
+
+    /** @param rate the share of speech requests that fail, 0..1 */
+    public Builder ttsFaultRate(double rate) {
+      this.ttsFaultRate = rate("ttsFaultRate", rate);
+      return this;
+    }
+
+    /** @param faults the kinds of fault injected, drawn uniformly (default: all) */
+    public Builder faults(Set<Fault> faults) {
+      Objects.requireNonNull(faults, "faults");
+      if (faults.isEmpty()) {
+        throw new IllegalArgumentException("faults must not be empty (use faultRate(0) for none)");
+      }
+      this.faults = EnumSet.copyOf(faults);
+      return this;
+    }
+
+    /** @param seed seeds the fault draws, so a run can be repeated */
+    public Builder seed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** @param apiKey when set, requests without {@code Authorization: Bearer <apiKey>} get a 401 */
+    public Builder requireApiKey(String apiKey) {
+      if (apiKey == null || apiKey.isBlank()) {
+        throw new IllegalArgumentException("apiKey must not be blank");
+      }
+      this.apiKey = apiKey;
+      return this;
+    }
+
+    /**
+     * Starts the server.
+     *
+     * @throws UncheckedIOException when the port cannot be bound
+     */
+    public SimulatedOpenAiServer start() {
+      try {
+        return new SimulatedOpenAiServer(this);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot start the simulated server on port " + port, e);
+      }
+    }
+
+    private static Duration nonNegative(String name, Duration d) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(name + " must not be negative but was " + d);
+      }
+      return d;
+    }
+
+    private static double rate(String name, double r) {
+      if (!(r >= 0 && r <= 1)) {
+        throw new IllegalArgumentException(name + " must be in 0..1 but was " + r);
+      }
+      return r;
+    }
+  }
+}

@@ -1,0 +1,297 @@
+package dev.officehours.examples.sim;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Dispatcher;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okio.BufferedSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+class SimulatedOpenAiServerTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final MediaType JSON_TYPE = MediaType.get("application/json");
+  private static final OkHttpClient CLIENT = new OkHttpClient.Builder()
+      .dispatcher(dispatcher())
+      .readTimeout(Duration.ofSeconds(30))
+      .build();
+
+  @AfterAll
+  static void shutdown() {
+    CLIENT.dispatcher().executorService().shutdown();
+    CLIENT.connectionPool().evictAll();
+  }
+
+  private static Dispatcher dispatcher() {
+    Dispatcher d = new Dispatcher();
+    d.setMaxRequests(500);
+    d.setMaxRequestsPerHost(500);
+    return d;
+  }
+
+  /** What a client saw of one streamed completion, with arrival times. */
+  record Streamed(List<JsonNode> events, List<Long> contentNanos, long startNanos, boolean done, String simulatedHeader) {
+    String content() {
+      StringBuilder sb = new StringBuilder();
+      for (JsonNode e : events) {
+        for (JsonNode c : e.path("choices")) {
+          sb.append(c.path("delta").path("content").asText(""));
+        }
+      }
+      return sb.toString();
+    }
+  }
+
+  static Request chatRequest(SimulatedOpenAiServer server, String question, String extra) {
+    String body = "{\"model\":\"x\",\"stream\":true" + extra + ",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+        + "{\"role\":\"user\",\"content\":" + Json.quote(question) + "}]}";
+    return new Request.Builder().url(server.baseUrl() + "/chat/completions")
+        .post(RequestBody.create(body, JSON_TYPE)).build();
+  }
+
+  static Streamed stream(Request request) throws IOException {
+    long start = System.nanoTime();
+    try (Response response = CLIENT.newCall(request).execute()) {
+      assertEquals(200, response.code());
+      BufferedSource source = response.body().source();
+      List<JsonNode> events = new ArrayList<>();
+      List<Long> contentNanos = new ArrayList<>();
+      boolean done = false;
+      String line;
+      while ((line = source.readUtf8Line()) != null) {
+        if (!line.startsWith("data: ")) {
+          continue;
+        }
+        String data = line.substring(6);
+        if (data.equals("[DONE]")) {
+          done = true;
+          continue;
+        }
+        JsonNode event = JSON.readTree(data);
+        events.add(event);
+        if (!event.path("choices").path(0).path("delta").path("content").asText("").isEmpty()) {
+          contentNanos.add(System.nanoTime());
+        }
+      }
+      return new Streamed(events, contentNanos, start, done, response.header(SimulatedOpenAiServer.SIMULATED_HEADER));
+    }
+  }
+
+  @Test
+  void streamsRoleContentFinishUsageAndDoneLabelledAsSimulated() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder()
+        .timeToFirstToken(Duration.ZERO).tokenInterval(Duration.ZERO).tokenJitter(Duration.ZERO).start()) {
+      Streamed s = stream(chatRequest(server, "What is OfficeHours?", ",\"stream_options\":{\"include_usage\":true}"));
+
+      assertEquals("true", s.simulatedHeader());
+      assertTrue(s.done(), "ends with [DONE]");
+      assertEquals("assistant", s.events().get(0).path("choices").path(0).path("delta").path("role").asText());
+      assertEquals(KnowledgeBase.answer("What is OfficeHours?"), s.content());
+      JsonNode finish = s.events().get(s.events().size() - 2);
+      assertEquals("stop", finish.path("choices").path(0).path("finish_reason").asText());
+      JsonNode usage = s.events().get(s.events().size() - 1);
+      assertEquals(0, usage.path("choices").size());
+      assertEquals(s.contentNanos().size(), usage.path("usage").path("completion_tokens").asInt());
+      assertEquals(SimulatedOpenAiServer.MODEL, usage.path("model").asText());
+      assertEquals(1, server.stats().chatRequests());
+    }
+  }
+
+  @Test
+  void sameQuestionGetsSameAnswerAndUsageOnlyWhenAsked() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder()
+        .timeToFirstToken(Duration.ZERO).tokenInterval(Duration.ZERO).start()) {
+      Streamed a = stream(chatRequest(server, "How does caching work?", ""));
+      Streamed b = stream(chatRequest(server, "How does caching work?", ""));
+      assertEquals(a.content(), b.content());
+      assertTrue(a.content().contains("cache"), a.content());
+      assertTrue(a.events().stream().noneMatch(e -> e.has("usage")), "no usage chunk unless include_usage");
+    }
+  }
+
+  @Test
+  void honoursTimeToFirstTokenAndTokenInterval() throws IOException {
+    Duration ttft = Duration.ofMillis(250);
+    Duration interval = Duration.ofMillis(40);
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder()
+        .timeToFirstToken(ttft).tokenInterval(interval).tokenJitter(Duration.ZERO).answerWords(12).start()) {
+      Streamed s = stream(chatRequest(server, "What is OfficeHours?", ""));
+
+      assertEquals(12, s.contentNanos().size());
+      long measuredTtft = s.contentNanos().get(0) - s.startNanos();
+      // The server never writes early; generous upper bounds only guard against ignoring the setting.
+      assertTrue(measuredTtft >= ttft.toNanos(), "TTFT " + measuredTtft / 1e6 + " ms");
+      assertTrue(measuredTtft < ttft.toNanos() + 2_000_000_000L, "TTFT " + measuredTtft / 1e6 + " ms");
+      long span = s.contentNanos().get(11) - s.contentNanos().get(0);
+      double meanGapMs = span / 11 / 1e6;
+      assertTrue(meanGapMs >= 40 * 0.9 && meanGapMs < 40 * 5, "mean inter-token gap " + meanGapMs + " ms");
+    }
+  }
+
+  @Test
+  void cutsTheAnswerAtMaxTokensWithFinishReasonLength() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder()
+        .timeToFirstToken(Duration.ZERO).tokenInterval(Duration.ZERO).start()) {
+      Streamed s = stream(chatRequest(server, "What is OfficeHours?", ",\"max_tokens\":5"));
+      assertEquals(5, s.contentNanos().size());
+      assertEquals("length", s.events().get(s.events().size() - 1).path("choices").path(0).path("finish_reason").asText());
+    }
+  }
+
+  @Test
+  void injectsHttpFaultsWithOpenAiErrorBodies() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder()
+        .faultRate(1.0).faults(Set.of(Fault.HTTP_429)).start()) {
+      try (Response r = CLIENT.newCall(chatRequest(server, "hi", "")).execute()) {
+        assertEquals(429, r.code());
+        assertEquals("100", r.header("retry-after-ms"));
+        JsonNode error = JSON.readTree(r.body().string()).path("error");
+        assertEquals("rate_limit_exceeded", error.path("code").asText());
+        assertEquals("requests", error.path("type").asText());
+      }
+      assertEquals(1L, server.stats().faults().get("rate_limit_exceeded"));
+    }
+  }
+
+  @Test
+  void injectsAnErrorEventInTheMiddleOfTheStream() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ZERO)
+        .tokenInterval(Duration.ZERO).answerWords(10).faultRate(1.0).faults(Set.of(Fault.STREAM_ERROR)).start()) {
+      Streamed s = stream(chatRequest(server, "What is OfficeHours?", ""));
+      assertEquals(5, s.contentNanos().size());
+      assertFalse(s.done());
+      assertEquals("simulated_stream_error", s.events().get(s.events().size() - 1).path("error").path("code").asText());
+    }
+  }
+
+  @Test
+  void refusesAWrongApiKeyWith401() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().requireApiKey("sk-right").start()) {
+      Request r = chatRequest(server, "hi", "").newBuilder().header("Authorization", "Bearer sk-wrong").build();
+      try (Response response = CLIENT.newCall(r).execute()) {
+        assertEquals(401, response.code());
+        assertEquals("invalid_api_key", JSON.readTree(response.body().string()).path("error").path("code").asText());
+      }
+    }
+  }
+
+  @Test
+  void speaksSpeechLikePcmAfterTheTimeToFirstByteAtTheRealTimeFactor() throws IOException {
+    Duration ttfb = Duration.ofMillis(150);
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder()
+        .ttsTimeToFirstByte(ttfb).ttsRealTimeFactor(0.5).start()) {
+      String body = "{\"model\":\"tts\",\"input\":\"What is OfficeHours?\",\"voice\":\"alloy\",\"response_format\":\"pcm\"}";
+      Request request = new Request.Builder().url(server.baseUrl() + "/audio/speech")
+          .post(RequestBody.create(body, JSON_TYPE)).build();
+      long start = System.nanoTime();
+      try (Response r = CLIENT.newCall(request).execute()) {
+        assertEquals(200, r.code());
+        BufferedSource source = r.body().source();
+        source.require(1);
+        long firstByte = System.nanoTime() - start;
+        byte[] pcm = source.readByteArray();
+        long total = System.nanoTime() - start;
+
+        assertEquals(0, pcm.length % 2, "whole 16-bit samples");
+        double seconds = pcm.length / 2 / 24_000.0;
+        assertTrue(seconds > 0.5 && seconds < 5, "audio of " + seconds + " s");
+        assertTrue(rms(pcm) > 1_000, "speech-like level, rms " + rms(pcm));
+        assertTrue(firstByte >= ttfb.toNanos(), "TTFB " + firstByte / 1e6 + " ms");
+        // at a real-time factor of 0.5 the last 100 ms frame is due 0.5 * (duration - 0.1 s) after the first
+        assertTrue(total >= ttfb.toNanos() + (long) (0.5 * (seconds - 0.1) * 1e9) - 1_000_000,
+            "total " + total / 1e6 + " ms for " + seconds + " s of audio");
+      }
+      assertEquals(1, server.stats().speechRequests());
+    }
+  }
+
+  @Test
+  void speaksWavWithAValidHeader() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder()
+        .ttsTimeToFirstByte(Duration.ZERO).ttsRealTimeFactor(0).start()) {
+      String body = "{\"model\":\"tts\",\"input\":\"Hello there.\",\"voice\":\"alloy\",\"response_format\":\"wav\"}";
+      Request request = new Request.Builder().url(server.baseUrl() + "/audio/speech")
+          .post(RequestBody.create(body, JSON_TYPE)).build();
+      try (Response r = CLIENT.newCall(request).execute()) {
+        byte[] wav = r.body().bytes();
+        assertEquals("RIFF", new String(wav, 0, 4, java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(wav.length - 8, le32(wav, 4));
+        assertEquals(24_000, le32(wav, 24));
+        assertEquals(wav.length - 44, le32(wav, 40));
+      }
+    }
+  }
+
+  @Test
+  void sustainsTwoHundredConcurrentStreamsWithoutAThreadEach() throws Exception {
+    int streams = 200;
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ofMillis(100))
+        .tokenInterval(Duration.ofMillis(20)).answerWords(20).start()) {
+      int threadsBefore = Thread.activeCount();
+      List<CompletableFuture<String>> bodies = new ArrayList<>();
+      for (int i = 0; i < streams; i++) {
+        CompletableFuture<String> f = new CompletableFuture<>();
+        CLIENT.newCall(chatRequest(server, "What is OfficeHours?", "")).enqueue(new Callback() {
+          @Override
+          public void onFailure(Call call, IOException e) {
+            f.completeExceptionally(e);
+          }
+
+          @Override
+          public void onResponse(Call call, Response response) throws IOException {
+            try (response) {
+              f.complete(response.body().string());
+            }
+          }
+        });
+        bodies.add(f);
+      }
+      int serverThreads = 0;
+      for (Thread t : Thread.getAllStackTraces().keySet()) {
+        if (t.getName().startsWith("officehours-sim-")) {
+          serverThreads++;
+        }
+      }
+      assertTrue(serverThreads <= 4 * Math.max(2, Runtime.getRuntime().availableProcessors()),
+          serverThreads + " server threads for " + streams + " streams (threads before: " + threadsBefore + ")");
+      CompletableFuture.allOf(bodies.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+      for (CompletableFuture<String> b : bodies) {
+        String text = b.get();
+        assertTrue(text.endsWith("data: [DONE]\n\n"), "stream completed");
+        assertEquals(20, text.split("\"delta\":\\{\"content\"").length - 1, "20 content tokens");
+      }
+      assertEquals(streams, server.stats().chatRequests());
+    }
+  }
+
+  static double rms(byte[] pcm) {
+    double sum = 0;
+    int n = pcm.length / 2;
+    for (int i = 0; i < n; i++) {
+      int s = (short) ((pcm[2 * i] & 0xff) | (pcm[2 * i + 1] << 8));
+      sum += (double) s * s;
+    }
+    return Math.sqrt(sum / n);
+  }
+
+  static long le32(byte[] b, int at) {
+    return (b[at] & 0xffL) | (b[at + 1] & 0xffL) << 8 | (b[at + 2] & 0xffL) << 16 | (b[at + 3] & 0xffL) << 24;
+  }
+}
