@@ -68,6 +68,14 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
   private static final int AUDIO_FRAME_BYTES = SyntheticVoice.SAMPLE_RATE * 2 / 10; // 100 ms
   private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
+  static {
+    // Without TCP_NODELAY each small SSE write waits for the client's delayed ACK (~40 ms).
+    // Read once when the JDK's server classes load; an explicit setting wins.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final Builder settings;
   private final List<Fault> faults;
   private final Random random;

@@ -1,0 +1,191 @@
+package dev.officehours.examples;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The command-line flags of the example programs: {@code --name value}, {@code --name=value} and
+ * bare {@code --switch}. Unknown flags and malformed values fail with a {@link UsageException}
+ * naming the flag and the value, which the programs turn into exit code 2.
+ */
+public final class Args {
+  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|min|h)?");
+
+  private final Map<String, String> values = new LinkedHashMap<>();
+  private final List<String> positional = new ArrayList<>();
+
+  private Args() {}
+
+  /**
+   * Parses {@code argv}.
+   *
+   * @param argv the arguments
+   * @param valued flags that take a value (without the {@code --})
+   * @param switches flags that take none
+   * @return the parsed flags
+   * @throws UsageException naming the flag, when a flag is unknown or lacks its value
+   */
+  public static Args parse(String[] argv, Set<String> valued, Set<String> switches) {
+    Args a = new Args();
+    for (int i = 0; i < argv.length; i++) {
+      String arg = argv[i];
+      if (!arg.startsWith("--")) {
+        a.positional.add(arg);
+        continue;
+      }
+      String name = arg.substring(2);
+      String value = null;
+      int eq = name.indexOf('=');
+      if (eq >= 0) {
+        value = name.substring(eq + 1);
+        name = name.substring(0, eq);
+      }
+      if (switches.contains(name)) {
+        if (value != null) {
+          throw new UsageException("--" + name + " takes no value but got '" + value + "'");
+        }
+        a.values.put(name, "true");
+      } else if (valued.contains(name)) {
+        if (value == null) {
+          if (i + 1 >= argv.length) {
+            throw new UsageException("--" + name + " needs a value");
+          }
+          value = argv[++i];
+        }
+        a.values.put(name, value);
+      } else {
+        throw new UsageException("unknown flag --" + name);
+      }
+    }
+    return a;
+  }
+
+  /** Arguments that are not flags. */
+  public List<String> positional() {
+    return List.copyOf(positional);
+  }
+
+  /** Whether a switch or valued flag was given. */
+  public boolean has(String name) {
+    return values.containsKey(name);
+  }
+
+  /** A flag's value, if given. */
+  public Optional<String> get(String name) {
+    return Optional.ofNullable(values.get(name));
+  }
+
+  /** A flag's value, or {@code fallback}. */
+  public String get(String name, String fallback) {
+    return values.getOrDefault(name, fallback);
+  }
+
+  /** An integer flag in {@code min..max}. */
+  public int getInt(String name, int fallback, int min, int max) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n < min || n > max) {
+        throw new UsageException("--" + name + " must be in " + min + ".." + max + " but was " + n);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new UsageException("--" + name + " must be a whole number but was '" + v + "'");
+    }
+  }
+
+  /** A decimal flag in {@code min..max}. */
+  public double getDouble(String name, double fallback, double min, double max) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      double d = Double.parseDouble(v.trim());
+      if (!(d >= min && d <= max)) {
+        throw new UsageException("--" + name + " must be in " + min + ".." + max + " but was " + v);
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw new UsageException("--" + name + " must be a number but was '" + v + "'");
+    }
+  }
+
+  /** A fraction given as {@code 10%} or {@code 0.1}, in 0..1. */
+  public double getFraction(String name, double fallback) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    return parseFraction("--" + name, v);
+  }
+
+  /** A duration given as {@code 1500ms}, {@code 2s}, {@code 1.5s}, {@code 2m} or {@code 1h}; bare numbers are milliseconds. */
+  public Duration getDuration(String name, Duration fallback) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    return parseDuration("--" + name, v);
+  }
+
+  /**
+   * Parses {@code 10%} or {@code 0.1}.
+   *
+   * @throws UsageException naming {@code what}, when malformed or outside 0..1
+   */
+  public static double parseFraction(String what, String v) {
+    String s = v.trim();
+    try {
+      double d = s.endsWith("%") ? Double.parseDouble(s.substring(0, s.length() - 1).trim()) / 100 : Double.parseDouble(s);
+      if (!(d >= 0 && d <= 1)) {
+        throw new UsageException(what + " must be in 0..1 (or 0%..100%) but was '" + v + "'");
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw new UsageException(what + " must be a fraction like 0.1 or 10% but was '" + v + "'");
+    }
+  }
+
+  /**
+   * Parses {@code 1500ms}, {@code 2s}, {@code 2m}, {@code 1h}; a bare number is milliseconds.
+   *
+   * @throws UsageException naming {@code what}, when malformed
+   */
+  public static Duration parseDuration(String what, String v) {
+    Matcher m = DURATION.matcher(v.trim().toLowerCase(Locale.ROOT));
+    if (!m.matches()) {
+      throw new UsageException(what + " must be a duration like 1500ms, 2s or 1m but was '" + v + "'");
+    }
+    double n = Double.parseDouble(m.group(1));
+    String unit = m.group(2) == null ? "ms" : m.group(2);
+    double millis = switch (unit) {
+      case "ms" -> n;
+      case "s" -> n * 1_000;
+      case "m", "min" -> n * 60_000;
+      default -> n * 3_600_000;
+    };
+    return Duration.ofNanos((long) (millis * 1_000_000));
+  }
+
+  /** A command-line mistake; its message is printed as is. */
+  public static final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    /** @param message names the flag and the bad value */
+    public UsageException(String message) {
+      super(message);
+    }
+  }
+}

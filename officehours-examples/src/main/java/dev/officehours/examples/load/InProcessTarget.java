@@ -1,0 +1,111 @@
+package dev.officehours.examples.load;
+
+import dev.officehours.ConversationPipeline;
+import dev.officehours.RetryPolicy;
+import dev.officehours.examples.Args;
+import dev.officehours.examples.sim.SimulatedOpenAiServer;
+import dev.officehours.openai.OpenAiChat;
+import dev.officehours.openai.OpenAiSpeech;
+import dev.officehours.tts.AudioFormat;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The in-process target: a {@link SimulatedOpenAiServer} on loopback and a
+ * {@link ConversationPipeline} with the real {@link OpenAiChat} and {@link OpenAiSpeech} providers
+ * pointed at it. It measures the pipeline and the providers' HTTP stack against a model and a
+ * voice whose timing is known.
+ */
+public final class InProcessTarget {
+  private InProcessTarget() {}
+
+  /**
+   * The settings of the in-process target.
+   *
+   * @param ttft the simulated model's time to first token
+   * @param tokenInterval its mean delay between tokens
+   * @param tokenJitter how much each delay varies either way
+   * @param answerWords answer length in words, 0 for the knowledge base's natural length
+   * @param ttsTtfb the simulated voice's time to first byte
+   * @param ttsRealTimeFactor synthesis time over audio duration
+   * @param faultRate share of chat requests that fail
+   * @param ttsFaultRate share of speech requests that fail
+   * @param seed seeds the fault draws
+   * @param retries provider retries per call
+   * @param ttsConcurrency syntheses in flight per turn
+   * @param turnTimeout the pipeline's turn deadline
+   */
+  public record Options(Duration ttft, Duration tokenInterval, Duration tokenJitter, int answerWords, Duration ttsTtfb,
+      double ttsRealTimeFactor, double faultRate, double ttsFaultRate, long seed, int retries, int ttsConcurrency,
+      Duration turnTimeout) {}
+
+  /**
+   * Reads the target's flags.
+   *
+   * @param args the parsed flags
+   * @param seed the run's seed
+   * @return the options
+   * @throws Args.UsageException naming the flag, when a value is malformed
+   */
+  public static Options options(Args args, long seed) {
+    return new Options(
+        args.getDuration("llm-ttft", Duration.ofMillis(300)),
+        args.getDuration("token-interval", Duration.ofMillis(20)),
+        args.getDuration("token-jitter", Duration.ofMillis(5)),
+        args.getInt("answer-words", 0, 0, 10_000),
+        args.getDuration("tts-ttfb", Duration.ofMillis(200)),
+        args.getDouble("tts-realtime-factor", 0.25, 0, 10),
+        args.getFraction("fault-rate", 0),
+        args.getFraction("tts-fault-rate", 0),
+        seed,
+        args.getInt("retries", 0, 0, 10),
+        args.getInt("tts-concurrency", 3, 1, 32),
+        args.getDuration("turn-timeout", Duration.ofSeconds(30)));
+  }
+
+  /**
+   * Starts the simulated server and a pipeline over it.
+   *
+   * @param o the settings
+   * @return the target; closing it stops both
+   */
+  public static PipelineTarget create(Options o) {
+    SimulatedOpenAiServer sim = SimulatedOpenAiServer.builder()
+        .timeToFirstToken(o.ttft()).tokenInterval(o.tokenInterval()).tokenJitter(o.tokenJitter())
+        .answerWords(o.answerWords()).ttsTimeToFirstByte(o.ttsTtfb()).ttsRealTimeFactor(o.ttsRealTimeFactor())
+        .faultRate(o.faultRate()).ttsFaultRate(o.ttsFaultRate()).seed(o.seed())
+        .start();
+    try {
+      RetryPolicy retry = o.retries() == 0 ? RetryPolicy.NONE
+          : new RetryPolicy(o.retries(), Duration.ofMillis(100), Duration.ofSeconds(2));
+      OpenAiChat chat = OpenAiChat.builder().baseUrl(sim.baseUrl()).apiKey("sk-simulated")
+          .model(SimulatedOpenAiServer.MODEL).retryPolicy(retry).build();
+      OpenAiSpeech speech = OpenAiSpeech.builder().baseUrl(sim.baseUrl()).apiKey("sk-simulated")
+          .model(SimulatedOpenAiServer.MODEL + "-tts").voice("alloy").format(AudioFormat.PCM_24K)
+          .retryPolicy(retry).build();
+      ConversationPipeline pipeline = ConversationPipeline.builder()
+          .llm(chat).tts(speech).ttsConcurrency(o.ttsConcurrency()).turnDeadline(o.turnTimeout()).build();
+      String description = String.format(Locale.ROOT,
+          "in-process pipeline (OpenAiChat + OpenAiSpeech) over the simulated OpenAI-compatible server: "
+              + "TTFT %d ms, token every %d±%d ms, %s, TTS TTFB %d ms, TTS real-time factor %.2f, "
+              + "fault rate %.1f %% (TTS %.1f %%)",
+          o.ttft().toMillis(), o.tokenInterval().toMillis(), o.tokenJitter().toMillis(),
+          o.answerWords() == 0 ? "natural answer length" : o.answerWords() + "-word answers", o.ttsTtfb().toMillis(),
+          o.ttsRealTimeFactor(), 100 * o.faultRate(), 100 * o.ttsFaultRate());
+      return new PipelineTarget(pipeline, description, () -> {
+        SimulatedOpenAiServer.Stats s = sim.stats();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("simulated chat requests", s.chatRequests());
+        m.put("simulated speech requests", s.speechRequests());
+        m.put("injected faults", s.faults());
+        return m;
+      }, List.of(sim));
+    } catch (RuntimeException e) {
+      sim.close();
+      throw e;
+    }
+  }
+}

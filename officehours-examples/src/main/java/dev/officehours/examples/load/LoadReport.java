@@ -1,0 +1,452 @@
+package dev.officehours.examples.load;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The outcome of a load test: counts, rates, latency percentiles, errors by code, cache hit
+ * rates, the regression gate's verdict and recommendations drawn from the figures. Renders as
+ * Markdown (for people) and JSON (for tools).
+ */
+public final class LoadReport {
+  private final Settings settings;
+  private final Instant startedAt;
+  private final Duration elapsed;
+  private final long sent;
+  private final long completed;
+  private final long failed;
+  private final long late;
+  private final long chunks;
+  private final long ttsCacheHits;
+  private final long answerCacheHits;
+  private final long audioBytes;
+  private final Map<String, Long> errors;
+  private final Percentiles ttft;
+  private final Percentiles ttfa;
+  private final Percentiles total;
+  private final Percentiles gaps;
+  private final Percentiles bytesPerTurn;
+  private final Map<String, Object> targetStats;
+  private final List<GateResult> gate;
+  private final List<String> recommendations;
+
+  /**
+   * What was run, for the report and its recommendations.
+   *
+   * @param mode the load model in words, e.g. {@code closed: 100 clients x 5 requests}
+   * @param target what was under test
+   * @param repeatRatio the share of questions repeated word for word
+   * @param ttsCache whether a TTS cache was enabled
+   * @param answerCache whether an answer cache was enabled
+   * @param retries provider retries per call
+   * @param ttsConcurrency syntheses in flight per turn
+   */
+  public record Settings(String mode, String target, double repeatRatio, boolean ttsCache, boolean answerCache,
+      int retries, int ttsConcurrency) {
+    /** Rejects nulls. */
+    public Settings {
+      Objects.requireNonNull(mode, "mode");
+      Objects.requireNonNull(target, "target");
+    }
+  }
+
+  /**
+   * A latency (or size) distribution.
+   *
+   * @param count values recorded
+   * @param p50 median
+   * @param p90 90th percentile
+   * @param p95 95th percentile
+   * @param p99 99th percentile
+   * @param p999 99.9th percentile
+   * @param max the largest value
+   */
+  public record Percentiles(long count, double p50, double p90, double p95, double p99, double p999, double max) {
+    static Percentiles of(Histogram h, double divisor) {
+      if (h.getTotalCount() == 0) {
+        return new Percentiles(0, 0, 0, 0, 0, 0, 0);
+      }
+      return new Percentiles(h.getTotalCount(), h.getValueAtPercentile(50) / divisor,
+          h.getValueAtPercentile(90) / divisor, h.getValueAtPercentile(95) / divisor,
+          h.getValueAtPercentile(99) / divisor, h.getValueAtPercentile(99.9) / divisor, h.getMaxValue() / divisor);
+    }
+
+    /** Whether each percentile is at least the one before it. */
+    public boolean monotonic() {
+      return p50 <= p90 && p90 <= p95 && p95 <= p99 && p99 <= p999 && p999 <= max;
+    }
+  }
+
+  /** What the regression gate can check. */
+  public enum GateMetric {
+    /** p99 time to first audio, ms. */
+    P99_TTFA("p99 TTFA", "ms"),
+    /** p99 time to first token, ms. */
+    P99_TTFT("p99 TTFT", "ms"),
+    /** p99 turn total, ms. */
+    P99_TOTAL("p99 total", "ms"),
+    /** p99 inter-chunk gap, ms. */
+    P99_GAP("p99 inter-chunk gap", "ms"),
+    /** Failed turns over finished turns, in percent. */
+    ERROR_RATE("error rate", "%");
+
+    private final String label;
+    private final String unit;
+
+    GateMetric(String label, String unit) {
+      this.label = label;
+      this.unit = unit;
+    }
+
+    double actual(LoadReport r) {
+      return switch (this) {
+        case P99_TTFA -> r.ttfa.p99();
+        case P99_TTFT -> r.ttft.p99();
+        case P99_TOTAL -> r.total.p99();
+        case P99_GAP -> r.gaps.p99();
+        case ERROR_RATE -> 100 * r.errorRate();
+      };
+    }
+  }
+
+  /**
+   * One limit of the regression gate.
+   *
+   * @param metric what is checked
+   * @param limit the largest acceptable value, in the metric's unit (ms, or percent)
+   */
+  public record GateCheck(GateMetric metric, double limit) {}
+
+  /**
+   * A checked limit.
+   *
+   * @param metric what was checked
+   * @param limit the largest acceptable value
+   * @param actual the measured value
+   * @param passed whether {@code actual <= limit}
+   */
+  public record GateResult(GateMetric metric, double limit, double actual, boolean passed) {}
+
+  LoadReport(Settings settings, LoadStats s, Instant startedAt, Duration elapsed, Map<String, Object> targetStats,
+      List<GateCheck> checks) {
+    this.settings = settings;
+    this.startedAt = startedAt;
+    this.elapsed = elapsed;
+    this.sent = s.sent.sum();
+    this.completed = s.completed.sum();
+    this.failed = s.failed.sum();
+    this.late = s.late.sum();
+    this.chunks = s.chunks.sum();
+    this.ttsCacheHits = s.ttsCacheHits.sum();
+    this.answerCacheHits = s.answerCacheHits.sum();
+    this.audioBytes = s.bytes.sum();
+    this.errors = s.errorCounts();
+    this.ttft = Percentiles.of(s.ttft, 1000.0);
+    this.ttfa = Percentiles.of(s.ttfa, 1000.0);
+    this.total = Percentiles.of(s.total, 1000.0);
+    this.gaps = Percentiles.of(s.gaps, 1000.0);
+    this.bytesPerTurn = Percentiles.of(s.audioBytes, 1.0);
+    this.targetStats = new LinkedHashMap<>(targetStats);
+    List<GateResult> results = new ArrayList<>();
+    for (GateCheck c : checks) {
+      double actual = c.metric().actual(this);
+      results.add(new GateResult(c.metric(), c.limit(), actual, actual <= c.limit()));
+    }
+    this.gate = List.copyOf(results);
+    this.recommendations = List.copyOf(recommend());
+  }
+
+  /** Turns sent. */
+  public long sent() {
+    return sent;
+  }
+
+  /** Turns completed. */
+  public long completed() {
+    return completed;
+  }
+
+  /** Turns failed. */
+  public long failed() {
+    return failed;
+  }
+
+  /** Failed turns by error code. */
+  public Map<String, Long> errors() {
+    return Map.copyOf(errors);
+  }
+
+  /** Failed over finished turns, 0..1. */
+  public double errorRate() {
+    long finished = completed + failed;
+    return finished == 0 ? 0 : (double) failed / finished;
+  }
+
+  /** Finished turns per second of wall time. */
+  public double turnsPerSecond() {
+    double s = elapsed.toNanos() / 1e9;
+    return s <= 0 ? 0 : (completed + failed) / s;
+  }
+
+  /** Time to first token, ms. */
+  public Percentiles ttft() {
+    return ttft;
+  }
+
+  /** Time to first audio, ms. */
+  public Percentiles ttfa() {
+    return ttfa;
+  }
+
+  /** Turn total, ms. */
+  public Percentiles total() {
+    return total;
+  }
+
+  /** Inter-chunk gaps, ms (see {@link TurnSample#interChunkGapsNanos()}). */
+  public Percentiles gaps() {
+    return gaps;
+  }
+
+  /** Audio bytes per completed turn. */
+  public Percentiles bytesPerTurn() {
+    return bytesPerTurn;
+  }
+
+  /** Share of speech chunks served from the TTS cache, 0..1. */
+  public double ttsCacheHitRate() {
+    return chunks == 0 ? 0 : (double) ttsCacheHits / chunks;
+  }
+
+  /** Share of completed turns answered from the answer cache, 0..1. */
+  public double answerCacheHitRate() {
+    return completed == 0 ? 0 : (double) answerCacheHits / completed;
+  }
+
+  /** The regression gate's checks. */
+  public List<GateResult> gate() {
+    return gate;
+  }
+
+  /** Whether every gate check passed (true when there were none). */
+  public boolean gatePassed() {
+    return gate.stream().allMatch(GateResult::passed);
+  }
+
+  /** Advice drawn from the figures. */
+  public List<String> recommendations() {
+    return recommendations;
+  }
+
+  private List<String> recommend() {
+    List<String> out = new ArrayList<>();
+    if (failed > 0) {
+      String codes = errors.toString();
+      String advice = errors.containsKey("rate_limit_exceeded")
+          ? " Rate limited: lower the concurrency or raise the provider's limit."
+          : "";
+      advice += settings.retries() == 0
+          ? " Retries were off (--retries 0): the default policy retries 429 and 5xx once before the first token."
+          : "";
+      out.add(String.format(Locale.ROOT, "%.1f %% of turns failed %s.%s", 100 * errorRate(), codes, advice));
+    }
+    if (ttfa.count() > 0) {
+      double ttsPart = ttfa.p99() - ttft.p99();
+      if (ttsPart > ttft.p99()) {
+        out.add(String.format(Locale.ROOT,
+            "p99 TTFA (%.0f ms) is dominated by the TTS time to first byte (%.0f ms after the first token): %s",
+            ttfa.p99(), ttsPart, settings.ttsCache()
+                ? "the TTS cache is on but hits only " + pct(ttsCacheHitRate())
+                    + " of chunks; make the first sentence shorter (chunker) or pick a faster TTS model"
+                : "enable the TTS cache and keep the first chunk short (chunker settings)"));
+      } else {
+        out.add(String.format(Locale.ROOT,
+            "p99 TTFA (%.0f ms) is dominated by the LLM time to first token (p99 %.0f ms): %s",
+            ttfa.p99(), ttft.p99(), settings.answerCache()
+                ? "use a faster model or region; the answer cache serves " + pct(answerCacheHitRate()) + " of turns"
+                : "use a faster model or region, or enable the answer cache for repeated questions"));
+      }
+      if (ttfa.p50() > 0 && ttfa.p99() > 3 * ttfa.p50()) {
+        out.add(String.format(Locale.ROOT,
+            "Long tail: p99 TTFA is %.1fx the median; turns queue somewhere (provider concurrency limits, "
+                + "connection pool, CPU): lower the load or raise the providers' limits.", ttfa.p99() / ttfa.p50()));
+      }
+    }
+    if (gaps.count() > 0 && gaps.p95() > 0) {
+      out.add(String.format(Locale.ROOT,
+          "Listeners hear gaps between chunks (p95 %.0f ms, p99 %.0f ms): raise ttsConcurrency (now %d) so later "
+              + "chunks are synthesised ahead, or use a TTS that streams faster than real time.",
+          gaps.p95(), gaps.p99(), settings.ttsConcurrency()));
+    }
+    if (settings.repeatRatio() > 0 && completed > 0 && answerCacheHits == 0) {
+      out.add(String.format(Locale.ROOT,
+          "%.0f %% of questions repeated word for word but no answer came from a cache: enable the answer cache.",
+          100 * settings.repeatRatio()));
+    }
+    if (late > 0) {
+      out.add(late + " turns were sent more than 1 ms after their scheduled time; their wait is counted in "
+          + "their latency (no coordinated omission), but the load generator itself may be saturated.");
+    }
+    if (!gatePassed()) {
+      for (GateResult g : gate) {
+        if (!g.passed()) {
+          out.add(String.format(Locale.ROOT, "Gate breached: %s is %.1f %s, limit %.1f %s.",
+              g.metric().label, g.actual(), g.metric().unit, g.limit(), g.metric().unit));
+        }
+      }
+    }
+    if (out.isEmpty()) {
+      out.add("Nothing to fix at this load.");
+    }
+    return out;
+  }
+
+  /** The summary and percentile tables: what to paste into a note. */
+  public String headlineMarkdown() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("| turns | completed | failed | error rate | turns/s | TTS cache hits | answer cache hits |\n");
+    sb.append("|---:|---:|---:|---:|---:|---:|---:|\n");
+    sb.append(String.format(Locale.ROOT, "| %d | %d | %d | %.2f %% | %.1f | %s | %s |%n%n", sent, completed, failed,
+        100 * errorRate(), turnsPerSecond(), pct(ttsCacheHitRate()), pct(answerCacheHitRate())));
+    sb.append("| ms | count | p50 | p90 | p95 | p99 | p99.9 | max |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    row(sb, "TTFT", ttft);
+    row(sb, "TTFA", ttfa);
+    row(sb, "total", total);
+    row(sb, "inter-chunk gap", gaps);
+    return sb.toString();
+  }
+
+  /** The whole report as Markdown. */
+  public String markdown() {
+    StringBuilder sb = new StringBuilder("# OfficeHours load test\n\n");
+    sb.append("- Target: ").append(settings.target()).append('\n');
+    sb.append("- Load: ").append(settings.mode()).append('\n');
+    sb.append(String.format(Locale.ROOT, "- Started %s, took %.1f s; question repeat ratio %.0f %%; retries %d; "
+        + "TTS concurrency %d; TTS cache %s; answer cache %s%n%n", startedAt, elapsed.toNanos() / 1e9,
+        100 * settings.repeatRatio(), settings.retries(), settings.ttsConcurrency(), onOff(settings.ttsCache()),
+        onOff(settings.answerCache())));
+    sb.append(headlineMarkdown());
+    sb.append(String.format(Locale.ROOT, "%nAudio per turn: p50 %.0f KB, p99 %.0f KB, %.1f chunks on average; "
+        + "%.1f MB in all.%n", bytesPerTurn.p50() / 1024, bytesPerTurn.p99() / 1024,
+        completed == 0 ? 0.0 : (double) chunks / completed, audioBytes / 1048576.0));
+    sb.append("\nLatencies are measured from each turn's intended send time. An inter-chunk gap is the silence a "
+        + "listener hears before a chunk whose first audio arrived after the audio before it had finished playing "
+        + "(playback starting at the first audio, without pauses); 0 when it arrived in time.\n");
+    if (!errors.isEmpty()) {
+      sb.append("\n## Errors\n\n| code | turns | share |\n|---|---:|---:|\n");
+      errors.forEach((code, n) -> sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f %% |%n", code, n,
+          100.0 * n / Math.max(1, completed + failed))));
+    }
+    if (!targetStats.isEmpty()) {
+      sb.append("\n## Target\n\n");
+      targetStats.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
+    }
+    if (!gate.isEmpty()) {
+      sb.append("\n## Regression gate: ").append(gatePassed() ? "passed" : "FAILED").append("\n\n");
+      sb.append("| check | limit | actual | result |\n|---|---:|---:|---|\n");
+      for (GateResult g : gate) {
+        sb.append(String.format(Locale.ROOT, "| %s | %.1f %s | %.1f %s | %s |%n", g.metric().label, g.limit(),
+            g.metric().unit, g.actual(), g.metric().unit, g.passed() ? "pass" : "FAIL"));
+      }
+    }
+    sb.append("\n## Recommendations\n\n");
+    for (String r : recommendations) {
+      sb.append("- ").append(r).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** The whole report as a JSON object. */
+  public Map<String, Object> toJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("target", settings.target());
+    m.put("load", settings.mode());
+    m.put("startedAt", startedAt.toString());
+    m.put("elapsedSeconds", elapsed.toNanos() / 1e9);
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("repeatRatio", settings.repeatRatio());
+    cfg.put("retries", settings.retries());
+    cfg.put("ttsConcurrency", settings.ttsConcurrency());
+    cfg.put("ttsCache", settings.ttsCache());
+    cfg.put("answerCache", settings.answerCache());
+    m.put("settings", cfg);
+    m.put("sent", sent);
+    m.put("completed", completed);
+    m.put("failed", failed);
+    m.put("errorRate", errorRate());
+    m.put("errors", errors);
+    m.put("turnsPerSecond", turnsPerSecond());
+    m.put("lateSends", late);
+    m.put("ttftMs", ttft);
+    m.put("ttfaMs", ttfa);
+    m.put("totalMs", total);
+    m.put("interChunkGapMs", gaps);
+    m.put("audioBytesPerTurn", bytesPerTurn);
+    m.put("chunks", chunks);
+    m.put("ttsCacheHitRate", ttsCacheHitRate());
+    m.put("answerCacheHitRate", answerCacheHitRate());
+    m.put("target_stats", targetStats);
+    List<Map<String, Object>> g = new ArrayList<>();
+    for (GateResult r : gate) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("check", r.metric().name());
+      e.put("limit", r.limit());
+      e.put("actual", r.actual());
+      e.put("passed", r.passed());
+      g.add(e);
+    }
+    m.put("gate", g);
+    m.put("gatePassed", gatePassed());
+    m.put("recommendations", recommendations);
+    return m;
+  }
+
+  /**
+   * Writes {@code report.md} and {@code report.json} into {@code dir}, creating it.
+   *
+   * @param dir the directory
+   * @return the two files written
+   * @throws UncheckedIOException when they cannot be written
+   */
+  public List<Path> write(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      Path md = dir.resolve("report.md");
+      Path json = dir.resolve("report.json");
+      Files.writeString(md, markdown(), StandardCharsets.UTF_8);
+      Files.writeString(json, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+          .writeValueAsString(toJson()) + "\n", StandardCharsets.UTF_8);
+      return List.of(md, json);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the report to " + dir, e);
+    }
+  }
+
+  private static void row(StringBuilder sb, String name, Percentiles p) {
+    sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |%n", name, p.count(),
+        p.p50(), p.p90(), p.p95(), p.p99(), p.p999(), p.max()));
+  }
+
+  private static String pct(double fraction) {
+    return String.format(Locale.ROOT, "%.1f %%", 100 * fraction);
+  }
+
+  private static String onOff(boolean b) {
+    return b ? "on" : "off";
+  }
+}

@@ -1,0 +1,109 @@
+package dev.officehours.examples.load;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Records every turn of a load test as it completes, from many threads at once: latencies in
+ * HdrHistograms (microseconds, 3 significant digits, up to one hour), counts in adders.
+ *
+ * <p>Latencies of a turn are measured from its <em>intended</em> send time, so in the open model
+ * a turn the tester could not send on time counts its wait (no coordinated omission). Only turns
+ * that completed contribute latencies; failed turns are counted by error code.
+ */
+public final class LoadStats {
+  private static final long HIGHEST_MICROS = 3_600_000_000L;
+
+  final Histogram ttft = histogram();
+  final Histogram ttfa = histogram();
+  final Histogram total = histogram();
+  final Histogram gaps = histogram();
+  final Histogram audioBytes = new ConcurrentHistogram(1L << 40, 3);
+  final LongAdder sent = new LongAdder();
+  final LongAdder completed = new LongAdder();
+  final LongAdder failed = new LongAdder();
+  final LongAdder chunks = new LongAdder();
+  final LongAdder ttsCacheHits = new LongAdder();
+  final LongAdder answerCacheHits = new LongAdder();
+  final LongAdder bytes = new LongAdder();
+  final LongAdder late = new LongAdder();
+  final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+
+  private static Histogram histogram() {
+    return new ConcurrentHistogram(HIGHEST_MICROS, 3);
+  }
+
+  /** Counts a turn as sent; call before the target sees it. */
+  public void sent() {
+    sent.increment();
+  }
+
+  /**
+   * Records one finished turn.
+   *
+   * @param s what was observed
+   * @param intendedNanos when the turn was meant to be sent ({@link System#nanoTime()})
+   */
+  public void record(TurnSample s, long intendedNanos) {
+    if (s.startedNanos() - intendedNanos > 1_000_000) {
+      late.increment();
+    }
+    if (s.failed()) {
+      failed.increment();
+      errors.computeIfAbsent(s.errorCode(), k -> new LongAdder()).increment();
+      return;
+    }
+    completed.increment();
+    if (s.firstTokenNanos() >= 0) {
+      ttft.recordValue(micros(s.firstTokenNanos() - intendedNanos));
+    }
+    if (s.firstAudioNanos() >= 0) {
+      ttfa.recordValue(micros(s.firstAudioNanos() - intendedNanos));
+    }
+    total.recordValue(micros(s.endedNanos() - intendedNanos));
+    for (long g : s.interChunkGapsNanos()) {
+      gaps.recordValue(micros(g));
+    }
+    audioBytes.recordValue(Math.min(s.audioBytes(), audioBytes.getHighestTrackableValue()));
+    chunks.add(s.chunks().size());
+    ttsCacheHits.add(s.ttsCacheHits());
+    bytes.add(s.audioBytes());
+    if (s.answerFromCache()) {
+      answerCacheHits.increment();
+    }
+  }
+
+  /** Turns sent so far. */
+  public long sentCount() {
+    return sent.sum();
+  }
+
+  /** Turns finished so far (completed or failed). */
+  public long finishedCount() {
+    return completed.sum() + failed.sum();
+  }
+
+  /** Turns failed so far. */
+  public long failedCount() {
+    return failed.sum();
+  }
+
+  /** The p99 time to first audio so far, in milliseconds (0 before any). */
+  public double p99TtfaMillis() {
+    return ttfa.getTotalCount() == 0 ? 0 : ttfa.getValueAtPercentile(99) / 1000.0;
+  }
+
+  Map<String, Long> errorCounts() {
+    Map<String, Long> m = new TreeMap<>();
+    errors.forEach((k, v) -> m.put(k, v.sum()));
+    return m;
+  }
+
+  private static long micros(long nanos) {
+    return Math.min(HIGHEST_MICROS, Math.max(0, nanos / 1_000));
+  }
+}

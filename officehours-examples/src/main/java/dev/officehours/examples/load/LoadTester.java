@@ -1,0 +1,367 @@
+package dev.officehours.examples.load;
+
+import dev.officehours.examples.Args;
+import dev.officehours.examples.Args.UsageException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The load tester: drives a {@link LoadTarget} with a closed or open load model, records every
+ * turn in HdrHistograms and reports percentiles, throughput, errors, cache hit rates and
+ * recommendations, with an optional regression gate. See {@code docs/load-testing.md}.
+ *
+ * <pre>
+ * loadtest --concurrent-clients 100 --requests-per-client 5 --report target/load
+ * loadtest --rate 50/s --duration 60s --max-p99-ttfa 1500ms --max-error-rate 1%
+ * </pre>
+ *
+ * <p>Exit codes: 0 done (and the gate passed), 1 the regression gate was breached, 2 a usage
+ * error (unknown flag, bad value, unreadable questions file), 3 the test could not run.
+ */
+public final class LoadTester {
+  /** Done; every gate check passed. */
+  public static final int EXIT_OK = 0;
+  /** The regression gate was breached. */
+  public static final int EXIT_GATE_BREACHED = 1;
+  /** A usage error. */
+  public static final int EXIT_USAGE = 2;
+  /** The test could not run. */
+  public static final int EXIT_FAILED = 3;
+
+  private static final Set<String> VALUED = Set.of("latency-tests", "concurrent-clients", "requests-per-client", "rate",
+      "duration", "questions", "repeat-ratio", "seed", "warmup", "report", "target", "llm-ttft", "token-interval",
+      "token-jitter", "answer-words", "tts-ttfb", "tts-realtime-factor", "fault-rate", "tts-fault-rate", "retries",
+      "tts-concurrency", "turn-timeout", "max-p99-ttfa", "max-p99-ttft", "max-p99-total", "max-p99-gap",
+      "max-error-rate");
+  private static final Set<String> SWITCHES = Set.of("no-progress", "help");
+
+  private LoadTester() {}
+
+  /**
+   * Runs the load tester and exits with its exit code.
+   *
+   * @param args the flags, see {@link #usage()}
+   */
+  public static void main(String[] args) {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /**
+   * Runs the load tester.
+   *
+   * @param argv the flags
+   * @param out where the report goes
+   * @param err where progress and errors go
+   * @return the exit code
+   */
+  public static int run(String[] argv, PrintStream out, PrintStream err) {
+    Args args;
+    LoadPlan plan;
+    QuestionMix mix;
+    InProcessTarget.Options options;
+    List<LoadReport.GateCheck> gate;
+    double repeatRatio;
+    int warmup;
+    try {
+      args = Args.parse(argv, VALUED, SWITCHES);
+      if (args.has("help")) {
+        out.println(usage());
+        return EXIT_OK;
+      }
+      plan = plan(args);
+      repeatRatio = args.getFraction("repeat-ratio", 0.3);
+      long seed = args.getInt("seed", 42, Integer.MIN_VALUE, Integer.MAX_VALUE);
+      List<QuestionMix.Weighted> questions = QuestionMix.builtIn();
+      if (args.has("questions")) {
+        Path file = Path.of(args.get("questions", ""));
+        try {
+          questions = QuestionMix.read(file);
+        } catch (IOException e) {
+          throw new UsageException("cannot read --questions " + file + ": " + e);
+        } catch (IllegalArgumentException e) {
+          throw new UsageException("--questions " + e.getMessage());
+        }
+      }
+      mix = new QuestionMix(questions, repeatRatio, seed);
+      warmup = args.getInt("warmup", 0, 0, 100_000);
+      String target = args.get("target", "inprocess");
+      if (!target.equals("inprocess")) {
+        throw new UsageException("--target must be 'inprocess' (the only target so far) but was '" + target + "'");
+      }
+      options = InProcessTarget.options(args, seed);
+      gate = gate(args);
+    } catch (UsageException | IllegalArgumentException e) {
+      err.println("loadtest: " + e.getMessage());
+      err.println("Run with --help for the flags.");
+      return EXIT_USAGE;
+    }
+    try (LoadTarget target = InProcessTarget.create(options)) {
+      LoadReport.Settings settings = new LoadReport.Settings(plan.describe(), target.describe(), repeatRatio,
+          false, false, options.retries(), options.ttsConcurrency());
+      boolean progress = !args.has("no-progress") && System.console() != null;
+      if (warmup > 0) {
+        err.println("Warming up with " + warmup + " turns (not recorded)...");
+        execute(target, new LoadPlan.Closed(Math.min(warmup, 10), Math.max(1, warmup / Math.min(warmup, 10))),
+            new QuestionMix(QuestionMix.builtIn(), repeatRatio, 7), settings, List.of(), null);
+      }
+      LoadReport report = execute(target, plan, mix, settings, gate, progress ? err : null);
+      out.print(report.markdown());
+      if (args.has("report")) {
+        List<Path> files = report.write(Path.of(args.get("report", "")));
+        err.println("Report written to " + files.get(0) + " and " + files.get(1));
+      }
+      return report.gatePassed() ? EXIT_OK : EXIT_GATE_BREACHED;
+    } catch (RuntimeException e) {
+      err.println("loadtest: the test could not run: " + e);
+      return EXIT_FAILED;
+    }
+  }
+
+  /**
+   * Runs one load test against {@code target} and reports it.
+   *
+   * @param target what to drive
+   * @param plan how to send
+   * @param mix what to ask
+   * @param settings what is run, for the report
+   * @param gate the regression gate's limits, maybe none
+   * @param progress where to draw a live progress bar, or {@code null} for none
+   * @return the report
+   */
+  public static LoadReport execute(LoadTarget target, LoadPlan plan, QuestionMix mix, LoadReport.Settings settings,
+      List<LoadReport.GateCheck> gate, PrintStream progress) {
+    LoadStats stats = new LoadStats();
+    Instant startedAt = Instant.now();
+    long start = System.nanoTime();
+    long expected = plan instanceof LoadPlan.Closed c ? (long) c.clients() * c.requestsPerClient()
+        : ((LoadPlan.Open) plan).turns();
+    ScheduledExecutorService bar = progress == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "loadtest-progress");
+      t.setDaemon(true);
+      return t;
+    });
+    if (bar != null) {
+      bar.scheduleAtFixedRate(() -> drawProgress(progress, stats, expected, start), 0, 250, TimeUnit.MILLISECONDS);
+    }
+    try {
+      if (plan instanceof LoadPlan.Closed closed) {
+        runClosed(target, closed, mix, stats);
+      } else {
+        runOpen(target, (LoadPlan.Open) plan, mix, stats);
+      }
+    } finally {
+      if (bar != null) {
+        bar.shutdownNow();
+        drawProgress(progress, stats, expected, start);
+        progress.println();
+      }
+    }
+    Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+    return new LoadReport(settings, stats, startedAt, elapsed, target.stats(), gate);
+  }
+
+  private static void runClosed(LoadTarget target, LoadPlan.Closed plan, QuestionMix mix, LoadStats stats) {
+    // Callbacks hand the next turn to this executor, so a target that completes synchronously
+    // cannot grow the stack one frame per turn.
+    ExecutorService driver = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "loadtest-driver");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<CompletableFuture<Void>> clients = new ArrayList<>();
+      String run = Long.toString(System.nanoTime() % 100_000, 36);
+      for (int c = 0; c < plan.clients(); c++) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        clients.add(done);
+        String session = "load-" + run + "-" + c;
+        driver.execute(new Runnable() {
+          int sent;
+
+          @Override
+          public void run() {
+            if (sent == plan.requestsPerClient()) {
+              done.complete(null);
+              return;
+            }
+            sent++;
+            long intended = System.nanoTime();
+            stats.sent();
+            target.send(session, mix.next()).whenComplete((sample, error) -> {
+              if (sample != null) {
+                // a closed-model client sends when it is ready: it is never late by design
+                stats.record(sample, sample.startedNanos());
+              } else {
+                stats.record(failure(intended, error), intended);
+              }
+              driver.execute(this);
+            });
+          }
+        });
+      }
+      CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).join();
+    } finally {
+      driver.shutdownNow();
+    }
+  }
+
+  private static void runOpen(LoadTarget target, LoadPlan.Open plan, QuestionMix mix, LoadStats stats) {
+    long turns = plan.turns();
+    long period = (long) (1e9 / plan.ratePerSecond());
+    CountDownLatch finished = new CountDownLatch((int) Math.min(Integer.MAX_VALUE, turns));
+    ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "loadtest-sender");
+      t.setDaemon(true);
+      return t;
+    });
+    long t0 = System.nanoTime() + 5_000_000;
+    AtomicLong next = new AtomicLong();
+    String run = Long.toString(System.nanoTime() % 100_000, 36);
+    try {
+      Runnable tick = new Runnable() {
+        @Override
+        public void run() {
+          long now = System.nanoTime();
+          long i = next.get();
+          // send every turn whose time has come, each stamped with its own scheduled time
+          while (i < turns && t0 + i * period <= now) {
+            long intended = t0 + i * period;
+            stats.sent();
+            target.send("load-" + run + "-" + i, mix.next()).whenComplete((sample, error) -> {
+              stats.record(sample != null ? sample : failure(intended, error), intended);
+              finished.countDown();
+            });
+            i++;
+            now = System.nanoTime();
+          }
+          next.set(i);
+          if (i < turns) {
+            sender.schedule(this, t0 + i * period - now, TimeUnit.NANOSECONDS);
+          }
+        }
+      };
+      sender.schedule(tick, t0 - System.nanoTime(), TimeUnit.NANOSECONDS);
+      long waitNanos = plan.duration().toNanos() + TimeUnit.MINUTES.toNanos(2);
+      if (!finished.await(waitNanos, TimeUnit.NANOSECONDS)) {
+        throw new IllegalStateException(finished.getCount() + " turns did not finish within "
+            + Duration.ofNanos(waitNanos).toSeconds() + " s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } finally {
+      sender.shutdownNow();
+    }
+  }
+
+  private static TurnSample failure(long intended, Throwable error) {
+    long now = System.nanoTime();
+    return new TurnSample(intended, -1, -1, now, List.of(), 0, 0, false, PipelineTarget.errorCode(error),
+        String.valueOf(error));
+  }
+
+  private static void drawProgress(PrintStream out, LoadStats stats, long expected, long start) {
+    long done = stats.finishedCount();
+    int width = 30;
+    int filled = (int) Math.min(width, expected == 0 ? width : done * width / expected);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    out.print(String.format(Locale.ROOT, "\r[%s%s] %d/%d turns  %.1f/s  errors %d  p99 TTFA %.0f ms   ",
+        "#".repeat(filled), ".".repeat(width - filled), done, expected, seconds > 0 ? done / seconds : 0,
+        stats.failedCount(), stats.p99TtfaMillis()));
+    out.flush();
+  }
+
+  static LoadPlan plan(Args args) {
+    boolean open = args.has("rate") || args.has("duration");
+    boolean closed = args.has("concurrent-clients") || args.has("requests-per-client");
+    boolean latency = args.has("latency-tests");
+    if ((open ? 1 : 0) + (closed ? 1 : 0) + (latency ? 1 : 0) > 1) {
+      throw new UsageException("choose one load model: --latency-tests N, or --concurrent-clients C "
+          + "--requests-per-client R, or --rate R/s --duration D");
+    }
+    if (open) {
+      String rate = args.get("rate", "10/s").trim().toLowerCase(Locale.ROOT);
+      String number = rate.endsWith("/s") ? rate.substring(0, rate.length() - 2)
+          : rate.endsWith("/m") || rate.endsWith("/min") ? rate.substring(0, rate.indexOf('/')) : rate;
+      double perSecond;
+      try {
+        perSecond = Double.parseDouble(number.trim()) / (rate.contains("/m") ? 60 : 1);
+      } catch (NumberFormatException e) {
+        throw new UsageException("--rate must look like 50/s, 120/m or 50 but was '" + args.get("rate", "") + "'");
+      }
+      try {
+        return new LoadPlan.Open(perSecond, args.getDuration("duration", Duration.ofSeconds(10)));
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--rate/--duration: " + e.getMessage());
+      }
+    }
+    if (closed) {
+      return new LoadPlan.Closed(args.getInt("concurrent-clients", 10, 1, 100_000),
+          args.getInt("requests-per-client", 5, 1, 1_000_000));
+    }
+    return new LoadPlan.Closed(1, args.getInt("latency-tests", 20, 1, 1_000_000));
+  }
+
+  static List<LoadReport.GateCheck> gate(Args args) {
+    List<LoadReport.GateCheck> gate = new ArrayList<>();
+    addMillis(gate, args, "max-p99-ttfa", LoadReport.GateMetric.P99_TTFA);
+    addMillis(gate, args, "max-p99-ttft", LoadReport.GateMetric.P99_TTFT);
+    addMillis(gate, args, "max-p99-total", LoadReport.GateMetric.P99_TOTAL);
+    addMillis(gate, args, "max-p99-gap", LoadReport.GateMetric.P99_GAP);
+    if (args.has("max-error-rate")) {
+      gate.add(new LoadReport.GateCheck(LoadReport.GateMetric.ERROR_RATE, 100 * args.getFraction("max-error-rate", 0)));
+    }
+    return gate;
+  }
+
+  private static void addMillis(List<LoadReport.GateCheck> gate, Args args, String flag, LoadReport.GateMetric metric) {
+    if (args.has(flag)) {
+      gate.add(new LoadReport.GateCheck(metric, args.getDuration(flag, Duration.ZERO).toNanos() / 1e6));
+    }
+  }
+
+  /** The flags, for {@code --help}. */
+  public static String usage() {
+    return String.join("\n",
+        "Usage: loadtest [load model] [questions] [target settings] [gate] [--report DIR]",
+        "",
+        "Load model (choose one; default --latency-tests 20):",
+        "  --latency-tests N                       one client, N sequential turns",
+        "  --concurrent-clients C --requests-per-client R",
+        "                                          closed model: C clients, each waits for its answer",
+        "  --rate 50/s --duration 60s              open model: turns on a fixed schedule, latency from",
+        "                                          the scheduled time (no coordinated omission)",
+        "  --warmup N                              N unrecorded turns first (JIT, connections)",
+        "Questions:",
+        "  --questions FILE                        lines of 'weight | question' (or just the question)",
+        "  --repeat-ratio 30%                      share of turns repeating an earlier question verbatim",
+        "  --seed N                                repeatable question order and fault draws",
+        "Target (default: in-process pipeline over the simulated OpenAI-compatible server):",
+        "  --llm-ttft 300ms --token-interval 20ms --token-jitter 5ms --answer-words N",
+        "  --tts-ttfb 200ms --tts-realtime-factor 0.25",
+        "  --fault-rate 0% --tts-fault-rate 0%     injected HTTP 500/429/503 and mid-stream errors",
+        "  --retries 0                             provider retries per call (0: faults show 1:1)",
+        "  --tts-concurrency 3 --turn-timeout 30s",
+        "Regression gate (exit 1 when breached):",
+        "  --max-p99-ttfa 1500ms --max-p99-ttft D --max-p99-total D --max-p99-gap D --max-error-rate 1%",
+        "Output:",
+        "  --report DIR                            also write DIR/report.md and DIR/report.json",
+        "  --no-progress                           no live progress bar (drawn only on a terminal)",
+        "",
+        "Exit codes: 0 ok, 1 gate breached, 2 usage error, 3 could not run.");
+  }
+}

@@ -1,0 +1,128 @@
+package dev.officehours.examples.load;
+
+import dev.officehours.examples.sim.KnowledgeBase;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The questions a load test asks: weighted, with a repeat ratio so caches behave as in real
+ * traffic. A repeated turn asks, word for word, a question asked before (an answer cache can serve
+ * it); any other turn asks a weighted pick from the mix made unique by a numbered suffix, so its
+ * text is new but its answer, and thus its speech, usually is not (the TTS cache can serve it).
+ *
+ * <p>A questions file has one question per line, optionally preceded by a weight and a
+ * {@code |} or tab ({@code 3 | What is OfficeHours?}); blank lines and lines starting with
+ * {@code #} are ignored.
+ */
+public final class QuestionMix {
+  private static final Pattern WEIGHTED = Pattern.compile("^\\s*(\\d+(?:\\.\\d+)?)\\s*[|\\t]\\s*(.+?)\\s*$");
+
+  /**
+   * A question and its weight.
+   *
+   * @param weight relative frequency, positive
+   * @param question the text
+   */
+  public record Weighted(double weight, String question) {
+    /** Validates both. */
+    public Weighted {
+      if (!(weight > 0) || Double.isInfinite(weight)) {
+        throw new IllegalArgumentException("weight must be positive but was " + weight);
+      }
+      if (question == null || question.isBlank()) {
+        throw new IllegalArgumentException("question must not be blank");
+      }
+    }
+  }
+
+  private final List<Weighted> questions;
+  private final double[] cumulative;
+  private final double repeatRatio;
+  private final Random random;
+  private final List<String> asked = new ArrayList<>();
+  private long fresh;
+
+  /**
+   * @param questions the mix, at least one
+   * @param repeatRatio the share of turns that repeat an earlier question word for word, 0..1
+   * @param seed seeds the draws, so a run asks the same questions in the same order
+   */
+  public QuestionMix(List<Weighted> questions, double repeatRatio, long seed) {
+    this.questions = List.copyOf(Objects.requireNonNull(questions, "questions"));
+    if (this.questions.isEmpty()) {
+      throw new IllegalArgumentException("questions must not be empty");
+    }
+    if (!(repeatRatio >= 0 && repeatRatio <= 1)) {
+      throw new IllegalArgumentException("repeatRatio must be in 0..1 but was " + repeatRatio);
+    }
+    this.repeatRatio = repeatRatio;
+    this.random = new Random(seed);
+    this.cumulative = new double[this.questions.size()];
+    double sum = 0;
+    for (int i = 0; i < cumulative.length; i++) {
+      sum += this.questions.get(i).weight();
+      cumulative[i] = sum;
+    }
+  }
+
+  /** The built-in mix: the questions the simulated model knows, "What is OfficeHours?" three times as often. */
+  public static List<Weighted> builtIn() {
+    List<Weighted> mix = new ArrayList<>();
+    for (KnowledgeBase.Entry e : KnowledgeBase.entries()) {
+      mix.add(new Weighted(mix.isEmpty() ? 3 : 1, e.question()));
+    }
+    return mix;
+  }
+
+  /**
+   * Reads a questions file.
+   *
+   * @param file the file
+   * @return its questions
+   * @throws IOException when it cannot be read
+   * @throws IllegalArgumentException naming the line, when a weight is invalid or no question is found
+   */
+  public static List<Weighted> read(Path file) throws IOException {
+    List<Weighted> mix = new ArrayList<>();
+    List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      Matcher m = WEIGHTED.matcher(line);
+      try {
+        mix.add(m.matches() ? new Weighted(Double.parseDouble(m.group(1)), m.group(2)) : new Weighted(1, line));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(file + " line " + (i + 1) + ": " + e.getMessage(), e);
+      }
+    }
+    if (mix.isEmpty()) {
+      throw new IllegalArgumentException(file + " holds no question");
+    }
+    return mix;
+  }
+
+  /** The next question to ask. Thread-safe. */
+  public synchronized String next() {
+    if (!asked.isEmpty() && random.nextDouble() < repeatRatio) {
+      return asked.get(random.nextInt(asked.size()));
+    }
+    double r = random.nextDouble() * cumulative[cumulative.length - 1];
+    int i = 0;
+    while (cumulative[i] <= r && i < cumulative.length - 1) {
+      i++;
+    }
+    String q = questions.get(i).question() + " (#" + (++fresh) + ")";
+    asked.add(q);
+    return q;
+  }
+}

@@ -1,0 +1,78 @@
+package dev.officehours.examples.load;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a client observed of one turn. Times are {@link System#nanoTime()} stamps, so the tester
+ * can measure from the moment a turn was <em>meant</em> to be sent (open model) rather than when
+ * it actually was.
+ *
+ * @param startedNanos when the turn was handed to the target
+ * @param firstTokenNanos when the first text arrived, -1 if none
+ * @param firstAudioNanos when the first audio arrived, -1 if none
+ * @param endedNanos when its terminal event arrived
+ * @param chunks the speech chunks whose audio arrived, in order
+ * @param audioBytes audio bytes received
+ * @param ttsCacheHits chunks whose audio came from the TTS cache
+ * @param answerFromCache whether the answer came from the answer cache
+ * @param errorCode empty on success; else a short stable code such as {@code
+ *     rate_limit_exceeded} or {@code http_503}
+ * @param errorMessage the error's message, empty on success
+ */
+public record TurnSample(
+    long startedNanos,
+    long firstTokenNanos,
+    long firstAudioNanos,
+    long endedNanos,
+    List<ChunkArrival> chunks,
+    long audioBytes,
+    int ttsCacheHits,
+    boolean answerFromCache,
+    String errorCode,
+    String errorMessage) {
+
+  /** Copies the chunk list. */
+  public TurnSample {
+    chunks = List.copyOf(chunks);
+  }
+
+  /** Whether the turn failed. */
+  public boolean failed() {
+    return !errorCode.isEmpty();
+  }
+
+  /** The error code of a failed turn. */
+  public Optional<String> error() {
+    return failed() ? Optional.of(errorCode) : Optional.empty();
+  }
+
+  /**
+   * One chunk's audio as it arrived.
+   *
+   * @param firstFrameNanos when its first frame arrived
+   * @param audioSeconds how long it plays
+   */
+  public record ChunkArrival(long firstFrameNanos, double audioSeconds) {}
+
+  /**
+   * The gaps a listener hears between chunks, in nanoseconds: playback starts with the first
+   * frame and runs continuously; chunk {@code n} is late by how much its first frame arrived after
+   * the audio before it finished playing (0 when it was there in time). One value per chunk after
+   * the first.
+   */
+  public long[] interChunkGapsNanos() {
+    if (chunks.size() < 2) {
+      return new long[0];
+    }
+    long[] gaps = new long[chunks.size() - 1];
+    double playedUntil = chunks.get(0).firstFrameNanos() + chunks.get(0).audioSeconds() * 1e9;
+    for (int i = 1; i < chunks.size(); i++) {
+      ChunkArrival c = chunks.get(i);
+      double gap = c.firstFrameNanos() - playedUntil;
+      gaps[i - 1] = gap > 0 ? (long) gap : 0;
+      playedUntil = Math.max(playedUntil, c.firstFrameNanos()) + c.audioSeconds() * 1e9;
+    }
+    return gaps;
+  }
+}

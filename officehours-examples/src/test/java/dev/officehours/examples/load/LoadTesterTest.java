@@ -1,0 +1,133 @@
+package dev.officehours.examples.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.officehours.examples.Args;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LoadTesterTest {
+  /** Fast simulated timings: the tests check counting, not speed. */
+  private static final String[] FAST = {"--llm-ttft", "5ms", "--token-interval", "1ms", "--token-jitter", "0ms",
+      "--answer-words", "12", "--tts-ttfb", "5ms", "--tts-realtime-factor", "0", "--no-progress"};
+
+  private static String[] flags(String... more) {
+    String[] all = new String[FAST.length + more.length];
+    System.arraycopy(FAST, 0, all, 0, FAST.length);
+    System.arraycopy(more, 0, all, FAST.length, more.length);
+    return all;
+  }
+
+  private static LoadReport run(String... more) {
+    Args args = Args.parse(flags(more), Set.of("latency-tests", "concurrent-clients", "requests-per-client", "rate",
+        "duration", "llm-ttft", "token-interval", "token-jitter", "answer-words", "tts-ttfb", "tts-realtime-factor",
+        "fault-rate", "retries"), Set.of("no-progress"));
+    LoadPlan plan = LoadTester.plan(args);
+    InProcessTarget.Options options = InProcessTarget.options(args, 42);
+    try (PipelineTarget target = InProcessTarget.create(options)) {
+      LoadReport.Settings settings = new LoadReport.Settings(plan.describe(), target.describe(), 0.3, false, false,
+          options.retries(), options.ttsConcurrency());
+      return LoadTester.execute(target, plan, new QuestionMix(QuestionMix.builtIn(), 0.3, 42), settings,
+          LoadTester.gate(args), null);
+    }
+  }
+
+  @Test
+  void closedModelCountsEveryTurnItSentAndPercentilesAreMonotonic() {
+    LoadReport r = run("--concurrent-clients", "4", "--requests-per-client", "5");
+
+    assertEquals(20, r.sent());
+    assertEquals(20, r.completed(), r.errors().toString());
+    assertEquals(0, r.failed());
+    assertEquals(20L, r.toJson().get("completed"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> sim = (Map<String, Object>) r.toJson().get("target_stats");
+    assertEquals(20L, sim.get("simulated chat requests"), "one chat request per turn");
+    assertEquals(20, r.ttft().count());
+    assertEquals(20, r.ttfa().count());
+    assertEquals(20, r.total().count());
+    assertTrue(r.bytesPerTurn().p50() > 0, "audio arrived");
+    for (LoadReport.Percentiles p : List.of(r.ttft(), r.ttfa(), r.total(), r.gaps(), r.bytesPerTurn())) {
+      assertTrue(p.monotonic(), p.toString());
+    }
+    assertTrue(r.ttft().p50() <= r.ttfa().p50() && r.ttfa().p50() <= r.total().p50(), "TTFT <= TTFA <= total");
+  }
+
+  @Test
+  void latencyTestsAreOneClientInSequence() {
+    LoadReport r = run("--latency-tests", "6");
+    assertEquals(6, r.sent());
+    assertEquals(6, r.completed() + r.failed());
+  }
+
+  @Test
+  void anInjectedTenPercentFaultRateShowsUpAsAboutTenPercentErrorsWithTheirCodes() {
+    LoadReport r = run("--concurrent-clients", "20", "--requests-per-client", "10", "--fault-rate", "10%");
+
+    assertEquals(200, r.sent());
+    assertEquals(200, r.completed() + r.failed());
+    assertTrue(r.errorRate() >= 0.04 && r.errorRate() <= 0.18, "error rate " + r.errorRate());
+    assertEquals(r.failed(), r.errors().values().stream().mapToLong(Long::longValue).sum());
+    assertTrue(Set.of("simulated_server_error", "rate_limit_exceeded", "overloaded", "simulated_stream_error")
+        .containsAll(r.errors().keySet()), r.errors().toString());
+    @SuppressWarnings("unchecked")
+    Map<String, Long> injected = (Map<String, Long>) ((Map<String, Object>) r.toJson().get("target_stats"))
+        .get("injected faults");
+    assertEquals(injected, r.errors(), "without retries every injected fault fails its turn, with its code");
+    assertTrue(r.recommendations().get(0).contains("failed"), r.recommendations().toString());
+  }
+
+  @Test
+  void openModelSendsOnScheduleAndCountsEveryTurn() {
+    LoadReport r = run("--rate", "100/s", "--duration", "300ms");
+    assertEquals(30, r.sent());
+    assertEquals(30, r.completed() + r.failed());
+    assertTrue(r.ttfa().monotonic());
+  }
+
+  @Test
+  void theGateFailsTheRunWithExitCodeOneAndTheReportsAreWritten(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = LoadTester.run(flags("--concurrent-clients", "5", "--requests-per-client", "4", "--fault-rate", "50%",
+        "--max-error-rate", "1%", "--max-p99-ttfa", "60s", "--report", dir.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+    assertEquals(LoadTester.EXIT_GATE_BREACHED, code, err.toString(StandardCharsets.UTF_8));
+    String markdown = out.toString(StandardCharsets.UTF_8);
+    assertTrue(markdown.contains("## Regression gate: FAILED"), markdown);
+    assertTrue(markdown.contains("| p99 TTFA"), markdown);
+    assertEquals(markdown, Files.readString(dir.resolve("report.md")));
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+    assertEquals(20, json.path("sent").asInt());
+    assertTrue(!json.path("gatePassed").asBoolean());
+    assertEquals("P99_TTFA", json.path("gate").path(0).path("check").asText());
+    assertTrue(json.path("gate").path(0).path("passed").asBoolean(), "p99 TTFA within 60 s");
+    assertEquals("ERROR_RATE", json.path("gate").path(1).path("check").asText());
+    assertTrue(!json.path("gate").path(1).path("passed").asBoolean(), "error rate above 1 %");
+  }
+
+  @Test
+  void usageErrorsExitWithTwoAndNameTheFlag() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = LoadTester.run(new String[] {"--rate", "fast"}, new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(LoadTester.EXIT_USAGE, code);
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("--rate must look like 50/s"), err.toString());
+
+    code = LoadTester.run(new String[] {"--latency-tests", "3", "--rate", "5/s"}, new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(LoadTester.EXIT_USAGE, code);
+  }
+}

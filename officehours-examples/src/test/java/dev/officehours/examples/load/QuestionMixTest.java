@@ -1,0 +1,55 @@
+package dev.officehours.examples.load;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class QuestionMixTest {
+
+  @Test
+  void withoutRepeatsEveryQuestionIsNew() {
+    QuestionMix mix = new QuestionMix(QuestionMix.builtIn(), 0, 1);
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < 100; i++) {
+      assertTrue(seen.add(mix.next()));
+    }
+  }
+
+  @Test
+  void theRepeatRatioIsTheShareOfVerbatimRepeats() {
+    QuestionMix mix = new QuestionMix(QuestionMix.builtIn(), 0.5, 1);
+    Set<String> seen = new HashSet<>();
+    int repeats = 0;
+    for (int i = 0; i < 1_000; i++) {
+      if (!seen.add(mix.next())) {
+        repeats++;
+      }
+    }
+    assertTrue(repeats > 400 && repeats < 600, repeats + " repeats of 1000");
+  }
+
+  @Test
+  void readsWeightsAndSkipsCommentsAndBlankLines(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("q.txt");
+    Files.writeString(file, "# mix\n3 | What is OfficeHours?\n\nHow does caching work?\n0.5\tWhat is barge-in?\n");
+    assertEquals(List.of(new QuestionMix.Weighted(3, "What is OfficeHours?"),
+        new QuestionMix.Weighted(1, "How does caching work?"), new QuestionMix.Weighted(0.5, "What is barge-in?")),
+        QuestionMix.read(file));
+  }
+
+  @Test
+  void aFileWithoutQuestionsIsRejectedByName(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("empty.txt");
+    Files.writeString(file, "# nothing\n");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuestionMix.read(file));
+    assertTrue(e.getMessage().contains("empty.txt holds no question"), e.getMessage());
+  }
+}
