@@ -377,7 +377,8 @@ class ConversationPipelineTest {
     TurnFailed failed = (TurnFailed) events.awaitTerminal();
     assertInstanceOf(TurnTimeoutException.class, failed.error());
     assertTrue(stream.cancelled);
-    assertTrue(turn.completion().isCompletedExceptionally());
+    CompletionException thrown = assertThrows(CompletionException.class, () -> turn.completion().join());
+    assertInstanceOf(TurnTimeoutException.class, thrown.getCause());
   }
 
   @Test
