@@ -90,9 +90,8 @@ class OpenAiChatTest {
   }
 
   private static MockResponse streaming(StreamingBody.Writer writer) {
-    return new MockResponse.Builder()
+    return StreamingBody.response(writer)
         .setHeader("Content-Type", "text/event-stream")
-        .body(new StreamingBody(writer))
         .build();
   }
 
