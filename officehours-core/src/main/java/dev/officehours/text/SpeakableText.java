@@ -319,6 +319,9 @@ public final class SpeakableText {
         || cp == 0x200B || cp == 0xFEFF) {
       return true;
     }
+    if (Character.isLetterOrDigit(cp)) {
+      return false; // e.g. the segmented digits among the legacy computing symbols
+    }
     int type = Character.getType(cp);
     if (type == Character.PRIVATE_USE || type == Character.SURROGATE || type == Character.UNASSIGNED && cp >= 0x1F000) {
       return true;

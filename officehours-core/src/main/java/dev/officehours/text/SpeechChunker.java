@@ -409,15 +409,11 @@ public final class SpeechChunker {
     // inside `inline code` or a [link label] only the length limit may cut
     boolean inSpan = inInlineCode || inLinkLabel;
     int len = wordEnd - contentStart;
-    if (inSpan) {
-      // no cut by punctuation or word count
-    } else if (!spokenChunkEmitted) {
-      if ((cls >= CLAUSE && len >= settings.firstChunkMinChars())
-          || (cls >= WORD && wordsInChunk >= settings.firstChunkMaxWords())) {
-        emit(i, false, out);
-        return;
-      }
-    } else if (cls >= SENTENCE && len >= settings.minChunkChars()) {
+    boolean ends = !spokenChunkEmitted
+        ? (cls >= CLAUSE && len >= settings.firstChunkMinChars())
+            || (cls >= WORD && wordsInChunk >= settings.firstChunkMaxWords())
+        : cls >= SENTENCE && len >= settings.minChunkChars();
+    if (ends && !inSpan) {
       emit(i, false, out);
       return;
     }
