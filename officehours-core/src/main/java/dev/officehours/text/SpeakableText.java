@@ -39,6 +39,9 @@ public final class SpeakableText {
   private static final Pattern HEADING = Pattern.compile("^#{1,6}(?=\\s|$)\\s*(.*?)(?:\\s+#+)?\\s*$");
   private static final Pattern BULLET = Pattern.compile("^[-*+•‣◦▪]\\s+(?:\\[[ xX]\\]\\s+)?");
   private static final Pattern RULE = Pattern.compile("^(?:(?:-\\s*){3,}|(?:\\*\\s*){3,}|(?:_\\s*){3,}|={3,})$");
+  private static final Pattern LINE_BREAK = Pattern.compile("\\r?\\n|\\r");
+  private static final Pattern REPEATED_COMMAS = Pattern.compile("(?:\\s*,\\s*){2,}");
+  private static final Pattern SPACE_BEFORE_COMMA = Pattern.compile("\\s+,");
   private static final Pattern NUMBERED = Pattern.compile("^\\d{1,3}[.)]\\s");
   private static final Pattern TABLE_SEPARATOR = Pattern.compile("^\\|?\\s*:?-+:?\\s*(?:\\|\\s*:?-+:?\\s*)*\\|?$");
 
@@ -58,7 +61,7 @@ public final class SpeakableText {
     int fenceLen = 0;
     boolean previousBlock = false;
     boolean gap = false;
-    for (String line : raw.split("\r?\n|\r", -1)) {
+    for (String line : LINE_BREAK.split(raw, -1)) {
       int run = fenceRun(line);
       if (inFence) {
         if (run >= fenceLen && line.strip().charAt(0) == fenceChar && line.strip().length() == run) {
@@ -124,18 +127,24 @@ public final class SpeakableText {
         s = s.substring(1).strip();
         changed = true;
       }
+      if (s.isEmpty() || Character.isLetterOrDigit(s.charAt(0))) {
+        break; // no block mark
+      }
       Matcher bullet = BULLET.matcher(s);
       if (!RULE.matcher(s).matches() && bullet.lookingAt()) {
         s = s.substring(bullet.end());
         changed = true;
       }
-      Matcher heading = HEADING.matcher(s);
-      if (heading.matches()) {
-        s = heading.group(1);
-        changed = true;
+      if (s.startsWith("#")) {
+        Matcher heading = HEADING.matcher(s);
+        if (heading.matches()) {
+          s = heading.group(1);
+          changed = true;
+        }
       }
     }
-    if (RULE.matcher(s).matches() || TABLE_SEPARATOR.matcher(s).matches() && s.contains("-") && s.contains("|")) {
+    if (!s.isEmpty() && !Character.isLetterOrDigit(s.charAt(0))
+        && (RULE.matcher(s).matches() || s.contains("|") && TABLE_SEPARATOR.matcher(s).matches())) {
       return "";
     }
     boolean tableRow = isTableRow(s);
@@ -203,10 +212,17 @@ public final class SpeakableText {
     if (s.isEmpty()) {
       return s;
     }
-    s = AUTOLINK.matcher(s).replaceAll(m -> Matcher.quoteReplacement(host(m.group(1))));
-    s = IMAGE_OR_LINK.matcher(s).replaceAll(m -> Matcher.quoteReplacement(m.group(1)));
-    s = HTML_TAG.matcher(s).replaceAll(" ");
-    s = replaceUrls(s);
+    // the patterns only run where their first characters occur: most chunks are plain prose
+    if (s.indexOf('<') >= 0) {
+      s = AUTOLINK.matcher(s).replaceAll(m -> Matcher.quoteReplacement(host(m.group(1))));
+      s = HTML_TAG.matcher(s).replaceAll(" ");
+    }
+    if (s.indexOf('[') >= 0) {
+      s = IMAGE_OR_LINK.matcher(s).replaceAll(m -> Matcher.quoteReplacement(m.group(1)));
+    }
+    if (s.indexOf('/') >= 0 || s.indexOf("www.") >= 0) {
+      s = replaceUrls(s);
+    }
     StringBuilder out = new StringBuilder(s.length());
     int n = s.length();
     for (int k = 0; k < n; ) {
@@ -351,7 +367,8 @@ public final class SpeakableText {
     while (t.endsWith(",")) {
       t = t.substring(0, t.length() - 1).strip();
     }
-    return t.replaceAll("(?:\\s*,\\s*){2,}", ", ").replaceAll("\\s+,", ",");
+    t = REPEATED_COMMAS.matcher(t).replaceAll(", ");
+    return SPACE_BEFORE_COMMA.matcher(t).replaceAll(",");
   }
 
   /** Collapses every run of whitespace (also no-break spaces) into one space and strips. */
