@@ -12,7 +12,9 @@ import java.util.function.Consumer;
  *   <li>The <b>first</b> chunk is eager so that speech starts early: it ends at clause punctuation
  *       ({@code , ; : — –}, a spaced {@code -}) or a sentence end ({@code . ! ? …}, a line break)
  *       once it is {@link ChunkerSettings#firstChunkMinChars()} long, or before the next word once
- *       it holds {@link ChunkerSettings#firstChunkMaxWords()} words.
+ *       it holds {@link ChunkerSettings#firstChunkMaxWords()} words; not right after a word that
+ *       leans on the next one (a number as in {@code 3 p.m.}, an article or preposition as in
+ *       {@code the}, {@code of}), then one word later.
  *   <li><b>Later</b> chunks end at a sentence end or a line break once they are
  *       {@link ChunkerSettings#minChunkChars()} long.
  *   <li>A chunk that grows past {@link ChunkerSettings#maxChunkChars()} without such an end is cut
@@ -53,14 +55,16 @@ public final class SpeechChunker {
   // The strength of the boundary in front of a word: what kind of cut may happen there.
   /** No cut, not even between words (after "Dr.", after the list marker "1."). */
   private static final int NONE = 0;
+  /** Whitespace where only the length limit may cut: after "the", after a number ("3 p.m."). */
+  private static final int WEAK = 1;
   /** Plain whitespace between two words. */
-  private static final int WORD = 1;
+  private static final int WORD = 2;
   /** After clause punctuation. */
-  private static final int CLAUSE = 2;
+  private static final int CLAUSE = 3;
   /** After a sentence end or a line break. */
-  private static final int SENTENCE = 3;
+  private static final int SENTENCE = 4;
   /** Must be cut whatever the length: after a fenced code block. */
-  private static final int FORCED = 4;
+  private static final int FORCED = 5;
 
   // A period after these (lower-cased, without the period) never ends a sentence.
   private static final String[] TITLES = {
@@ -77,6 +81,13 @@ public final class SpeechChunker {
     "step", "chapter", "section", "part", "phase", "stage", "option", "item", "rule", "lesson", "level",
     "round", "page", "question", "tip", "point", "article", "figure", "exercise", "problem", "example",
     "verse", "act", "scene", "season", "episode", "version"
+  };
+
+  // Speech should not pause right after these: the eager first chunk takes one more word.
+  private static final String[] FUNCTION_WORDS = {
+    "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "from", "with", "into", "about", "as",
+    "than", "and", "or", "but", "nor", "my", "your", "his", "her", "its", "our", "their", "this", "that",
+    "these", "those", "very", "not", "no"
   };
 
   private final ChunkerSettings settings;
@@ -346,8 +357,22 @@ public final class SpeechChunker {
       case '.':
         return classifyPeriod(s, k);
       default:
-        return WORD;
+        return k < e || !joinsTheNextWord(s, k) ? WORD : WEAK;
     }
+  }
+
+  /** A number ("3", "$9.99", "2-3") or a function word ("the", "of"): it leans on the next word. */
+  private boolean joinsTheNextWord(int s, int e) {
+    char first = at(s);
+    if ((first >= '0' && first <= '9') || first == '$' || first == '€' || first == '£' || first == '¥') {
+      for (int k = s; k < e; k++) {
+        if (Character.isLetter(at(k))) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return e - s <= 5 && Character.isLetter(first) && matchesAny(s, e, FUNCTION_WORDS);
   }
 
   private int classifyPeriod(int s, int k) {
@@ -426,7 +451,7 @@ public final class SpeechChunker {
       if (cls >= CLAUSE && len >= settings.minChunkChars()) {
         lastClauseCut = i;
       }
-      if (cls >= WORD) {
+      if (cls >= WEAK) {
         lastWordCut = i;
       }
     }
