@@ -1,0 +1,83 @@
+package dev.officehours.examples;
+
+import dev.officehours.examples.cli.ChatCli;
+import dev.officehours.examples.load.LoadTester;
+import dev.officehours.examples.sim.SimulatedOpenAiServer;
+import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The entry point of the examples jar: {@code chat}, {@code loadtest} or {@code simulate}.
+ *
+ * <pre>
+ * java -jar officehours-examples.jar chat [flags]       talk to OfficeHours in the terminal
+ * java -jar officehours-examples.jar loadtest [flags]   measure latency and throughput under load
+ * java -jar officehours-examples.jar simulate [port]    run the simulated OpenAI-compatible server
+ * </pre>
+ */
+public final class Main {
+  private Main() {}
+
+  /**
+   * Dispatches to a program by its name.
+   *
+   * @param args the program's name, then its flags
+   */
+  public static void main(String[] args) throws InterruptedException {
+    String command = args.length == 0 ? "chat" : args[0];
+    String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+    switch (command) {
+      case "chat" -> {
+        quietLogs();
+        ChatCli.main(rest);
+      }
+      case "loadtest" -> {
+        quietLogs();
+        LoadTester.main(rest);
+      }
+      case "simulate" -> simulate(rest);
+      case "help", "--help", "-h" -> {
+        System.out.println(usage());
+        System.exit(0);
+      }
+      default -> {
+        System.err.println("unknown command '" + command + "'\n" + usage());
+        System.exit(2);
+      }
+    }
+  }
+
+  private static void simulate(String[] args) throws InterruptedException {
+    int port = 0;
+    if (args.length > 0) {
+      try {
+        port = Integer.parseInt(args[0]);
+      } catch (NumberFormatException e) {
+        System.err.println("simulate: the port must be a number but was '" + args[0] + "'");
+        System.exit(2);
+      }
+    }
+    SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().port(port).start();
+    System.out.println("Simulated OpenAI-compatible server on " + server.baseUrl()
+        + " (model " + SimulatedOpenAiServer.MODEL + "); Ctrl-C stops it. Try:");
+    System.out.println("  OPENAI_BASE_URL=" + server.baseUrl() + " OPENAI_API_KEY=sk-anything "
+        + "java -jar officehours-examples/target/officehours-examples.jar chat");
+    new CountDownLatch(1).await();
+  }
+
+  /** The chat and the load tester print their own lines; library INFO logs would only clutter them. */
+  private static void quietLogs() {
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
+  }
+
+  private static String usage() {
+    return String.join("\n",
+        "Usage: java -jar officehours-examples.jar <command> [flags]",
+        "  chat       talk to OfficeHours in the terminal (demo mode without OPENAI_API_KEY)",
+        "  loadtest   measure latency and throughput under load",
+        "  simulate   run the simulated OpenAI-compatible server [port]",
+        "Each command takes --help.");
+  }
+}

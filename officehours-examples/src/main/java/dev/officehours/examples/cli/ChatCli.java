@@ -1,0 +1,509 @@
+package dev.officehours.examples.cli;
+
+import dev.officehours.AudioFrame;
+import dev.officehours.ConversationPipeline;
+import dev.officehours.InvalidRequestException;
+import dev.officehours.OfficeHoursException;
+import dev.officehours.ProviderException;
+import dev.officehours.TextDelta;
+import dev.officehours.Turn;
+import dev.officehours.TurnCancelled;
+import dev.officehours.TurnEvent;
+import dev.officehours.TurnFailed;
+import dev.officehours.TurnListener;
+import dev.officehours.TurnMetrics;
+import dev.officehours.TurnRequest;
+import dev.officehours.TurnResult;
+import dev.officehours.examples.Args;
+import dev.officehours.examples.Args.UsageException;
+import dev.officehours.examples.sim.SimulatedOpenAiServer;
+import dev.officehours.examples.tts.FreeTtsSpeech;
+import dev.officehours.openai.OpenAiChat;
+import dev.officehours.openai.OpenAiSpeech;
+import dev.officehours.tts.AudioFormat;
+import dev.officehours.tts.TtsProvider;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Chat with OfficeHours in a terminal: type a line, the answer streams as text and is spoken
+ * through the sound card, or written as one WAV file per turn with {@code --out DIR} or when there
+ * is no audio device. Without {@code OPENAI_API_KEY} and {@code OPENAI_BASE_URL} it runs in demo
+ * mode: a simulated model in this process and the offline FreeTTS voice. See {@code docs/cli.md}.
+ *
+ * <p>The answer text goes to standard output; everything else (the demo notice, the metrics line
+ * after each turn, file paths, errors) goes to standard error, so {@code --text} is scriptable.
+ *
+ * <p>Ctrl-C during an answer cancels the turn (barge-in); a second Ctrl-C within two seconds, or
+ * one at the prompt, exits with code 130.
+ */
+public final class ChatCli {
+  /** Done. */
+  public static final int EXIT_OK = 0;
+  /** A usage error: unknown flag, bad value, invalid request (e.g. not an image). */
+  public static final int EXIT_USAGE = 2;
+  /** The server could not be reached (connection refused, unknown host). */
+  public static final int EXIT_CONNECTION = 3;
+  /** The server refused the API key (HTTP 401 or 403). */
+  public static final int EXIT_AUTH = 4;
+  /** The turn failed for another reason (a provider error, the turn deadline). */
+  public static final int EXIT_TURN_FAILED = 5;
+  /** An input file (the image) could not be read. */
+  public static final int EXIT_UNREADABLE_FILE = 6;
+  /** Interrupted with Ctrl-C. */
+  public static final int EXIT_INTERRUPTED = 130;
+
+  private static final Set<String> VALUED = Set.of("base-url", "model", "voice", "format", "system", "session", "text",
+      "image", "out", "redis");
+  private static final Set<String> SWITCHES = Set.of("no-audio", "demo", "help");
+  private static final long DOUBLE_CTRL_C_NANOS = 2_000_000_000L;
+
+  private final PrintStream out;
+  private final PrintStream err;
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private ConversationPipeline pipeline;
+  private AudioOutput audio;
+  private String session;
+  private String baseUrl;
+  private volatile Turn current;
+  private volatile long lastInterrupt;
+  private int turns;
+
+  private ChatCli(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  /**
+   * Runs the chat and exits with its exit code.
+   *
+   * @param args the flags, see {@link #usage()}
+   */
+  public static void main(String[] args) {
+    ChatCli cli = new ChatCli(System.out, System.err);
+    cli.installCtrlC();
+    System.exit(cli.run(args, System.in, System.getenv()));
+  }
+
+  /**
+   * Runs the chat without touching signal handlers: for tests and embedding.
+   *
+   * @param argv the flags
+   * @param in where typed lines come from (unused with {@code --text})
+   * @param out where the answer text goes
+   * @param err where notices, metrics and errors go
+   * @param env the environment ({@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code OPENAI_MODEL})
+   * @return the exit code
+   */
+  public static int run(String[] argv, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+    return new ChatCli(out, err).run(argv, in, env);
+  }
+
+  private int run(String[] argv, InputStream in, Map<String, String> env) {
+    Args args;
+    byte[] image = null;
+    try {
+      args = Args.parse(argv, VALUED, SWITCHES);
+      if (args.has("help")) {
+        out.println(usage());
+        return EXIT_OK;
+      }
+      if (!args.positional().isEmpty()) {
+        throw new UsageException("unexpected argument '" + args.positional().get(0) + "' (quote the question: --text \"...\")");
+      }
+      session = args.get("session", "cli");
+      TurnRequest.of(session, "validate the session id");
+      if (args.has("redis")) {
+        throw new UsageException("--redis: this build has no Redis store yet (the officehours-redis module is empty); "
+            + "run without --redis");
+      }
+      if (args.has("image")) {
+        Path file = Path.of(args.get("image", ""));
+        try {
+          image = Files.readAllBytes(file);
+        } catch (IOException | SecurityException e) {
+          err.println("chat: cannot read image " + file + ": " + reason(e));
+          return EXIT_UNREADABLE_FILE;
+        }
+        if (image.length == 0) {
+          err.println("chat: cannot use image " + file + ": the file is empty");
+          return EXIT_UNREADABLE_FILE;
+        }
+      }
+      setUp(args, env);
+    } catch (UsageException | InvalidRequestException e) {
+      err.println("chat: " + e.getMessage());
+      err.println("Run with --help for the flags.");
+      closeAll();
+      return EXIT_USAGE;
+    } catch (IllegalArgumentException e) {
+      err.println("chat: " + e.getMessage());
+      closeAll();
+      return EXIT_USAGE;
+    }
+    try {
+      if (args.has("text")) {
+        return turn(args.get("text", ""), image);
+      }
+      return loop(in, image);
+    } finally {
+      closeAll();
+    }
+  }
+
+  private void setUp(Args args, Map<String, String> env) {
+    boolean wantAudio = !args.has("no-audio");
+    AudioFormat format = format(args.get("format", "pcm"));
+    String apiKey = blankToNull(env.get("OPENAI_API_KEY"));
+    String envUrl = blankToNull(env.get("OPENAI_BASE_URL"));
+    boolean demo = args.has("demo") || (!args.has("base-url") && apiKey == null && envUrl == null);
+    OpenAiChat chat;
+    TtsProvider tts = null;
+    if (demo) {
+      SimulatedOpenAiServer sim = SimulatedOpenAiServer.builder()
+          .timeToFirstToken(Duration.ofMillis(250)).tokenInterval(Duration.ofMillis(30)).start();
+      resources.add(sim);
+      baseUrl = sim.baseUrl();
+      chat = OpenAiChat.builder().baseUrl(baseUrl).model(SimulatedOpenAiServer.MODEL).build();
+      if (wantAudio) {
+        FreeTtsSpeech freeTts = FreeTtsSpeech.create();
+        resources.add(freeTts);
+        tts = freeTts;
+      }
+      err.println("Demo mode: no OPENAI_API_KEY or OPENAI_BASE_URL, so answers come from a simulated model on "
+          + baseUrl + (wantAudio ? " and speech from the offline FreeTTS voice." : ".")
+          + (args.has("format") && format != AudioFormat.PCM_24K ? " (--format ignored: the demo voice speaks pcm.)" : "")
+          + (args.has("voice") ? " (--voice ignored: the demo voice is " + FreeTtsSpeech.VOICE + ".)" : ""));
+    } else {
+      baseUrl = args.get("base-url").orElse(envUrl == null ? "https://api.openai.com/v1" : envUrl);
+      String model = args.get("model").orElse(env.getOrDefault("OPENAI_MODEL", OpenAiChat.DEFAULT_MODEL));
+      OpenAiChat.Builder c = OpenAiChat.builder().baseUrl(baseUrl).model(model);
+      if (apiKey != null) {
+        c.apiKey(apiKey);
+      }
+      chat = c.build();
+      if (wantAudio) {
+        OpenAiSpeech.Builder s = OpenAiSpeech.builder().baseUrl(baseUrl).format(format);
+        if (apiKey != null) {
+          s.apiKey(apiKey);
+        }
+        args.get("voice").ifPresent(s::voice);
+        tts = s.build();
+      }
+    }
+    if (wantAudio) {
+      audio = audioOutput(args, format);
+    }
+    ConversationPipeline.Builder b = ConversationPipeline.builder().llm(chat);
+    if (tts != null) {
+      b.tts(tts);
+    }
+    args.get("system").ifPresent(b::systemPrompt);
+    pipeline = b.build();
+  }
+
+  private AudioOutput audioOutput(Args args, AudioFormat format) {
+    if (args.has("out")) {
+      return new WavFileOutput(Path.of(args.get("out", ".")), "turn-");
+    }
+    boolean playable = format.isRawPcm() || format.encoding() == AudioFormat.Encoding.WAV;
+    Optional<SpeakerOutput> speaker = playable ? SpeakerOutput.open() : Optional.empty();
+    if (speaker.isPresent()) {
+      resources.add(0, speaker.get()); // closed first: let the last answer finish playing
+      return speaker.get();
+    }
+    try {
+      Path dir = Files.createTempDirectory("officehours-audio-");
+      err.println((playable ? "No audio device" : "javax.sound cannot play " + format.encoding().wireName())
+          + ": each answer's audio is written to " + dir);
+      return new WavFileOutput(dir, "turn-");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("no audio device, and no temporary directory for audio files: " + e);
+    }
+  }
+
+  private int loop(InputStream in, byte[] image) {
+    BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+    err.println("Type a question and press Enter; Ctrl-C interrupts an answer, /quit or Ctrl-D ends.");
+    byte[] pendingImage = image;
+    while (true) {
+      err.print("> ");
+      err.flush();
+      String line;
+      try {
+        line = reader.readLine();
+      } catch (IOException e) {
+        err.println("chat: cannot read the input: " + e.getMessage());
+        return EXIT_OK;
+      }
+      if (line == null || line.strip().equals("/quit") || line.strip().equals("/exit")) {
+        return EXIT_OK;
+      }
+      if (line.isBlank()) {
+        continue;
+      }
+      int code = turn(line, pendingImage);
+      pendingImage = null;
+      if (code == EXIT_CONNECTION || code == EXIT_AUTH) {
+        return code; // nothing will work until the URL or key is fixed
+      }
+    }
+  }
+
+  /** Runs one turn to its end and returns the exit code it deserves. */
+  private int turn(String text, byte[] image) {
+    TurnRequest request;
+    try {
+      TurnRequest.Builder rb = TurnRequest.builder(session, text);
+      if (image != null) {
+        rb.image(image);
+      }
+      request = rb.build();
+    } catch (InvalidRequestException e) {
+      err.println("chat: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    int number = ++turns;
+    if (audio != null) {
+      audio.beginTurn(number);
+    }
+    CompletableFuture<TurnEvent> end = new CompletableFuture<>();
+    TurnListener listener = new TurnListener() {
+      @Override
+      public void onText(TextDelta delta) {
+        out.print(delta.text());
+        out.flush();
+      }
+
+      @Override
+      public void onAudio(AudioFrame frame) {
+        if (audio != null) {
+          audio.write(frame);
+        }
+      }
+
+      @Override
+      public void onComplete(TurnResult result) {
+        end.complete(result);
+      }
+
+      @Override
+      public void onError(TurnFailed failure) {
+        end.complete(failure);
+      }
+
+      @Override
+      public void onCancelled(TurnCancelled cancelled) {
+        end.complete(cancelled);
+      }
+    };
+    try {
+      current = pipeline.start(request, listener);
+    } catch (InvalidRequestException e) {
+      err.println("chat: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    TurnEvent last = end.join();
+    current = null;
+    out.println();
+    out.flush();
+    if (last instanceof TurnResult result) {
+      Optional<Path> file = audio == null ? Optional.empty() : audio.endTurn();
+      err.println(metricsLine(result));
+      file.ifPresent(f -> err.println("audio: " + f.toAbsolutePath()));
+      if (!result.speechFailures().isEmpty()) {
+        err.println("speech failed for " + result.speechFailures().size() + " of " + result.metrics().chunks()
+            + " chunks: " + result.speechFailures().get(0).error().getMessage());
+      }
+      return EXIT_OK;
+    }
+    if (audio != null) {
+      audio.abortTurn();
+    }
+    if (last instanceof TurnCancelled) {
+      err.println("[interrupted]");
+      return EXIT_OK;
+    }
+    OfficeHoursException error = ((TurnFailed) last).error();
+    err.println("chat: " + describe(error));
+    return exitCode(error);
+  }
+
+  /** The one line after each turn: TTFT, TTFA, total, chunks, cache hits. */
+  static String metricsLine(TurnResult result) {
+    TurnMetrics m = result.metrics();
+    return String.format(Locale.ROOT, "TTFT %s | TTFA %s | total %s | %d chunks | cache hits %d/%d%s",
+        m.timeToFirstToken().map(ChatCli::ms).orElse("-"), m.timeToFirstAudio().map(ChatCli::ms).orElse("-"),
+        ms(m.total()), m.chunks(), m.ttsCacheHits(), m.chunks(), result.answerFromCache() ? " (answer from cache)" : "");
+  }
+
+  private static String ms(Duration d) {
+    long millis = d.toMillis();
+    return millis < 10_000 ? millis + " ms" : String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+  }
+
+  private String describe(OfficeHoursException e) {
+    if (isConnectionFailure(e)) {
+      return "cannot connect to " + baseUrl + " (" + reason(rootCause(e)) + "): is the server running and the URL "
+          + "right? (--base-url or OPENAI_BASE_URL)";
+    }
+    if (e instanceof ProviderException p && p.status().isPresent()
+        && (p.status().getAsInt() == 401 || p.status().getAsInt() == 403)) {
+      return "the server at " + baseUrl + " refused the API key (HTTP " + p.status().getAsInt()
+          + p.errorCode().map(c -> ", " + c).orElse("") + "): check OPENAI_API_KEY";
+    }
+    return "the turn failed: " + e.getMessage();
+  }
+
+  static int exitCode(OfficeHoursException e) {
+    if (isConnectionFailure(e)) {
+      return EXIT_CONNECTION;
+    }
+    if (e instanceof ProviderException p && p.status().isPresent()
+        && (p.status().getAsInt() == 401 || p.status().getAsInt() == 403)) {
+      return EXIT_AUTH;
+    }
+    if (e instanceof InvalidRequestException) {
+      return EXIT_USAGE;
+    }
+    return EXIT_TURN_FAILED;
+  }
+
+  private static boolean isConnectionFailure(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof ConnectException || c instanceof UnknownHostException || c instanceof NoRouteToHostException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Throwable rootCause(Throwable e) {
+    Throwable c = e;
+    while (c.getCause() != null) {
+      c = c.getCause();
+    }
+    return c;
+  }
+
+  private static String reason(Throwable e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof UnknownHostException) {
+      return "unknown host " + e.getMessage();
+    }
+    if (e instanceof ConnectException) {
+      return "connection refused";
+    }
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  private static AudioFormat format(String name) {
+    try {
+      return switch (AudioFormat.Encoding.fromWireName(name)) {
+        case PCM_S16LE -> AudioFormat.PCM_24K;
+        case WAV -> AudioFormat.WAV;
+        case MP3 -> AudioFormat.MP3;
+        case OPUS -> AudioFormat.OPUS;
+      };
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--format: " + e.getMessage());
+    }
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+  private void closeAll() {
+    if (pipeline != null) {
+      pipeline.close();
+    }
+    if (audio != null && !resources.contains(audio)) {
+      audio.close();
+    }
+    for (AutoCloseable r : resources) {
+      try {
+        r.close();
+      } catch (Exception e) {
+        // shutting down: nothing useful to do
+      }
+    }
+    resources.clear();
+  }
+
+  /**
+   * Ctrl-C: cancels the answer in flight (barge-in); at the prompt, or twice within two seconds,
+   * exits with 130. Uses {@code sun.misc.Signal} (module jdk.unsupported, present in every JDK):
+   * a shutdown hook cannot keep the program running, a signal handler can.
+   */
+  @SuppressWarnings("removal")
+  private void installCtrlC() {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> {
+        long now = System.nanoTime();
+        Turn turn = current;
+        boolean twice = lastInterrupt != 0 && now - lastInterrupt < DOUBLE_CTRL_C_NANOS;
+        lastInterrupt = now;
+        if (turn != null && !twice && turn.cancel()) {
+          if (audio != null) {
+            audio.abortTurn();
+          }
+          return;
+        }
+        err.println();
+        System.exit(EXIT_INTERRUPTED);
+      });
+    } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
+      // the JVM reserves SIGINT (-Xrs) or has no such API: Ctrl-C then simply ends the program
+    }
+  }
+
+  /** The flags, for {@code --help}. */
+  public static String usage() {
+    return String.join("\n",
+        "Usage: chat [flags]",
+        "",
+        "Chat in the terminal: the answer streams as text and plays through the sound card.",
+        "Without OPENAI_API_KEY and OPENAI_BASE_URL (or with --demo) a simulated model and the offline",
+        "FreeTTS voice answer: demo mode.",
+        "",
+        "  --base-url URL     OpenAI-compatible API root (default: OPENAI_BASE_URL or https://api.openai.com/v1)",
+        "  --model NAME       chat model (default: OPENAI_MODEL or gpt-4o-mini)",
+        "  --voice NAME       TTS voice (default alloy)",
+        "  --format F         pcm (default), wav, mp3 or opus; mp3/opus are written to files, not played",
+        "  --system TEXT      system prompt",
+        "  --session ID       conversation id (default cli)",
+        "  --text \"...\"       ask one question, print the answer, exit (scriptable)",
+        "  --image FILE       send an image with the (first) question: a vision turn",
+        "  --out DIR          write each answer's audio to DIR/turn-N.wav instead of playing it",
+        "  --no-audio         text only",
+        "  --demo             demo mode even when OPENAI_API_KEY is set",
+        "  --redis URI        keep history in Redis (needs the Redis module)",
+        "",
+        "Ctrl-C interrupts an answer; twice (or at the prompt) exits.",
+        "Exit codes: 0 ok, 2 usage or invalid request, 3 cannot connect, 4 API key refused,",
+        "            5 turn failed, 6 unreadable file, 130 interrupted.");
+  }
+}

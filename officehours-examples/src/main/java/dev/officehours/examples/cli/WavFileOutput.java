@@ -1,0 +1,79 @@
+package dev.officehours.examples.cli;
+
+import dev.officehours.AudioFrame;
+import dev.officehours.examples.audio.Wav;
+import dev.officehours.tts.AudioFormat;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Writes each turn's audio to a file in a directory: {@code turn-N.wav} for PCM and WAV audio,
+ * {@code turn-N.mp3} or {@code .opus} for compressed audio (the chunks' streams concatenated,
+ * which players accept).
+ */
+final class WavFileOutput implements AudioOutput {
+  private final Path dir;
+  private final String prefix;
+  private ByteArrayOutputStream audio = new ByteArrayOutputStream();
+  private PcmExtractor extractor = new PcmExtractor();
+  private AudioFormat format;
+  private int turn;
+
+  WavFileOutput(Path dir, String prefix) {
+    this.dir = dir;
+    this.prefix = prefix;
+  }
+
+  @Override
+  public synchronized void beginTurn(int turnNumber) {
+    turn = turnNumber;
+    audio = new ByteArrayOutputStream();
+    extractor = new PcmExtractor();
+    format = null;
+  }
+
+  @Override
+  public synchronized void write(AudioFrame frame) {
+    format = frame.format();
+    if (format.isRawPcm() || format.encoding() == AudioFormat.Encoding.WAV) {
+      audio.writeBytes(extractor.pcm(frame));
+    } else {
+      audio.writeBytes(frame.data());
+    }
+  }
+
+  @Override
+  public synchronized Optional<Path> endTurn() {
+    if (format == null || audio.size() == 0) {
+      return Optional.empty();
+    }
+    try {
+      Files.createDirectories(dir);
+      byte[] bytes = audio.toByteArray();
+      if (format.isRawPcm() || format.encoding() == AudioFormat.Encoding.WAV) {
+        Path file = dir.resolve(prefix + turn + ".wav");
+        Wav.write(file, bytes, format.sampleRate(), format.channels());
+        return Optional.of(file);
+      }
+      Path file = dir.resolve(prefix + turn + "." + format.encoding().wireName().toLowerCase(Locale.ROOT));
+      Files.write(file, bytes);
+      return Optional.of(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the audio to " + dir, e);
+    }
+  }
+
+  @Override
+  public synchronized void abortTurn() {
+    audio = new ByteArrayOutputStream();
+    format = null;
+  }
+
+  @Override
+  public void close() {}
+}
