@@ -184,6 +184,7 @@ public final class ChatCli {
       chat = OpenAiChat.builder().baseUrl(baseUrl).model(SimulatedOpenAiServer.MODEL).build();
       if (wantAudio) {
         FreeTtsSpeech freeTts = FreeTtsSpeech.create();
+        freeTts.warmUp();
         resources.add(freeTts);
         tts = freeTts;
       }

@@ -115,7 +115,8 @@ public final class LoadTester {
       boolean progress = !args.has("no-progress") && System.console() != null;
       if (warmup > 0) {
         err.println("Warming up with " + warmup + " turns (not recorded)...");
-        execute(target, new LoadPlan.Closed(Math.min(warmup, 10), Math.max(1, warmup / Math.min(warmup, 10))),
+        int clients = Math.min(warmup, 100);
+        execute(target, new LoadPlan.Closed(clients, (warmup + clients - 1) / clients),
             new QuestionMix(QuestionMix.builtIn(), repeatRatio, 7), settings, List.of(), null);
       }
       LoadReport report = execute(target, plan, mix, settings, gate, progress ? err : null);

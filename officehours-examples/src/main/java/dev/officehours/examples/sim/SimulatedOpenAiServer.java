@@ -447,12 +447,13 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       sendFault(ex, fault);
       return;
     }
-    byte[] pcm = SyntheticVoice.speak(input);
-    byte[] audio = pcm;
+    List<byte[]> audio = new ArrayList<>(SyntheticVoice.segments(input));
     if (format.equals("wav")) {
-      audio = new byte[Wav.HEADER_BYTES + pcm.length];
-      System.arraycopy(Wav.header(pcm.length, SyntheticVoice.SAMPLE_RATE, 1), 0, audio, 0, Wav.HEADER_BYTES);
-      System.arraycopy(pcm, 0, audio, Wav.HEADER_BYTES, pcm.length);
+      long pcmBytes = 0;
+      for (byte[] seg : audio) {
+        pcmBytes += seg.length;
+      }
+      audio.add(0, Wav.header(pcmBytes, SyntheticVoice.SAMPLE_RATE, 1));
     }
     ex.getResponseHeaders().set("Content-Type", format.equals("pcm") ? "audio/pcm" : "audio/wav");
     ex.sendResponseHeaders(200, 0);
@@ -464,15 +465,16 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
   private final class SpeechStream implements Runnable {
     private final HttpExchange ex;
     private final OutputStream out;
-    private final byte[] audio;
+    private final List<byte[]> segments;
     private final long frameNanos;
     private long due = System.nanoTime();
+    private int segment;
     private int offset;
 
-    SpeechStream(HttpExchange ex, byte[] audio) {
+    SpeechStream(HttpExchange ex, List<byte[]> segments) {
       this.ex = ex;
       this.out = ex.getResponseBody();
-      this.audio = audio;
+      this.segments = segments;
       this.frameNanos = (long) (100_000_000L * settings.ttsRealTimeFactor);
     }
 
@@ -485,16 +487,26 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     public void run() {
       try {
         do {
-          int n = Math.min(AUDIO_FRAME_BYTES, audio.length - offset);
-          out.write(audio, offset, n);
+          // one frame, written straight from the shared syllable arrays
+          int frame = AUDIO_FRAME_BYTES;
+          while (frame > 0 && segment < segments.size()) {
+            byte[] seg = segments.get(segment);
+            int n = Math.min(frame, seg.length - offset);
+            out.write(seg, offset, n);
+            frame -= n;
+            offset += n;
+            if (offset == seg.length) {
+              segment++;
+              offset = 0;
+            }
+          }
           out.flush();
-          offset += n;
-        } while (frameNanos == 0 && offset < audio.length);
+        } while (frameNanos == 0 && segment < segments.size());
       } catch (IOException e) {
         end();
         return;
       }
-      if (offset < audio.length) {
+      if (segment < segments.size()) {
         due += frameNanos;
         schedule();
       } else {

@@ -1,6 +1,7 @@
 package dev.officehours.examples.sim;
 
-import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Speech-like audio without a speech engine: each word becomes one to four "syllables" (a voiced
@@ -8,7 +9,7 @@ import java.io.ByteArrayOutputStream;
  * sentences by longer ones. It is not intelligible, but its rhythm, level and spectrum are close
  * enough to speech for players, meters and load tests.
  *
- * <p>The syllables are computed once; producing audio is only array copies, so the simulated
+ * <p>The syllables are computed once; a text's audio is a list of those shared arrays, so the simulated
  * server's own cost stays negligible next to what it simulates. Output: PCM 24 kHz, signed 16-bit
  * little-endian, mono.
  */
@@ -29,9 +30,12 @@ final class SyntheticVoice {
 
   private SyntheticVoice() {}
 
-  /** The PCM audio for {@code text}; empty text gives a short silence. */
-  static byte[] speak(String text) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(text.length() * 2_000);
+  /**
+   * The PCM audio for {@code text} as a list of shared, precomputed pieces (syllables and
+   * pauses): streaming them costs no allocation or copy per request. Do not modify the arrays.
+   */
+  static List<byte[]> segments(String text) {
+    List<byte[]> out = new ArrayList<>();
     String[] words = text.trim().split("\\s+");
     for (String word : words) {
       int letters = 0;
@@ -46,19 +50,19 @@ final class SyntheticVoice {
       if (letters > 0) {
         int syllables = Math.min(4, Math.max(1, (letters + 2) / 3));
         for (int s = 0; s < syllables; s++) {
-          out.writeBytes(SYLLABLES[Math.floorMod(hash + 7 * s, SYLLABLES.length)]);
+          out.add(SYLLABLES[Math.floorMod(hash + 7 * s, SYLLABLES.length)]);
         }
       }
       char last = word.isEmpty() ? ' ' : word.charAt(word.length() - 1);
       if (last == '.' || last == '!' || last == '?') {
-        out.writeBytes(SENTENCE_GAP);
+        out.add(SENTENCE_GAP);
       } else if (last == ',' || last == ';' || last == ':') {
-        out.writeBytes(COMMA_GAP);
+        out.add(COMMA_GAP);
       } else {
-        out.writeBytes(WORD_GAP);
+        out.add(WORD_GAP);
       }
     }
-    return out.toByteArray();
+    return out;
   }
 
   /** A voiced syllable: harmonics of {@code f0} shaped by two formants, with attack and release. */

@@ -72,6 +72,18 @@ public final class FreeTtsSpeech implements TtsProvider, AutoCloseable {
     return new FreeTtsSpeech(threads, speed);
   }
 
+  /**
+   * Loads the voice in the background (about a second, once per thread), so the first answer
+   * does not wait for it. Returns at once.
+   */
+  public void warmUp() {
+    try {
+      pool.submit(this::voice);
+    } catch (RejectedExecutionException e) {
+      // closed: nothing to warm
+    }
+  }
+
   @Override
   public String id() {
     return "freetts-" + VOICE;
