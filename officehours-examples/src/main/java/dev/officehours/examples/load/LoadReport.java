@@ -298,7 +298,7 @@ public final class LoadReport {
           100 * settings.repeatRatio()));
     }
     if (late > 0) {
-      out.add(late + " turns were sent more than 1 ms after their scheduled time; their wait is counted in "
+      out.add(late + " turns were sent more than 10 ms after their scheduled time; their wait is counted in "
           + "their latency (no coordinated omission), but the load generator itself may be saturated.");
     }
     if (!gatePassed()) {

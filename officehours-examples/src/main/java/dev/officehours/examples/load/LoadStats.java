@@ -17,6 +17,8 @@ import org.HdrHistogram.Histogram;
  */
 public final class LoadStats {
   private static final long HIGHEST_MICROS = 3_600_000_000L;
+  /** A turn sent this much after its scheduled time counts as late. */
+  static final long LATE_NANOS = 10_000_000;
 
   final Histogram ttft = histogram();
   final Histogram ttfa = histogram();
@@ -49,7 +51,7 @@ public final class LoadStats {
    * @param intendedNanos when the turn was meant to be sent ({@link System#nanoTime()})
    */
   public void record(TurnSample s, long intendedNanos) {
-    if (s.startedNanos() - intendedNanos > 1_000_000) {
+    if (s.startedNanos() - intendedNanos > LATE_NANOS) {
       late.increment();
     }
     if (s.failed()) {

@@ -9,8 +9,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -146,6 +149,7 @@ public final class LoadTester {
   public static LoadReport execute(LoadTarget target, LoadPlan plan, QuestionMix mix, LoadReport.Settings settings,
       List<LoadReport.GateCheck> gate, PrintStream progress) {
     LoadStats stats = new LoadStats();
+    Map<String, Object> targetBefore = target.stats();
     Instant startedAt = Instant.now();
     long start = System.nanoTime();
     long expected = plan instanceof LoadPlan.Closed c ? (long) c.clients() * c.requestsPerClient()
@@ -172,7 +176,31 @@ public final class LoadTester {
       }
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-    return new LoadReport(settings, stats, startedAt, elapsed, target.stats(), gate);
+    return new LoadReport(settings, stats, startedAt, elapsed, since(targetBefore, target.stats()), gate);
+  }
+
+  /** The target's counters of this run only: numbers (and maps of numbers) minus their values before it. */
+  static Map<String, Object> since(Map<String, Object> before, Map<String, Object> after) {
+    Map<String, Object> diff = new LinkedHashMap<>();
+    after.forEach((key, value) -> {
+      Object old = before.get(key);
+      if (value instanceof Long a && old instanceof Long b) {
+        diff.put(key, a - b);
+      } else if (value instanceof Map<?, ?> a && old instanceof Map<?, ?> b) {
+        Map<String, Object> m = new TreeMap<>();
+        a.forEach((k, v) -> {
+          Object o = b.get(k);
+          long d = v instanceof Long x ? x - (o instanceof Long y ? y : 0L) : 0L;
+          if (d != 0) {
+            m.put(String.valueOf(k), d);
+          }
+        });
+        diff.put(key, m);
+      } else {
+        diff.put(key, value);
+      }
+    });
+    return diff;
   }
 
   private static void runClosed(LoadTarget target, LoadPlan.Closed plan, QuestionMix mix, LoadStats stats) {

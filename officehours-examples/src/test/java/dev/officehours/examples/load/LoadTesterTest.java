@@ -119,6 +119,15 @@ class LoadTesterTest {
   }
 
   @Test
+  void theTargetsCountersCoverOnlyThisRun() {
+    Map<String, Object> before = Map.of("requests", 100L, "faults", Map.of("overloaded", 2L), "name", "sim");
+    Map<String, Object> after = Map.of("requests", 130L, "faults", Map.of("overloaded", 3L, "rate_limit_exceeded", 1L),
+        "name", "sim");
+    assertEquals(Map.of("requests", 30L, "faults", Map.of("overloaded", 1L, "rate_limit_exceeded", 1L), "name", "sim"),
+        LoadTester.since(before, after));
+  }
+
+  @Test
   void usageErrorsExitWithTwoAndNameTheFlag() {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = LoadTester.run(new String[] {"--rate", "fast"}, new PrintStream(new ByteArrayOutputStream()),
