@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.lang.reflect.Proxy;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
@@ -456,29 +457,44 @@ public final class ChatCli {
 
   /**
    * Ctrl-C: cancels the answer in flight (barge-in); at the prompt, or twice within two seconds,
-   * exits with 130. Uses {@code sun.misc.Signal} (module jdk.unsupported, present in every JDK):
-   * a shutdown hook cannot keep the program running, a signal handler can.
+   * exits with 130. Uses {@code sun.misc.Signal} (module jdk.unsupported, present in every JDK),
+   * reached by reflection so the build stays free of proprietary-API warnings: a shutdown hook
+   * cannot keep the program running, a signal handler can.
    */
-  @SuppressWarnings("removal")
   private void installCtrlC() {
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal("INT"), signal -> {
-        long now = System.nanoTime();
-        Turn turn = current;
-        boolean twice = lastInterrupt != 0 && now - lastInterrupt < DOUBLE_CTRL_C_NANOS;
-        lastInterrupt = now;
-        if (turn != null && !twice && turn.cancel()) {
-          if (audio != null) {
-            audio.abortTurn();
-          }
-          return;
-        }
-        err.println();
-        System.exit(EXIT_INTERRUPTED);
-      });
-    } catch (IllegalArgumentException | UnsupportedOperationException | LinkageError e) {
-      // the JVM reserves SIGINT (-Xrs) or has no such API: Ctrl-C then simply ends the program
+      Class<?> signalClass = Class.forName("sun.misc.Signal");
+      Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
+      Object sigint = signalClass.getConstructor(String.class).newInstance("INT");
+      Object handler = Proxy.newProxyInstance(handlerClass.getClassLoader(), new Class<?>[] {handlerClass},
+          (proxy, method, args) -> switch (method.getName()) {
+            case "handle" -> {
+              onCtrlC();
+              yield null;
+            }
+            case "hashCode" -> System.identityHashCode(proxy);
+            case "equals" -> proxy == args[0];
+            default -> "ChatCli Ctrl-C handler";
+          });
+      signalClass.getMethod("handle", signalClass, handlerClass).invoke(null, sigint, handler);
+    } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+      // no such API, or the JVM reserves SIGINT (-Xrs): Ctrl-C then simply ends the program
     }
+  }
+
+  private void onCtrlC() {
+    long now = System.nanoTime();
+    Turn turn = current;
+    boolean twice = lastInterrupt != 0 && now - lastInterrupt < DOUBLE_CTRL_C_NANOS;
+    lastInterrupt = now;
+    if (turn != null && !twice && turn.cancel()) {
+      if (audio != null) {
+        audio.abortTurn();
+      }
+      return;
+    }
+    err.println();
+    System.exit(EXIT_INTERRUPTED);
   }
 
   /** The flags, for {@code --help}. */
