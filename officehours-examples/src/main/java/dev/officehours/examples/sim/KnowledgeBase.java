@@ -14,7 +14,8 @@ public final class KnowledgeBase {
   /**
    * One entry: the words that select it and the answer it gives.
    *
-   * @param keywords lower-case words or phrases; each one found in a question scores a point
+   * @param keywords lower-case words or phrases; each one found in a question scores its length,
+   *     so a specific phrase ("office hours") outweighs a word it contains ("hours")
    * @param question a typical question this entry answers, used by the built-in question mix
    * @param answer the answer, plain spoken sentences
    */
@@ -28,7 +29,7 @@ public final class KnowledgeBase {
   }
 
   private static final List<Entry> ENTRIES = List.of(
-      new Entry(List.of("what is", "officehours", "office hours", "about"),
+      new Entry(List.of("officehours", "about officehours"),
           "What is OfficeHours?",
           "OfficeHours is an embeddable Java library for real-time voice conversations. "
               + "You send it what the user said, it streams the answer from a language model, "
@@ -44,7 +45,7 @@ public final class KnowledgeBase {
           "There are two caches. The speech cache keeps synthesised audio by its exact text and voice, "
               + "in memory with Caffeine or shared in Redis. The answer cache replays a whole answer "
               + "when the same question comes again in the same context."),
-      new Entry(List.of("barge", "interrupt", "cancel", "stop"),
+      new Entry(List.of("barge", "interrupt", "cancel"),
           "What happens when I interrupt the assistant?",
           "Interrupting is called barge-in. The current turn is cancelled at once: "
               + "the model call and pending speech calls are closed, no more audio arrives, "
@@ -58,16 +59,16 @@ public final class KnowledgeBase {
           "How do I monitor it?",
           "Every turn reports its time to first token, time to first audio and total time. "
               + "OfficeHours publishes these as Micrometer meters, so Prometheus or any other registry can collect them."),
-      new Entry(List.of("install", "start", "maven", "dependency", "get started", "use"),
+      new Entry(List.of("install", "get started", "maven", "dependency", "how do i use", "integrate"),
           "How do I get started?",
           "Add the officehours core dependency to your Maven build, build one conversation pipeline "
               + "with a language model and a speech provider, and start a turn with the session and the user's words. "
               + "Listen for text and audio events, and play the audio as it arrives."),
-      new Entry(List.of("hours", "open", "when", "time", "schedule"),
+      new Entry(List.of("office hours", "hours", "opening", "open", "schedule"),
           "What are your office hours?",
           "This is a demo, so the office never closes. In a real deployment you would give the assistant "
               + "your opening hours in its system prompt, and it would answer from them."),
-      new Entry(List.of("image", "picture", "vision", "photo", "see"),
+      new Entry(List.of("image", "picture", "vision", "photo", "look at"),
           "Can it look at a picture?",
           "Yes. A turn can carry an image, and vision models describe or answer questions about it. "
               + "This simulated model cannot really see, so it only says that it received one."));
@@ -84,8 +85,8 @@ public final class KnowledgeBase {
   }
 
   /**
-   * The answer to a question: the entry with the most keyword hits (the first on a tie), or a
-   * polite fallback naming what the simulated assistant knows.
+   * The answer to a question: the entry whose keywords found in it are longest in all (the first
+   * on a tie), or a polite fallback naming what the simulated assistant knows.
    *
    * @param question what the user asked
    * @return the answer text, never empty
@@ -98,7 +99,7 @@ public final class KnowledgeBase {
       int score = 0;
       for (String k : e.keywords()) {
         if (q.contains(k)) {
-          score++;
+          score += k.length();
         }
       }
       if (score > bestScore) {
