@@ -79,6 +79,8 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
   private final Builder settings;
   private final List<Fault> faults;
   private final Random random;
+  private final double[] chatFaults = new double[1];
+  private final double[] speechFaults = new double[1];
   private final HttpServer server;
   private final ExecutorService handlers;
   private final ScheduledThreadPoolExecutor scheduler;
@@ -92,6 +94,8 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     this.settings = b.copy();
     this.faults = List.copyOf(b.faults);
     this.random = new Random(b.seed);
+    this.chatFaults[0] = random.nextDouble();
+    this.speechFaults[0] = random.nextDouble();
     int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
     this.handlers = Executors.newFixedThreadPool(threads, daemon("officehours-sim-http"));
     this.scheduler = new ScheduledThreadPoolExecutor(threads, daemon("officehours-sim-stream"));
@@ -192,14 +196,23 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     }
   }
 
-  private Fault drawFault(double rate) {
+  /**
+   * Whether this request fails, and how. The share is exact, not a coin toss per request: the
+   * rate accumulates from a seeded random phase and every time it crosses a whole request, that
+   * request fails (10 % is every tenth request), so a run of N requests injects N × rate faults
+   * give or take one, and a load test's error rate can be checked against it. The kind of fault
+   * is drawn at random from the enabled ones.
+   */
+  private Fault drawFault(double rate, double[] accumulator) {
     if (rate <= 0 || faults.isEmpty()) {
       return null;
     }
     synchronized (random) {
-      if (random.nextDouble() >= rate) {
+      accumulator[0] += rate;
+      if (accumulator[0] < 1) {
         return null;
       }
+      accumulator[0] -= 1;
       return faults.get(random.nextInt(faults.size()));
     }
   }
@@ -223,7 +236,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       sendError(ex, 400, "invalid_request_error", "missing_messages", "'messages' must be a non-empty array.");
       return;
     }
-    Fault fault = drawFault(settings.faultRate);
+    Fault fault = drawFault(settings.faultRate, chatFaults);
     if (fault != null && fault != Fault.STREAM_ERROR) {
       countFault(fault);
       sendFault(ex, fault);
@@ -438,7 +451,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
           "The simulated server produces only pcm and wav audio, not '" + format + "'.");
       return;
     }
-    Fault fault = drawFault(settings.ttsFaultRate);
+    Fault fault = drawFault(settings.ttsFaultRate, speechFaults);
     if (fault == Fault.STREAM_ERROR) {
       fault = Fault.HTTP_500; // audio has no in-band error events
     }
@@ -666,7 +679,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       return this;
     }
 
-    /** @param rate the share of chat completion requests that fail, 0..1 */
+    /** @param rate the share of chat completion requests that fail, 0..1 (exact, evenly spread) */
     public Builder faultRate(double rate) {
       this.faultRate = rate("faultRate", rate);
       return this;
@@ -688,7 +701,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       return this;
     }
 
-    /** @param seed seeds the fault draws, so a run can be repeated */
+    /** @param seed seeds the faults' phase and kinds, so a run can be repeated */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;

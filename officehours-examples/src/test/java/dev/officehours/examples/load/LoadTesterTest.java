@@ -77,7 +77,8 @@ class LoadTesterTest {
 
     assertEquals(200, r.sent());
     assertEquals(200, r.completed() + r.failed());
-    assertTrue(r.errorRate() >= 0.04 && r.errorRate() <= 0.18, "error rate " + r.errorRate());
+    // the simulated server injects an exact share (every tenth request), so 20 of 200, give or take one
+    assertTrue(r.failed() >= 19 && r.failed() <= 21, "failed " + r.failed() + ", error rate " + r.errorRate());
     assertEquals(r.failed(), r.errors().values().stream().mapToLong(Long::longValue).sum());
     assertTrue(Set.of("simulated_server_error", "rate_limit_exceeded", "overloaded", "simulated_stream_error")
         .containsAll(r.errors().keySet()), r.errors().toString());

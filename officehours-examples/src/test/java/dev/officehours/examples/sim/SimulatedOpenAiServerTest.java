@@ -171,6 +171,26 @@ class SimulatedOpenAiServerTest {
   }
 
   @Test
+  void injectsExactlyTheConfiguredShareOfFaults() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().faultRate(0.25)
+        .faults(Set.of(Fault.HTTP_500, Fault.HTTP_503)).seed(7).start()) {
+      int failed = 0;
+      for (int i = 0; i < 40; i++) {
+        try (Response r = CLIENT.newCall(chatRequest(server, "hi", "").newBuilder()
+            .post(RequestBody.create("{\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}",
+                JSON_TYPE)).build()).execute()) {
+          if (r.code() != 200) {
+            failed++;
+            assertTrue(r.code() == 500 || r.code() == 503, "status " + r.code());
+          }
+        }
+      }
+      assertTrue(failed >= 9 && failed <= 11, failed + " of 40 failed at 25 %");
+      assertEquals(failed, server.stats().totalFaults());
+    }
+  }
+
+  @Test
   void injectsAnErrorEventInTheMiddleOfTheStream() throws IOException {
     try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ZERO)
         .tokenInterval(Duration.ZERO).answerWords(10).faultRate(1.0).faults(Set.of(Fault.STREAM_ERROR)).start()) {
