@@ -6,7 +6,6 @@ import dev.officehours.llm.LlmCompletion;
 import dev.officehours.llm.LlmListener;
 import dev.officehours.llm.LlmProvider;
 import dev.officehours.llm.TokenUsage;
-import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +51,7 @@ final class FakeLlm implements LlmProvider {
     final ChatRequest request;
     final LlmListener listener;
     volatile boolean cancelled;
+    private final java.util.concurrent.CountDownLatch cancel = new java.util.concurrent.CountDownLatch(1);
 
     Stream(ChatRequest request, LlmListener listener) {
       this.request = request;
@@ -60,6 +60,16 @@ final class FakeLlm implements LlmProvider {
 
     void cancel() {
       cancelled = true;
+      cancel.countDown();
+    }
+
+    /** Waits up to 10 s for the pipeline to cancel this call. */
+    boolean awaitCancelled() {
+      try {
+        return cancel.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
     }
 
     Stream tokens(String... tokens) {
@@ -86,7 +96,4 @@ final class FakeLlm implements LlmProvider {
     }
   }
 
-  static Duration wait10s() {
-    return Duration.ofSeconds(10);
-  }
 }

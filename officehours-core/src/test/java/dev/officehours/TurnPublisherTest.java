@@ -74,7 +74,7 @@ class TurnPublisherTest {
     pipeline.publisher(TurnRequest.of("s1", "Hi")).subscribe(sub);
     FakeLlm.Stream stream = llm.nextStream();
     sub.subscription.cancel();
-    assertTrue(stream.cancelled);
+    assertTrue(stream.awaitCancelled());
   }
 
   @Test
