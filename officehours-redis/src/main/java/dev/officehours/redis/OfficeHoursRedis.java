@@ -73,7 +73,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
     String scheme = uri.substring(0, Math.max(0, uri.indexOf("://"))).toLowerCase(Locale.ROOT);
     try {
       if (scheme.endsWith("-cluster") || b.cluster) {
-        List<RedisURI> seeds = clusterSeeds(uri, scheme, b.commandTimeout);
+        List<RedisURI> seeds = clusterSeeds(uri, scheme, b.connectTimeout);
         RedisClusterClient cluster = RedisClusterClient.create(resources, seeds);
         cluster.setOptions(ClusterClientOptions.builder()
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -93,7 +93,8 @@ public final class OfficeHoursRedis implements AutoCloseable {
         this.description = "cluster " + describe(seeds.get(0)) + (seeds.size() > 1 ? " +" + (seeds.size() - 1) : "");
       } else {
         RedisURI redisUri = RedisURI.create(uri);
-        redisUri.setTimeout(b.commandTimeout);
+        // the URI timeout bounds the connection handshake; commands have the fixed TimeoutOptions
+        redisUri.setTimeout(b.connectTimeout);
         RedisClient single = RedisClient.create(resources, redisUri);
         single.setOptions(ClientOptions.builder()
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)

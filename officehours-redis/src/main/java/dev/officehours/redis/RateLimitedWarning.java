@@ -19,7 +19,7 @@ final class RateLimitedWarning {
     this.intervalNanos = interval.toNanos();
   }
 
-  /** Logs {@code what} and the cause's message, unless a warning was logged within the interval. */
+  /** Logs {@code what} (what failed and what it cost) and the cause's message, unless a warning was logged within the interval. */
   void warn(String what, Throwable cause) {
     long now = System.nanoTime();
     long next = nextAllowed.get();
@@ -32,7 +32,7 @@ final class RateLimitedWarning {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    log.warn("{} ({}: {}); treated as a cache miss{}", what, root.getClass().getSimpleName(), root.getMessage(),
+    log.warn("{} ({}: {}){}", what, root.getClass().getSimpleName(), root.getMessage(),
         skipped > 0 ? "; " + skipped + " similar warnings suppressed" : "");
   }
 }

@@ -69,7 +69,8 @@ public final class RedisCacheStore implements CacheStore {
     }
     return f.orTimeout(guardMillis, TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
       if (e != null) {
-        warning.warn("Redis " + command + " failed on " + redis, e);
+        warning.warn("Redis " + command + " failed on " + redis
+            + (command.equals("GET") ? "; treated as a cache miss" : "; the write is dropped"), e);
       }
     });
   }

@@ -183,7 +183,8 @@ public final class RedisConversationStore implements ConversationStore {
     return f.orTimeout(guardMillis, TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
       if (e != null) {
         observer.cacheError("history");
-        warning.warn("Redis " + command + " of conversation history failed on " + redis, e);
+        warning.warn("Redis " + command + " of conversation history failed on " + redis
+            + (failOpen ? (command.startsWith("EVAL load") ? "; answering without history" : "; dropped") : ""), e);
       }
     });
   }
