@@ -13,8 +13,8 @@ import java.util.concurrent.CompletableFuture;
  * <p>Methods must not block the caller on the network: they return futures. A store that fails
  * (timeout, connection lost) completes the future exceptionally, within its own timeout; the
  * caches built on it then treat a read as a miss and a write as dropped, and report the failure to
- * {@link dev.officehours.metrics.PipelineObserver#cacheError(String)}. A store never throws from
- * these methods.
+ * {@link dev.officehours.metrics.PipelineObserver#cacheError(String)}. A store reports its own
+ * failures through the future, never by throwing; it throws only for invalid arguments.
  *
  * <p>Values are handed over: neither side modifies an array after passing it.
  */
