@@ -29,7 +29,7 @@ final class CachingLlmProvider implements LlmProvider {
   CachingLlmProvider(AnswerCache cache, LlmProvider delegate, PipelineObserver observer) {
     this.cache = cache;
     this.delegate = Objects.requireNonNull(delegate, "provider");
-    this.observer = Objects.requireNonNull(observer, "observer");
+    this.observer = new GuardedObserver(Objects.requireNonNull(observer, "observer"));
   }
 
   @Override
@@ -90,7 +90,7 @@ final class CachingLlmProvider implements LlmProvider {
       if (cancelled) {
         return;
       }
-      Optional<String[]> stored = error == null && found.isPresent()
+      Optional<String[]> stored = error == null && found != null && found.isPresent()
           ? AnswerCache.decode(found.get()) : Optional.empty();
       if (stored.isPresent()) {
         observer.cacheHit("answer");

@@ -19,7 +19,7 @@ final class CachingTtsProvider implements TtsProvider {
   CachingTtsProvider(TtsCache cache, TtsProvider delegate, PipelineObserver observer) {
     this.cache = cache;
     this.delegate = Objects.requireNonNull(delegate, "provider");
-    this.observer = Objects.requireNonNull(observer, "observer");
+    this.observer = new GuardedObserver(Objects.requireNonNull(observer, "observer"));
   }
 
   @Override

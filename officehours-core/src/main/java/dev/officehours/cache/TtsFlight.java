@@ -85,7 +85,7 @@ final class TtsFlight {
       if (state != State.LOOKUP) {
         return; // every subscriber cancelled during the lookup
       }
-      if (error == null && found.isPresent()) {
+      if (error == null && found != null && found.isPresent()) {
         observer.cacheHit("tts");
         state = State.DONE;
         flights.remove(key, this);

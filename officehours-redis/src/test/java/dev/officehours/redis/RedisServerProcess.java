@@ -24,17 +24,20 @@ final class RedisServerProcess implements AutoCloseable {
   private final File binary;
   private final int port;
   private final Path dir;
+  private final List<String> extraArgs;
   private Process process;
 
-  private RedisServerProcess(File binary, int port, Path dir) {
+  private RedisServerProcess(File binary, int port, Path dir, List<String> extraArgs) {
     this.binary = binary;
     this.port = port;
     this.dir = dir;
+    this.extraArgs = extraArgs;
   }
 
-  static RedisServerProcess startOnFreePort() throws IOException {
+  /** Starts a server; {@code extraArgs} are more {@code --name value} settings. */
+  static RedisServerProcess startOnFreePort(String... extraArgs) throws IOException {
     RedisServerProcess server = new RedisServerProcess(findBinary(), freePort(),
-        Files.createTempDirectory("officehours-redis-test"));
+        Files.createTempDirectory("officehours-redis-test"), List.of(extraArgs));
     server.start();
     return server;
   }
@@ -80,9 +83,11 @@ final class RedisServerProcess implements AutoCloseable {
     if (running()) {
       return;
     }
-    process = new ProcessBuilder(List.of(binary.getAbsolutePath(),
+    List<String> args = new java.util.ArrayList<>(List.of(binary.getAbsolutePath(),
         "--port", Integer.toString(port), "--bind", "127.0.0.1",
-        "--save", "", "--appendonly", "no", "--dir", dir.toString()))
+        "--save", "", "--appendonly", "no", "--dir", dir.toString()));
+    args.addAll(extraArgs);
+    process = new ProcessBuilder(args)
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("redis.log").toFile())
         .start();
