@@ -19,5 +19,5 @@ module dev.officehours.core {
   exports dev.officehours.text;
   exports dev.officehours.cache;
   exports dev.officehours.metrics;
-  // exports dev.officehours.openai;  (enabled once the package has its providers)
+  exports dev.officehours.openai;
 }

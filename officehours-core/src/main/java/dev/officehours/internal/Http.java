@@ -1,0 +1,114 @@
+package dev.officehours.internal;
+
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.OkHttpClient;
+
+/**
+ * The one HTTP client every built-in provider shares, and the one scheduler that delays retries.
+ *
+ * <p>Why these settings: a voice pipeline runs many short, concurrent streaming calls to the same
+ * few hosts (one chat stream and several TTS calls per turn), so OkHttp's default limit of 5
+ * concurrent calls per host would queue TTS behind each other and add latency to every turn. Idle
+ * connections are kept warm for 30 s so the next turn skips the TLS handshake. There is no call
+ * timeout on the client: each call sets its own from the turn's deadline ({@code
+ * call.timeout()}); the read timeout only catches a server that stalls mid-stream.
+ */
+public final class Http {
+  /** Connect timeout of the shared client. */
+  public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+  /** The longest silence tolerated while reading a response. */
+  public static final Duration READ_TIMEOUT = Duration.ofSeconds(20);
+
+  private Http() {}
+
+  private static final class ClientHolder {
+    static final OkHttpClient CLIENT = newClient();
+  }
+
+  private static final class SchedulerHolder {
+    static final ScheduledExecutorService SCHEDULER = newScheduler();
+  }
+
+  /** The shared client; derive variants with {@link OkHttpClient#newBuilder()}. */
+  public static OkHttpClient sharedClient() {
+    return ClientHolder.CLIENT;
+  }
+
+  /**
+   * A shared single daemon thread that only schedules delayed work (retries); tasks it runs must
+   * not block (they enqueue an HTTP call and return).
+   */
+  public static ScheduledExecutorService scheduler() {
+    return SchedulerHolder.SCHEDULER;
+  }
+
+  /** Whether the dispatcher of the shared client runs calls on virtual threads. */
+  public static boolean usesVirtualThreads() {
+    try {
+      Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+      return true;
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
+  }
+
+  private static OkHttpClient newClient() {
+    Dispatcher dispatcher = new Dispatcher(dispatcherExecutor());
+    dispatcher.setMaxRequests(4096);
+    dispatcher.setMaxRequestsPerHost(4096);
+    return new OkHttpClient.Builder()
+        .dispatcher(dispatcher)
+        .connectionPool(new ConnectionPool(20, 30, TimeUnit.SECONDS))
+        .connectTimeout(CONNECT_TIMEOUT)
+        .readTimeout(READ_TIMEOUT)
+        .writeTimeout(READ_TIMEOUT)
+        .callTimeout(Duration.ZERO)
+        .retryOnConnectionFailure(true)
+        .build();
+  }
+
+  private static ExecutorService dispatcherExecutor() {
+    ExecutorService virtual = virtualThreadExecutor();
+    if (virtual != null) {
+      return virtual;
+    }
+    return Executors.newCachedThreadPool(daemonThreads("officehours-http-"));
+  }
+
+  /** Java 21+ virtual threads, found by reflection so the library still runs on Java 17. */
+  private static ExecutorService virtualThreadExecutor() {
+    try {
+      Method m = Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+      return (ExecutorService) m.invoke(null);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static ScheduledExecutorService newScheduler() {
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(1, daemonThreads("officehours-retry-"));
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
+  }
+
+  /** A factory of daemon threads named {@code prefix + N}, N counting from 1. */
+  public static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger counter = new AtomicInteger();
+    return runnable -> {
+      Thread t = new Thread(runnable, prefix + counter.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

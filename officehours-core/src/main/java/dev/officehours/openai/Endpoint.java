@@ -1,0 +1,178 @@
+package dev.officehours.openai;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+import okhttp3.Request;
+
+/**
+ * Where and how to reach one OpenAI-compatible server: the base URL, the optional API key, extra
+ * headers (Azure's {@code api-key}) and query parameters (Azure's {@code api-version}). Holds the
+ * key, so it never prints it: {@link #toString()} shows the base URL only.
+ */
+final class Endpoint {
+  static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
+
+  private final HttpUrl baseUrl;
+  private final String apiKey;
+  private final Headers headers;
+  private final Map<String, String> queryParameters;
+
+  Endpoint(HttpUrl baseUrl, String apiKey, Headers headers, Map<String, String> queryParameters) {
+    this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl");
+    this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
+    this.headers = headers;
+    this.queryParameters = Map.copyOf(queryParameters);
+  }
+
+  /** The base URL, e.g. {@code https://api.openai.com/v1}. */
+  HttpUrl baseUrl() {
+    return baseUrl;
+  }
+
+  /** Whether an {@code Authorization: Bearer} header is sent. */
+  boolean hasApiKey() {
+    return apiKey != null;
+  }
+
+  /** {@code host} or {@code host:port} when the port is not the scheme's default. */
+  String hostId() {
+    return baseUrl.port() == HttpUrl.defaultPort(baseUrl.scheme())
+        ? baseUrl.host()
+        : baseUrl.host() + ":" + baseUrl.port();
+  }
+
+  /** A request builder for {@code base + "/" + path} with the credentials and extra headers. */
+  Request.Builder request(String path) {
+    HttpUrl.Builder url = baseUrl.newBuilder();
+    for (String segment : path.split("/")) {
+      if (!segment.isEmpty()) {
+        url.addPathSegment(segment);
+      }
+    }
+    queryParameters.forEach(url::addQueryParameter);
+    Request.Builder builder = new Request.Builder().url(url.build()).headers(headers);
+    if (apiKey != null) {
+      builder.header("Authorization", "Bearer " + apiKey);
+    }
+    return builder;
+  }
+
+  /** Removes every credential from text a server sent, in case it echoes one back. */
+  String redact(String text) {
+    if (text == null) {
+      return null;
+    }
+    String result = text;
+    List<String> secrets = new ArrayList<>();
+    if (apiKey != null) {
+      secrets.add(apiKey);
+    }
+    for (int i = 0; i < headers.size(); i++) {
+      if (headers.value(i).length() >= 8) {
+        secrets.add(headers.value(i));
+      }
+    }
+    for (String secret : secrets) {
+      result = result.replace(secret, "[redacted]");
+    }
+    return result;
+  }
+
+  @Override
+  public String toString() {
+    return baseUrl.toString();
+  }
+
+  /** Collects and validates the connection settings shared by the three builders. */
+  static final class Settings {
+    HttpUrl baseUrl = HttpUrl.get(DEFAULT_BASE_URL);
+    String apiKey;
+    final Headers.Builder headers = new Headers.Builder();
+    final Map<String, String> queryParameters = new LinkedHashMap<>();
+
+    void baseUrl(String url) {
+      Objects.requireNonNull(url, "baseUrl");
+      HttpUrl parsed = HttpUrl.parse(url.trim());
+      if (parsed == null) {
+        throw new IllegalArgumentException(
+            "baseUrl must be an http or https URL but was '" + url + "'");
+      }
+      if (parsed.query() != null) {
+        throw new IllegalArgumentException("baseUrl must not have a query (use queryParameter) but was '"
+            + parsed.newBuilder().query(null).build() + "?...'");
+      }
+      // Drop a trailing slash so "{base}/chat/completions" has no empty segment.
+      List<String> segments = new ArrayList<>(parsed.pathSegments());
+      while (!segments.isEmpty() && segments.get(segments.size() - 1).isEmpty()) {
+        segments.remove(segments.size() - 1);
+      }
+      HttpUrl.Builder b = parsed.newBuilder().encodedPath("/");
+      segments.forEach(b::addPathSegment);
+      this.baseUrl = b.build();
+    }
+
+    void apiKey(String key) {
+      Objects.requireNonNull(key, "apiKey");
+      if (key.isBlank()) {
+        throw new IllegalArgumentException("apiKey must not be blank (leave it unset for servers "
+            + "that need none)");
+      }
+      for (int i = 0; i < key.length(); i++) {
+        char c = key.charAt(i);
+        if (c <= ' ' || c >= 0x7f) {
+          // Never echo the key itself: name the position only.
+          throw new IllegalArgumentException(
+              "apiKey contains an invalid character at index " + i);
+        }
+      }
+      this.apiKey = key;
+    }
+
+    void header(String name, String value) {
+      Objects.requireNonNull(name, "header name");
+      Objects.requireNonNull(value, "header value");
+      try {
+        headers.set(name, value);
+      } catch (IllegalArgumentException e) {
+        // OkHttp's message may quote the value, which is often a credential.
+        throw new IllegalArgumentException("header '" + name.replaceAll("[^\\x21-\\x7e]", "?")
+            + "' has an invalid name or value");
+      }
+    }
+
+    void queryParameter(String name, String value) {
+      Objects.requireNonNull(name, "query parameter name");
+      Objects.requireNonNull(value, "query parameter value");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("query parameter name must not be blank");
+      }
+      queryParameters.put(name, value);
+    }
+
+    /** Reads OPENAI_BASE_URL and OPENAI_API_KEY (optional: local servers need none). */
+    void fromEnvironment(Map<String, String> env) {
+      String url = env.get("OPENAI_BASE_URL");
+      if (url != null && !url.isBlank()) {
+        baseUrl(url);
+      }
+      String key = env.get("OPENAI_API_KEY");
+      if (key != null && !key.isBlank()) {
+        apiKey(key.trim());
+      }
+    }
+
+    Endpoint build() {
+      return new Endpoint(baseUrl, apiKey, headers.build(), queryParameters);
+    }
+  }
+
+  static String env(Map<String, String> env, String name, String fallback) {
+    String value = env.get(name);
+    return value == null || value.isBlank() ? fallback : value.trim();
+  }
+}

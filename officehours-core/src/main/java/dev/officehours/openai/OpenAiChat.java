@@ -1,0 +1,322 @@
+package dev.officehours.openai;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.officehours.InvalidRequestException;
+import dev.officehours.RetryPolicy;
+import dev.officehours.internal.Http;
+import dev.officehours.internal.Images;
+import dev.officehours.llm.ChatMessage;
+import dev.officehours.llm.ChatRequest;
+import dev.officehours.llm.ContentPart;
+import dev.officehours.llm.LlmCall;
+import dev.officehours.llm.LlmListener;
+import dev.officehours.llm.LlmProvider;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Objects;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+
+/**
+ * Streams chat completions from any OpenAI-compatible endpoint: OpenAI, Azure OpenAI, Ollama
+ * ({@code http://localhost:11434/v1}), vLLM, llama.cpp's server, Groq and others.
+ *
+ * <pre>{@code
+ * LlmProvider llm = OpenAiChat.fromEnvironment();            // OPENAI_API_KEY, OPENAI_BASE_URL, OPENAI_MODEL
+ * LlmProvider local = OpenAiChat.builder()
+ *     .baseUrl("http://localhost:11434/v1").model("llama3.2").build();   // no key needed
+ * }</pre>
+ *
+ * <p>Each call POSTs {@code {base}/chat/completions} with {@code stream: true} and reads the
+ * server-sent events as they arrive: every non-empty {@code delta.content} becomes one {@link
+ * LlmListener#onToken} call; {@code finish_reason}, {@code usage} and {@code model} end up in the
+ * {@link dev.officehours.llm.LlmCompletion}. Images are scaled to at most 1024 px on the longest
+ * side and sent as JPEG {@code data:} URLs.
+ *
+ * <p>Failures are reported as {@link dev.officehours.ProviderException} of stage {@code LLM}.
+ * Retries follow the {@link RetryPolicy} and happen only before the first token was delivered.
+ * Each call ends by the request's {@link ChatRequest#deadline()}, or after {@link
+ * Builder#timeout(Duration)} (30 s by default) when it names none.
+ *
+ * <p>Instances are immutable and thread-safe; share one. The API key never appears in {@link
+ * #toString()}, logs or exception messages.
+ */
+public final class OpenAiChat implements LlmProvider {
+  /** The model used when neither the builder nor {@code OPENAI_MODEL} names one. */
+  public static final String DEFAULT_MODEL = "gpt-4o-mini";
+  /** How long a call may take when its request carries no deadline. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
+  private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+
+  private final Endpoint endpoint;
+  private final String model;
+  private final boolean includeUsage;
+  private final String maxTokensField;
+  private final RetryPolicy retryPolicy;
+  private final OkHttpClient client;
+  private final Duration timeout;
+
+  private OpenAiChat(Builder b) {
+    this.endpoint = b.settings.build();
+    this.model = b.model;
+    this.includeUsage = b.includeUsage;
+    this.maxTokensField = b.maxTokensField;
+    this.retryPolicy = b.retryPolicy;
+    this.client = b.client;
+    this.timeout = b.timeout;
+  }
+
+  /**
+   * A provider configured from the environment: {@code OPENAI_API_KEY} (optional: Ollama, vLLM
+   * and llama.cpp need none, and then no {@code Authorization} header is sent), {@code
+   * OPENAI_BASE_URL} (default {@code https://api.openai.com/v1}) and {@code OPENAI_MODEL} (default
+   * {@code gpt-4o-mini}).
+   *
+   * @return the provider
+   * @throws IllegalArgumentException when {@code OPENAI_BASE_URL} is not a URL
+   */
+  public static OpenAiChat fromEnvironment() {
+    return fromEnvironment(System.getenv());
+  }
+
+  static OpenAiChat fromEnvironment(Map<String, String> env) {
+    Builder b = builder();
+    b.settings.fromEnvironment(env);
+    return b.model(Endpoint.env(env, "OPENAI_MODEL", DEFAULT_MODEL)).build();
+  }
+
+  /** A builder with the defaults: OpenAI's URL, no key, {@code gpt-4o-mini}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@code openai-chat@host} (with {@code :port} when not the default). */
+  @Override
+  public String id() {
+    return "openai-chat@" + endpoint.hostId();
+  }
+
+  @Override
+  public String defaultModel() {
+    return model;
+  }
+
+  /**
+   * Starts streaming a completion; returns at once.
+   *
+   * @throws InvalidRequestException (field {@code image}) at once, before any network call, when
+   *     an image part is not a JPEG, PNG, GIF, WebP or BMP image
+   */
+  @Override
+  public LlmCall stream(ChatRequest request, LlmListener listener) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(listener, "listener");
+    String usedModel = request.model().orElse(model);
+    byte[] body = requestBody(request, usedModel);
+    Request http = endpoint.request("chat/completions")
+        .header("Accept", "text/event-stream")
+        .post(RequestBody.create(body, JSON))
+        .build();
+    ChatExchange exchange = new ChatExchange(endpoint, client, http, retryPolicy,
+        Exchange.deadlineNanos(request.deadline(), timeout), listener, usedModel);
+    exchange.start();
+    return exchange;
+  }
+
+  private byte[] requestBody(ChatRequest request, String usedModel) {
+    ObjectNode root = Errors.JSON.createObjectNode();
+    root.put("model", usedModel);
+    ArrayNode messages = root.putArray("messages");
+    for (ChatMessage message : request.messages()) {
+      ObjectNode m = messages.addObject();
+      m.put("role", message.role().wireName());
+      if (!message.hasImage()) {
+        m.put("content", message.text());
+        continue;
+      }
+      ArrayNode parts = m.putArray("content");
+      for (ContentPart part : message.content()) {
+        if (part instanceof ContentPart.Text) {
+          ObjectNode p = parts.addObject();
+          p.put("type", "text");
+          p.put("text", ((ContentPart.Text) part).text());
+        } else if (part instanceof ContentPart.Image) {
+          ContentPart.Image image = (ContentPart.Image) part;
+          Images.Prepared prepared;
+          try {
+            prepared = Images.prepareForUpload(image.data(), Images.MAX_SIDE);
+          } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("image", "image part declared as '"
+                + image.mimeType() + "' is " + e.getMessage());
+          }
+          ObjectNode p = parts.addObject();
+          p.put("type", "image_url");
+          ObjectNode url = p.putObject("image_url");
+          url.put("url", "data:" + prepared.mimeType() + ";base64,"
+              + Base64.getEncoder().encodeToString(prepared.data()));
+          url.put("detail", image.detail().wireName());
+        }
+      }
+    }
+    root.put("stream", true);
+    if (includeUsage) {
+      root.putObject("stream_options").put("include_usage", true);
+    }
+    if (request.maxTokens() > 0) {
+      root.put(maxTokensField, request.maxTokens());
+    }
+    request.temperature().ifPresent(t -> root.put("temperature", t));
+    try {
+      return Errors.JSON.writeValueAsBytes(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot encode a chat request", e);
+    }
+  }
+
+  /** Shows the base URL and the model, never the key. */
+  @Override
+  public String toString() {
+    return "OpenAiChat[baseUrl=" + endpoint + ", model=" + model
+        + (endpoint.hasApiKey() ? ", apiKey=***" : "") + "]";
+  }
+
+  /** Configures an {@link OpenAiChat}; every setter validates its argument at once. */
+  public static final class Builder {
+    private final Endpoint.Settings settings = new Endpoint.Settings();
+    private String model = DEFAULT_MODEL;
+    private boolean includeUsage = true;
+    private String maxTokensField = "max_tokens";
+    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+    private OkHttpClient client = Http.sharedClient();
+    private Duration timeout = DEFAULT_TIMEOUT;
+
+    private Builder() {}
+
+    /**
+     * @param baseUrl the API root, e.g. {@code https://api.openai.com/v1} or {@code
+     *     http://localhost:11434/v1}; {@code /chat/completions} is appended
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when it is not an http(s) URL
+     */
+    public Builder baseUrl(String baseUrl) {
+      settings.baseUrl(baseUrl);
+      return this;
+    }
+
+    /**
+     * @param apiKey sent as {@code Authorization: Bearer}; leave unset for servers that need none
+     * @return this builder
+     * @throws IllegalArgumentException when blank or not printable ASCII (the key is not echoed)
+     */
+    public Builder apiKey(String apiKey) {
+      settings.apiKey(apiKey);
+      return this;
+    }
+
+    /**
+     * @param model the default model, e.g. {@code gpt-4o-mini}; a request may name another
+     * @return this builder
+     */
+    public Builder model(String model) {
+      Objects.requireNonNull(model, "model");
+      if (model.isBlank()) {
+        throw new IllegalArgumentException("model must not be blank");
+      }
+      this.model = model;
+      return this;
+    }
+
+    /**
+     * Adds a header to every request, e.g. Azure's {@code api-key}.
+     *
+     * @param name the header name
+     * @param value its value (never printed)
+     * @return this builder
+     */
+    public Builder header(String name, String value) {
+      settings.header(name, value);
+      return this;
+    }
+
+    /**
+     * Adds a query parameter to every request, e.g. Azure's {@code api-version}.
+     *
+     * @param name the parameter name
+     * @param value its value
+     * @return this builder
+     */
+    public Builder queryParameter(String name, String value) {
+      settings.queryParameter(name, value);
+      return this;
+    }
+
+    /**
+     * @param includeUsage whether to ask for token usage ({@code stream_options.include_usage});
+     *     default true; turn off for servers that reject the option
+     * @return this builder
+     */
+    public Builder includeUsage(boolean includeUsage) {
+      this.includeUsage = includeUsage;
+      return this;
+    }
+
+    /**
+     * @param field {@code max_tokens} (default, understood by most servers) or {@code
+     *     max_completion_tokens} (required by OpenAI's reasoning models)
+     * @return this builder
+     */
+    public Builder maxTokensField(String field) {
+      Objects.requireNonNull(field, "maxTokensField");
+      if (!field.equals("max_tokens") && !field.equals("max_completion_tokens")) {
+        throw new IllegalArgumentException(
+            "maxTokensField must be max_tokens or max_completion_tokens but was '" + field + "'");
+      }
+      this.maxTokensField = field;
+      return this;
+    }
+
+    /**
+     * @param retryPolicy when to retry; default {@link RetryPolicy#DEFAULT} (one retry)
+     * @return this builder
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * @param client the OkHttp client to use; by default one shared by every provider. Derive
+     *     variants from it with {@code newBuilder()} to keep sharing its pools.
+     * @return this builder
+     */
+    public Builder httpClient(OkHttpClient client) {
+      this.client = Objects.requireNonNull(client, "httpClient");
+      return this;
+    }
+
+    /**
+     * @param timeout how long a call may take, retries included, when its request carries no
+     *     deadline; default 30 s
+     * @return this builder
+     */
+    public Builder timeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("timeout must be in (0, 1 day] but was " + timeout);
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** Builds the provider. */
+    public OpenAiChat build() {
+      return new OpenAiChat(this);
+    }
+  }
+}

@@ -1,0 +1,340 @@
+package dev.officehours.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.officehours.InvalidRequestException;
+import dev.officehours.OfficeHoursException;
+import dev.officehours.OfficeHoursException.Stage;
+import dev.officehours.ProviderException;
+import dev.officehours.RetryPolicy;
+import dev.officehours.internal.Http;
+import dev.officehours.stt.SttProvider;
+import dev.officehours.stt.Transcript;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import okhttp3.MediaType;
+import okhttp3.MultipartBody;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * Transcribes recorded utterances over OpenAI's {@code POST {base}/audio/transcriptions}
+ * (multipart: {@code file}, {@code model}, {@code response_format=json}, and {@code language}
+ * when set). Works with OpenAI, Azure OpenAI, Groq, and local servers such as
+ * faster-whisper-server or LocalAI.
+ *
+ * <pre>{@code
+ * SttProvider stt = OpenAiTranscription.fromEnvironment();   // OPENAI_STT_MODEL, ...
+ * Transcript t = stt.transcribe(wavBytes, "audio/wav").join();
+ * }</pre>
+ *
+ * <p>Failures complete the future exceptionally with a {@link ProviderException} of stage {@code
+ * STT}; retryable ones are retried per the {@link RetryPolicy}. Cancelling the future cancels the
+ * HTTP call. Immutable and thread-safe; the API key never appears in {@link #toString()}.
+ */
+public final class OpenAiTranscription implements SttProvider {
+  /** The model used when neither the builder nor {@code OPENAI_STT_MODEL} names one. */
+  public static final String DEFAULT_MODEL = "gpt-4o-mini-transcribe";
+  /** How long one transcription may take, retries included. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+  /** OpenAI's upload limit: 25 MB. */
+  public static final int MAX_AUDIO_BYTES = 25 * 1024 * 1024;
+
+  private final Endpoint endpoint;
+  private final String model;
+  private final String language;
+  private final RetryPolicy retryPolicy;
+  private final OkHttpClient client;
+  private final Duration timeout;
+
+  private OpenAiTranscription(Builder b) {
+    this.endpoint = b.settings.build();
+    this.model = b.model;
+    this.language = b.language;
+    this.retryPolicy = b.retryPolicy;
+    this.client = b.client;
+    this.timeout = b.timeout;
+  }
+
+  /**
+   * A provider configured from the environment: {@code OPENAI_API_KEY} (optional), {@code
+   * OPENAI_BASE_URL} (default {@code https://api.openai.com/v1}) and {@code OPENAI_STT_MODEL}
+   * (default {@code gpt-4o-mini-transcribe}).
+   *
+   * @return the provider
+   */
+  public static OpenAiTranscription fromEnvironment() {
+    return fromEnvironment(System.getenv());
+  }
+
+  static OpenAiTranscription fromEnvironment(Map<String, String> env) {
+    Builder b = builder();
+    b.settings.fromEnvironment(env);
+    return b.model(Endpoint.env(env, "OPENAI_STT_MODEL", DEFAULT_MODEL)).build();
+  }
+
+  /** A builder with the defaults: OpenAI's URL, no key, {@code gpt-4o-mini-transcribe}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@code openai-transcription@host} (with {@code :port} when not the default). */
+  @Override
+  public String id() {
+    return "openai-transcription@" + endpoint.hostId();
+  }
+
+  /**
+   * Uploads {@code audio} and returns the transcript; returns at once.
+   *
+   * @throws InvalidRequestException (field {@code audio}) at once when the audio is empty or over
+   *     25 MB, or (field {@code mimeType}) when the MIME type is malformed
+   */
+  @Override
+  public CompletableFuture<Transcript> transcribe(byte[] audio, String mimeType) {
+    Objects.requireNonNull(audio, "audio");
+    Objects.requireNonNull(mimeType, "mimeType");
+    if (audio.length == 0) {
+      throw new InvalidRequestException("audio", "audio to transcribe is empty");
+    }
+    if (audio.length > MAX_AUDIO_BYTES) {
+      throw new InvalidRequestException("audio", "audio to transcribe has " + audio.length
+          + " bytes, more than the " + MAX_AUDIO_BYTES + " allowed");
+    }
+    MediaType type = MediaType.parse(mimeType);
+    if (type == null) {
+      throw new InvalidRequestException("mimeType", "not a MIME type: '" + mimeType + "'");
+    }
+    MultipartBody.Builder form = new MultipartBody.Builder()
+        .setType(MultipartBody.FORM)
+        .addFormDataPart("file", "audio." + extension(type), RequestBody.create(audio, type))
+        .addFormDataPart("model", model)
+        .addFormDataPart("response_format", "json");
+    if (!language.isEmpty()) {
+      form.addFormDataPart("language", language);
+    }
+    Request http = endpoint.request("audio/transcriptions").post(form.build()).build();
+    TranscriptFuture future = new TranscriptFuture();
+    TranscriptionExchange exchange = new TranscriptionExchange(endpoint, client, http,
+        retryPolicy, Exchange.deadlineNanos(Optional.empty(), timeout), future, language);
+    future.exchange = exchange;
+    exchange.start();
+    return future;
+  }
+
+  private static String extension(MediaType type) {
+    String sub = type.subtype().toLowerCase(Locale.ROOT);
+    switch (sub) {
+      case "mpeg":
+      case "mp3":
+        return "mp3";
+      case "wav":
+      case "x-wav":
+      case "wave":
+        return "wav";
+      case "ogg":
+        return "ogg";
+      case "webm":
+        return "webm";
+      case "mp4":
+      case "m4a":
+      case "x-m4a":
+        return "m4a";
+      case "flac":
+        return "flac";
+      default:
+        return sub.replaceAll("[^a-z0-9]", "");
+    }
+  }
+
+  /** Shows the base URL and model, never the key. */
+  @Override
+  public String toString() {
+    return "OpenAiTranscription[baseUrl=" + endpoint + ", model=" + model
+        + (endpoint.hasApiKey() ? ", apiKey=***" : "") + "]";
+  }
+
+  /** Cancelling it cancels the HTTP call. */
+  private static final class TranscriptFuture extends CompletableFuture<Transcript> {
+    volatile TranscriptionExchange exchange;
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+      boolean cancelled = super.cancel(mayInterruptIfRunning);
+      TranscriptionExchange e = exchange;
+      if (cancelled && e != null) {
+        e.cancel();
+      }
+      return cancelled;
+    }
+  }
+
+  private static final class TranscriptionExchange extends Exchange {
+    private final CompletableFuture<Transcript> future;
+    private final String language;
+
+    TranscriptionExchange(Endpoint endpoint, OkHttpClient client, Request request,
+        RetryPolicy retryPolicy, long deadlineNanos, CompletableFuture<Transcript> future,
+        String language) {
+      super(Stage.STT, "transcription failed", endpoint, client, request, retryPolicy,
+          deadlineNanos);
+      this.future = future;
+      this.language = language;
+    }
+
+    @Override
+    boolean outputDelivered() {
+      return false;
+    }
+
+    @Override
+    void deliverError(OfficeHoursException error) {
+      future.completeExceptionally(error);
+    }
+
+    @Override
+    void onSuccess(Response response) throws IOException {
+      String body = response.body().string();
+      JsonNode root;
+      try {
+        root = Errors.JSON.readTree(body);
+      } catch (IOException e) {
+        root = null;
+      }
+      if (root == null || !root.path("text").isTextual()) {
+        fail(ProviderException.builder(stage, summary + ": response has no \"text\"")
+            .status(response.code()).retryable(false).build());
+        return;
+      }
+      String lang = root.path("language").isTextual() ? root.path("language").asText() : language;
+      if (finish()) {
+        future.complete(new Transcript(root.path("text").asText().trim(), lang));
+      }
+    }
+  }
+
+  /** Configures an {@link OpenAiTranscription}; every setter validates its argument at once. */
+  public static final class Builder {
+    private final Endpoint.Settings settings = new Endpoint.Settings();
+    private String model = DEFAULT_MODEL;
+    private String language = "";
+    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+    private OkHttpClient client = Http.sharedClient();
+    private Duration timeout = DEFAULT_TIMEOUT;
+
+    private Builder() {}
+
+    /**
+     * @param baseUrl the API root; {@code /audio/transcriptions} is appended
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when it is not an http(s) URL
+     */
+    public Builder baseUrl(String baseUrl) {
+      settings.baseUrl(baseUrl);
+      return this;
+    }
+
+    /**
+     * @param apiKey sent as {@code Authorization: Bearer}; leave unset for servers that need none
+     * @return this builder
+     */
+    public Builder apiKey(String apiKey) {
+      settings.apiKey(apiKey);
+      return this;
+    }
+
+    /**
+     * @param model e.g. {@code gpt-4o-mini-transcribe} or {@code whisper-1}
+     * @return this builder
+     */
+    public Builder model(String model) {
+      Objects.requireNonNull(model, "model");
+      if (model.isBlank()) {
+        throw new IllegalArgumentException("model must not be blank");
+      }
+      this.model = model;
+      return this;
+    }
+
+    /**
+     * @param language the spoken language as ISO-639-1 ({@code en}), which improves accuracy and
+     *     latency; empty (default) lets the model detect it
+     * @return this builder
+     */
+    public Builder language(String language) {
+      Objects.requireNonNull(language, "language");
+      if (!language.isEmpty() && !language.matches("[a-zA-Z]{2,3}")) {
+        throw new IllegalArgumentException(
+            "language must be an ISO-639-1 code such as 'en' but was '" + language + "'");
+      }
+      this.language = language.toLowerCase(Locale.ROOT);
+      return this;
+    }
+
+    /**
+     * Adds a header to every request, e.g. Azure's {@code api-key}.
+     *
+     * @param name the header name
+     * @param value its value (never printed)
+     * @return this builder
+     */
+    public Builder header(String name, String value) {
+      settings.header(name, value);
+      return this;
+    }
+
+    /**
+     * Adds a query parameter to every request, e.g. Azure's {@code api-version}.
+     *
+     * @param name the parameter name
+     * @param value its value
+     * @return this builder
+     */
+    public Builder queryParameter(String name, String value) {
+      settings.queryParameter(name, value);
+      return this;
+    }
+
+    /**
+     * @param retryPolicy when to retry; default {@link RetryPolicy#DEFAULT}
+     * @return this builder
+     */
+    public Builder retryPolicy(RetryPolicy retryPolicy) {
+      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * @param client the OkHttp client; by default the one shared by every provider
+     * @return this builder
+     */
+    public Builder httpClient(OkHttpClient client) {
+      this.client = Objects.requireNonNull(client, "httpClient");
+      return this;
+    }
+
+    /**
+     * @param timeout how long one transcription may take, retries included; default 60 s
+     * @return this builder
+     */
+    public Builder timeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("timeout must be in (0, 1 day] but was " + timeout);
+      }
+      this.timeout = timeout;
+      return this;
+    }
+
+    /** Builds the provider. */
+    public OpenAiTranscription build() {
+      return new OpenAiTranscription(this);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.officehours.openai;
+
+import dev.officehours.OfficeHoursException;
+import dev.officehours.OfficeHoursException.Stage;
+import dev.officehours.RetryPolicy;
+import dev.officehours.tts.AudioSink;
+import dev.officehours.tts.TtsCall;
+import java.io.IOException;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okio.Buffer;
+import okio.BufferedSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One speech synthesis: hands each piece of the body to the sink as it arrives (up to 8 KiB, or
+ * whatever the socket had). For raw PCM each piece holds whole sample frames: a partial frame at
+ * the end of a read is carried into the next piece, and one left over when the body ends is
+ * dropped (a server that sends half a sample has nothing meaningful in it) and logged at debug.
+ */
+final class SpeechExchange extends Exchange implements TtsCall {
+  private static final Logger log = LoggerFactory.getLogger(SpeechExchange.class);
+  static final int MAX_PIECE = 8 * 1024;
+
+  private final AudioSink sink;
+  private final int frameSize;
+  private volatile boolean audioDelivered;
+
+  SpeechExchange(Endpoint endpoint, OkHttpClient client, Request request, RetryPolicy retryPolicy,
+      long deadlineNanos, AudioSink sink, int frameSize) {
+    super(Stage.TTS, "speech synthesis failed", endpoint, client, request, retryPolicy,
+        deadlineNanos);
+    this.sink = sink;
+    this.frameSize = frameSize;
+  }
+
+  @Override
+  boolean outputDelivered() {
+    return audioDelivered;
+  }
+
+  @Override
+  void deliverError(OfficeHoursException error) {
+    sink.onError(error);
+  }
+
+  @Override
+  void onSuccess(Response response) throws IOException {
+    BufferedSource source = response.body().source();
+    Buffer pending = new Buffer();
+    while (!isCancelled()) {
+      long read = source.read(pending, MAX_PIECE);
+      if (read == -1) {
+        break;
+      }
+      long whole = pending.size() - pending.size() % frameSize;
+      if (whole == 0) {
+        continue;
+      }
+      byte[] piece = pending.readByteArray(whole);
+      if (isCancelled()) {
+        return;
+      }
+      audioDelivered = true;
+      sink.onAudio(piece);
+    }
+    if (isCancelled()) {
+      return;
+    }
+    if (pending.size() > 0) {
+      log.debug("dropped {} trailing byte(s) that do not make a whole sample frame",
+          pending.size());
+      pending.clear();
+    }
+    if (finish()) {
+      sink.onComplete();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SpeechExchange[" + endpoint + "]";
+  }
+}
