@@ -236,7 +236,8 @@ final class PipelineTurn implements Turn {
     long idleFor = System.nanoTime() - lastTokenNanos;
     long limit = engine.chunker.idleFlush().toNanos();
     if (idleFor >= limit) {
-      chunker.flush(chunkSink);
+      // flushIdle keeps an open code fence whole: speaking half a block would misread the rest.
+      chunker.flushIdle(chunkSink);
     } else {
       scheduleIdleCheck(limit - idleFor);
     }
