@@ -640,6 +640,35 @@ class OpenAiChatTest {
     }
   }
 
+  @Test
+  void manyStreamsToOneHostRunAtOnce() throws Exception {
+    // Every response waits until all requests have arrived: with OkHttp's default limit of 5
+    // calls per host, the 6th request would never be sent and this test would time out.
+    int streams = 24;
+    CountDownLatch allArrived = new CountDownLatch(streams);
+    server.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        allArrived.countDown();
+        return streaming(sink -> {
+          await(allArrived);
+          sink.writeUtf8(SampleStreams.delta("hi") + SampleStreams.finish("stop")
+              + SampleStreams.DONE);
+        });
+      }
+    });
+    OpenAiChat chat = chat().build();
+    List<RecordingListener> listeners = new ArrayList<>();
+    for (int i = 0; i < streams; i++) {
+      listeners.add(run(chat, ask("question " + i)));
+    }
+    for (RecordingListener l : listeners) {
+      assertEquals("stop", l.awaitCompletion().finishReason());
+      assertEquals("hi", l.text());
+    }
+    assertEquals(streams, server.getRequestCount());
+  }
+
   // ---------------------------------------------------------------- configuration and secrets
 
   @Test
