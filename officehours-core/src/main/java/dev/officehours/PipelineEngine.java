@@ -1,29 +1,154 @@
 package dev.officehours;
 
 import dev.officehours.cache.ConversationStore;
+import dev.officehours.cache.InMemoryConversationStore;
+import dev.officehours.llm.LlmProvider;
+import dev.officehours.metrics.PipelineObserver;
+import dev.officehours.text.ChunkerSettings;
+import dev.officehours.tts.TtsProvider;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** PLACEHOLDER while the engine is written. */
+/**
+ * What a {@link ConversationPipeline} shares between its turns: providers (wrapped by the caches),
+ * the store, the observer, the pool that runs every turn's serial mailbox and the timer.
+ */
 final class PipelineEngine {
-  PipelineEngine(ConversationPipeline.Builder b) {}
+  private static final Logger log = LoggerFactory.getLogger(ConversationPipeline.class);
+  private static final AtomicInteger POOL_IDS = new AtomicInteger();
 
-  Turn start(TurnRequest request, TurnListener listener) {
-    throw new UnsupportedOperationException("engine in progress");
+  final LlmProvider llm;
+  final TtsProvider tts;
+  final ConversationStore store;
+  final PipelineObserver observer;
+  final String systemPrompt;
+  final int maxTokens;
+  final int visionMaxTokens;
+  final int maxTextChars;
+  final int maxImageBytes;
+  final int ttsConcurrency;
+  final Duration turnDeadline;
+  final boolean cancelPreviousTurn;
+  final ChunkerSettings chunker;
+  final ForkJoinPool pool;
+  final ScheduledThreadPoolExecutor timer;
+
+  private final ConcurrentHashMap<String, PipelineTurn> activeBySession = new ConcurrentHashMap<>();
+  private final AtomicInteger active = new AtomicInteger();
+
+  PipelineEngine(ConversationPipeline.Builder b) {
+    this.observer = new SafeObserver(PipelineObserver.composite(b.observers));
+    this.llm = b.answerCache == null ? b.llm : b.answerCache.wrap(b.llm, observer);
+    this.tts = b.tts == null || b.ttsCache == null ? b.tts : b.ttsCache.wrap(b.tts, observer);
+    this.store = b.store != null ? b.store : InMemoryConversationStore.create();
+    this.systemPrompt = b.systemPrompt;
+    this.maxTokens = b.maxTokens;
+    this.visionMaxTokens = b.visionMaxTokens;
+    this.maxTextChars = b.maxTextChars;
+    this.maxImageBytes = b.maxImageBytes;
+    this.ttsConcurrency = b.ttsConcurrency;
+    this.turnDeadline = b.turnDeadline;
+    this.cancelPreviousTurn = b.cancelPreviousTurn;
+    this.chunker = b.chunker;
+
+    int poolId = POOL_IDS.incrementAndGet();
+    AtomicInteger threadIds = new AtomicInteger();
+    this.pool = new ForkJoinPool(
+        Math.max(2, Runtime.getRuntime().availableProcessors()),
+        p -> {
+          ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
+          t.setName("officehours-turns-" + poolId + "-" + threadIds.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        },
+        (t, e) -> log.error("uncaught exception in pipeline thread {}", t.getName(), e),
+        true);
+    this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "officehours-timer-" + poolId);
+      t.setDaemon(true);
+      return t;
+    });
+    this.timer.setRemoveOnCancelPolicy(true);
   }
 
-  void validate(TurnRequest request) {}
+  Turn start(TurnRequest request, TurnListener listener) {
+    validate(request);
+    java.util.Objects.requireNonNull(listener, "listener");
+    PipelineTurn turn = new PipelineTurn(this, newTurnId(), request, listener);
+    PipelineTurn previous = activeBySession.put(request.sessionId(), turn);
+    active.incrementAndGet();
+    CompletableFuture<?> after = CompletableFuture.completedFuture(null);
+    if (previous != null && cancelPreviousTurn && previous.cancel()) {
+      // The cancelled turn writes its interrupted answer to history; read history after that.
+      after = previous.historyWritten();
+    }
+    turn.begin(after);
+    return turn;
+  }
+
+  void validate(TurnRequest request) {
+    java.util.Objects.requireNonNull(request, "request");
+    if (request.text().length() > maxTextChars) {
+      throw new InvalidRequestException("text",
+          "text is " + request.text().length() + " characters, over the limit of " + maxTextChars);
+    }
+    Optional<byte[]> image = request.image();
+    if (image.isPresent()) {
+      byte[] bytes = image.get();
+      if (bytes.length > maxImageBytes) {
+        throw new InvalidRequestException("image",
+            "image is " + bytes.length + " bytes, over the limit of " + maxImageBytes);
+      }
+      if (ImageTypes.sniff(bytes).isEmpty()) {
+        throw new InvalidRequestException("image",
+            "image is not a JPEG, PNG, GIF, WebP or BMP image (" + bytes.length + " bytes)");
+      }
+    }
+  }
+
+  /** Called by a turn once it has ended and written its history. */
+  void ended(PipelineTurn turn) {
+    activeBySession.remove(turn.sessionId(), turn);
+    active.decrementAndGet();
+  }
 
   Optional<Turn> activeTurn(String sessionId) {
-    return Optional.empty();
+    return Optional.ofNullable(activeBySession.get(sessionId));
   }
 
   int activeTurnCount() {
-    return 0;
+    return active.get();
   }
 
   ConversationStore store() {
-    return null;
+    return store;
   }
 
-  void close() {}
+  void close() {
+    for (PipelineTurn turn : activeBySession.values()) {
+      turn.cancel();
+    }
+    timer.shutdown();
+    pool.shutdown();
+    try {
+      pool.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String newTurnId() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return "t-" + Long.toHexString(r.nextLong() | Long.MIN_VALUE).substring(0, 12);
+  }
 }

@@ -4,13 +4,22 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How eagerly {@link SpeechChunker} cuts the token stream.
+ * How eagerly {@link SpeechChunker} cuts the token stream. The first chunk trades prosody for time
+ * to first audio; later chunks are whole sentences, which TTS voices read more naturally. Lengths
+ * count characters ({@code char}s) from the first visible character of the chunk to its last
+ * punctuation, without the whitespace that follows.
  *
- * @param firstChunkMinChars the first chunk may end at clause punctuation once it is this long (8)
- * @param firstChunkMaxWords the first chunk ends after about this many words at the latest (5)
- * @param minChunkChars later chunks end at a sentence end once at least this long (20)
- * @param maxChunkChars a chunk is cut at the best boundary found once this long (250)
- * @param idleFlush buffered text is spoken when no token has arrived for this long (400 ms)
+ * @param firstChunkMinChars the first chunk may end at clause punctuation ({@code , ; : —}) or a
+ *     sentence end once it is this long (default 8); at least 1
+ * @param firstChunkMaxWords the first chunk ends before the next word once it holds this many
+ *     words, even without punctuation (default 5); at least 1
+ * @param minChunkChars later chunks end at a sentence end or line break once at least this long
+ *     (default 20); at least 1
+ * @param maxChunkChars a chunk longer than this is cut at its best boundary, clause punctuation
+ *     else a word break (default 250); not below {@code minChunkChars} nor
+ *     {@code firstChunkMinChars}. Code blocks and single words longer than this stay whole.
+ * @param idleFlush when no token has arrived for this long, the pipeline speaks the buffered text
+ *     ({@link SpeechChunker#flushIdle}) (default 400 ms); positive
  */
 public record ChunkerSettings(
     int firstChunkMinChars, int firstChunkMaxWords, int minChunkChars, int maxChunkChars, Duration idleFlush) {

@@ -1,0 +1,119 @@
+package dev.officehours;
+
+import dev.officehours.metrics.PipelineObserver;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Keeps an observer that throws from hurting a turn: the exception is logged and ignored. */
+final class SafeObserver extends PipelineObserver {
+  private static final Logger log = LoggerFactory.getLogger(PipelineObserver.class);
+  private final PipelineObserver delegate;
+
+  SafeObserver(PipelineObserver delegate) {
+    this.delegate = delegate;
+  }
+
+  private static void failed(String method, RuntimeException e) {
+    log.warn("PipelineObserver.{} threw; ignored", method, e);
+  }
+
+  @Override
+  public void turnStarted(String sessionId, String turnId) {
+    try {
+      delegate.turnStarted(sessionId, turnId);
+    } catch (RuntimeException e) {
+      failed("turnStarted", e);
+    }
+  }
+
+  @Override
+  public void llmFirstToken(Duration d) {
+    try {
+      delegate.llmFirstToken(d);
+    } catch (RuntimeException e) {
+      failed("llmFirstToken", e);
+    }
+  }
+
+  @Override
+  public void llmCompleted(Duration d, boolean fromCache) {
+    try {
+      delegate.llmCompleted(d, fromCache);
+    } catch (RuntimeException e) {
+      failed("llmCompleted", e);
+    }
+  }
+
+  @Override
+  public void ttsFirstByte(Duration d) {
+    try {
+      delegate.ttsFirstByte(d);
+    } catch (RuntimeException e) {
+      failed("ttsFirstByte", e);
+    }
+  }
+
+  @Override
+  public void ttsCompleted(Duration d, long bytes, boolean fromCache) {
+    try {
+      delegate.ttsCompleted(d, bytes, fromCache);
+    } catch (RuntimeException e) {
+      failed("ttsCompleted", e);
+    }
+  }
+
+  @Override
+  public void turnFirstAudio(Duration d) {
+    try {
+      delegate.turnFirstAudio(d);
+    } catch (RuntimeException e) {
+      failed("turnFirstAudio", e);
+    }
+  }
+
+  @Override
+  public void turnEnded(TurnOutcome outcome, Duration total) {
+    try {
+      delegate.turnEnded(outcome, total);
+    } catch (RuntimeException e) {
+      failed("turnEnded", e);
+    }
+  }
+
+  @Override
+  public void error(OfficeHoursException.Stage stage, OfficeHoursException error) {
+    try {
+      delegate.error(stage, error);
+    } catch (RuntimeException e) {
+      failed("error", e);
+    }
+  }
+
+  @Override
+  public void cacheHit(String cache) {
+    try {
+      delegate.cacheHit(cache);
+    } catch (RuntimeException e) {
+      failed("cacheHit", e);
+    }
+  }
+
+  @Override
+  public void cacheMiss(String cache) {
+    try {
+      delegate.cacheMiss(cache);
+    } catch (RuntimeException e) {
+      failed("cacheMiss", e);
+    }
+  }
+
+  @Override
+  public void cacheError(String cache) {
+    try {
+      delegate.cacheError(cache);
+    } catch (RuntimeException e) {
+      failed("cacheError", e);
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.officehours;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class RetryPolicyTest {
+
+  @ParameterizedTest(name = "HTTP {0} retryable: {1}")
+  @CsvSource({"400,false", "401,false", "403,false", "404,false", "408,true", "409,true", "422,false",
+      "429,true", "500,true", "502,true", "503,true", "504,true", "599,true"})
+  void retriesOnlyStatusesThatMaySucceedLater(int status, boolean retryable) {
+    assertEquals(retryable, RetryPolicy.isRetryableStatus(status));
+  }
+
+  @Test
+  void backoffDoublesFromTheInitialWaitUpToTheCap() {
+    RetryPolicy p = new RetryPolicy(3, Duration.ofMillis(500), Duration.ofSeconds(1));
+    assertEquals(Duration.ofMillis(500), p.backoff(1, null));
+    assertEquals(Duration.ofSeconds(1), p.backoff(2, null));
+    assertEquals(Duration.ofSeconds(1), p.backoff(3, null));
+  }
+
+  @Test
+  void theProvidersRetryAfterWinsButIsCapped() {
+    assertEquals(Duration.ofMillis(1200), RetryPolicy.DEFAULT.backoff(1, Duration.ofMillis(1200)));
+    assertEquals(Duration.ofSeconds(8), RetryPolicy.DEFAULT.backoff(1, Duration.ofMinutes(5)));
+  }
+
+  @Test
+  void invalidPoliciesNameTheValue() {
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> new RetryPolicy(-1, Duration.ZERO, Duration.ZERO)).getMessage().contains("-1"));
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> new RetryPolicy(1, Duration.ofSeconds(2), Duration.ofSeconds(1))).getMessage().contains("maxBackoff"));
+    assertFalse(RetryPolicy.NONE.maxRetries() > 0);
+  }
+}
