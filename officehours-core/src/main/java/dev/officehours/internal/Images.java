@@ -156,8 +156,9 @@ public final class Images {
         int width = reader.getWidth(0);
         int height = reader.getHeight(0);
         ImageReadParam param = reader.getDefaultReadParam();
-        // Keep at least twice the target resolution so the final bilinear scaling stays smooth.
-        int factor = Math.max(1, Math.max(width, height) / (2 * maxSide));
+        // Skip pixels while decoding but keep at least the target resolution; the bilinear
+        // scaling after it brings the image to the exact size.
+        int factor = Math.max(1, Math.max(width, height) / maxSide);
         if (factor > 1) {
           param.setSourceSubsampling(factor, factor, 0, 0);
         }
