@@ -530,6 +530,24 @@ class OpenAiChatTest {
   }
 
   @Test
+  void aDeadlineAlreadyPassedFailsWithoutARequestAndNotBeforeStreamReturns() throws Exception {
+    ChatRequest request = ChatRequest.builder(List.of(ChatMessage.user("x")))
+        .deadline(Instant.now().minusSeconds(1)).build();
+    List<String> seenBeforeReturn = new ArrayList<>();
+    RecordingListener l = new RecordingListener();
+    synchronized (l) {
+      // The listener's methods are synchronized: a callback on this thread would have run here.
+      chat().build().stream(request, l);
+      seenBeforeReturn.addAll(l.events);
+    }
+    assertEquals(List.of(), seenBeforeReturn);
+    ProviderException e = (ProviderException) l.awaitError();
+    assertTrue(e.getMessage().contains("deadline"), e.getMessage());
+    assertFalse(e.retryable());
+    assertEquals(0, server.getRequestCount());
+  }
+
+  @Test
   void aStalledStreamEndsAtTheDeadline() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     server.enqueue(streaming(sink -> {
