@@ -20,6 +20,9 @@ import dev.officehours.TurnListener;
 import dev.officehours.TurnOutcome;
 import dev.officehours.TurnRequest;
 import dev.officehours.TurnResult;
+import dev.officehours.text.ChunkerSettings;
+import dev.officehours.text.SpeakableText;
+import dev.officehours.text.SpeechChunker;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -111,6 +114,15 @@ class PipelineOverHttpTest {
   private static MockResponse audio(byte[] pcm) {
     return new MockResponse.Builder().setHeader("Content-Type", "audio/pcm")
         .body(new Buffer().write(pcm)).build();
+  }
+
+  /** The speakable chunks the pipeline cuts from {@code answer} (same chunker, same cleaning). */
+  private static List<String> speakableChunks(String answer) {
+    List<String> raw = new ArrayList<>();
+    SpeechChunker chunker = new SpeechChunker(ChunkerSettings.DEFAULT);
+    chunker.append(answer, raw::add);
+    chunker.flush(raw::add);
+    return raw.stream().map(SpeakableText::clean).filter(t -> !t.isEmpty()).toList();
   }
 
   private static String input(RecordedRequest r) {
@@ -218,15 +230,14 @@ class PipelineOverHttpTest {
   @Test
   void audioStaysInChunkOrderWhenChunkTwoIsSynthesisedFirst() throws Exception {
     CountDownLatch laterChunkWritten = new CountDownLatch(1);
-    List<String> inputs = new CopyOnWriteArrayList<>();
+    List<String> chunks = speakableChunks(FIRST + SECOND);
     chat = r -> sse(sink -> {
       words(sink, FIRST + SECOND);
       finish(sink);
     });
     speech = r -> {
-      String text = input(r);
-      inputs.add(text);
-      if (inputs.size() == 1) {
+      int index = chunks.indexOf(input(r));
+      if (index == 0) {
         // The first chunk's audio waits until a later chunk's audio was sent in full.
         return StreamingBody.response(sink -> {
           await(laterChunkWritten);
@@ -235,7 +246,7 @@ class PipelineOverHttpTest {
         }).setHeader("Content-Type", "audio/pcm").build();
       }
       return StreamingBody.response(sink -> {
-        sink.write(pcm(inputs.indexOf(text) + 1, 2400)).flush();
+        sink.write(pcm(index + 1, 2400)).flush();
         laterChunkWritten.countDown();
       }).setHeader("Content-Type", "audio/pcm").build();
     };
