@@ -109,7 +109,7 @@ final class PipelineEngine {
         throw new InvalidRequestException("image",
             "image is " + bytes.length + " bytes, over the limit of " + maxImageBytes);
       }
-      if (ImageTypes.sniff(bytes).isEmpty()) {
+      if (dev.officehours.internal.Images.sniffMimeType(bytes).isEmpty()) {
         throw new InvalidRequestException("image",
             "image is not a JPEG, PNG, GIF, WebP or BMP image (" + bytes.length + " bytes)");
       }

@@ -162,7 +162,7 @@ final class PipelineTurn implements Turn {
     byte[] image = request.image().get();
     return new ChatMessage(ChatMessage.Role.USER, List.of(
         new ContentPart.Text(request.text()),
-        new ContentPart.Image(image, ImageTypes.sniff(image).orElseThrow(), request.imageDetail())));
+        new ContentPart.Image(image, dev.officehours.internal.Images.sniffMimeType(image).orElseThrow(), request.imageDetail())));
   }
 
   // ------------------------------------------------------------------ LLM events
@@ -236,7 +236,8 @@ final class PipelineTurn implements Turn {
     long idleFor = System.nanoTime() - lastTokenNanos;
     long limit = engine.chunker.idleFlush().toNanos();
     if (idleFor >= limit) {
-      chunker.flush(chunkSink);
+      // flushIdle keeps an open code fence whole: speaking half a block would misread the rest.
+      chunker.flushIdle(chunkSink);
     } else {
       scheduleIdleCheck(limit - idleFor);
     }

@@ -377,7 +377,7 @@ class ConversationPipelineTest {
   @Test
   void theTurnDeadlineFailsTheTurnAndCancelsItsCalls() {
     pipeline.close();
-    pipeline = pipeline(ConversationPipeline.builder().turnDeadline(Duration.ofMillis(200)));
+    pipeline = pipeline(ConversationPipeline.builder().turnDeadline(Duration.ofMillis(1500)));
     RecordingListener events = new RecordingListener();
     Turn turn = pipeline.start(TurnRequest.of("s1", "Hi"), events);
     FakeLlm.Stream stream = llm.nextStream();

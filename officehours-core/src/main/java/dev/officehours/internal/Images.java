@@ -11,8 +11,11 @@ import java.util.Iterator;
 import java.util.Optional;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
+import javax.imageio.ImageReader;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.ImageOutputStream;
 
 /**
@@ -87,17 +90,13 @@ public final class Images {
     String mimeType = sniffMimeType(data).orElseThrow(() -> new IllegalArgumentException(
         "not a JPEG, PNG, GIF, WebP or BMP image (" + (data == null ? 0 : data.length)
             + " bytes)"));
-    BufferedImage image;
-    try {
-      image = ImageIO.read(new ByteArrayInputStream(data));
-    } catch (IOException | RuntimeException e) {
-      image = null;
-    }
-    if (image == null) {
+    Decoded decoded = decode(data, maxSide);
+    if (decoded == null) {
       return new Prepared(data, mimeType, 0, 0);
     }
-    int width = image.getWidth();
-    int height = image.getHeight();
+    BufferedImage image = decoded.image;
+    int width = decoded.width;
+    int height = decoded.height;
     int longest = Math.max(width, height);
     if (longest <= maxSide && mimeType.equals("image/jpeg")) {
       return new Prepared(data, mimeType, width, height);
@@ -105,6 +104,7 @@ public final class Images {
     double scale = longest > maxSide ? (double) maxSide / longest : 1.0;
     int w = Math.max(1, (int) Math.round(width * scale));
     int h = Math.max(1, (int) Math.round(height * scale));
+    // The decoded image may already be subsampled; drawImage scales whatever it holds to w x h.
     BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = rgb.createGraphics();
     try {
@@ -121,6 +121,54 @@ public final class Images {
       return new Prepared(encodeJpeg(rgb), "image/jpeg", w, h);
     } catch (IOException e) {
       return new Prepared(data, mimeType, width, height);
+    }
+  }
+
+  private static final class Decoded {
+    final BufferedImage image;
+    final int width;
+    final int height;
+
+    Decoded(BufferedImage image, int width, int height) {
+      this.image = image;
+      this.width = width;
+      this.height = height;
+    }
+  }
+
+  /**
+   * Decodes the image, reading a big one with source subsampling (every n-th pixel) so a 12 MP
+   * photo costs a fraction of the memory and time of a full decode. Returns the full-size
+   * dimensions beside the (possibly smaller) pixels; {@code null} when this JVM cannot decode it.
+   */
+  private static Decoded decode(byte[] data, int maxSide) {
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+      if (in == null) {
+        return null;
+      }
+      Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+      if (!readers.hasNext()) {
+        return null;
+      }
+      ImageReader reader = readers.next();
+      try {
+        reader.setInput(in, true, true);
+        int width = reader.getWidth(0);
+        int height = reader.getHeight(0);
+        ImageReadParam param = reader.getDefaultReadParam();
+        // Skip pixels while decoding but keep at least the target resolution; the bilinear
+        // scaling after it brings the image to the exact size.
+        int factor = Math.max(1, Math.max(width, height) / maxSide);
+        if (factor > 1) {
+          param.setSourceSubsampling(factor, factor, 0, 0);
+        }
+        BufferedImage image = reader.read(0, param);
+        return image == null ? null : new Decoded(image, width, height);
+      } finally {
+        reader.dispose();
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
 

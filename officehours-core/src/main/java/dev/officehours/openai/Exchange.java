@@ -73,7 +73,12 @@ abstract class Exchange implements Callback {
 
   /** Starts the first attempt. */
   final void start() {
-    send();
+    if (deadlinePassed()) {
+      // Report the spent deadline from another thread: no callback runs before start returns.
+      Http.scheduler().execute(this::send);
+    } else {
+      send();
+    }
   }
 
   final boolean isCancelled() {

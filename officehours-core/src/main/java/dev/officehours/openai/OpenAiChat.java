@@ -118,15 +118,38 @@ public final class OpenAiChat implements LlmProvider {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(listener, "listener");
     String usedModel = request.model().orElse(model);
-    byte[] body = requestBody(request, usedModel);
+    RequestBody body;
+    if (request.hasImage()) {
+      // Decoding and scaling a photo takes 100+ ms: check the bytes are an image now, and do
+      // the work on the call's own thread, once, however many attempts there are.
+      validateImages(request);
+      body = new DeferredBody(JSON, () -> requestBody(request, usedModel));
+    } else {
+      body = RequestBody.create(requestBody(request, usedModel), JSON);
+    }
     Request http = endpoint.request("chat/completions")
         .header("Accept", "text/event-stream")
-        .post(RequestBody.create(body, JSON))
+        .post(body)
         .build();
     ChatExchange exchange = new ChatExchange(endpoint, client, http, retryPolicy,
         Exchange.deadlineNanos(request.deadline(), timeout), listener, usedModel);
     exchange.start();
     return exchange;
+  }
+
+  private static void validateImages(ChatRequest request) {
+    for (ChatMessage message : request.messages()) {
+      for (ContentPart part : message.content()) {
+        if (part instanceof ContentPart.Image) {
+          ContentPart.Image image = (ContentPart.Image) part;
+          if (Images.sniffMimeType(image.data()).isEmpty()) {
+            throw new InvalidRequestException("image", "image part declared as '"
+                + image.mimeType() + "' is not a JPEG, PNG, GIF, WebP or BMP image ("
+                + image.data().length + " bytes)");
+          }
+        }
+      }
+    }
   }
 
   private byte[] requestBody(ChatRequest request, String usedModel) {
@@ -148,13 +171,7 @@ public final class OpenAiChat implements LlmProvider {
           p.put("text", ((ContentPart.Text) part).text());
         } else if (part instanceof ContentPart.Image) {
           ContentPart.Image image = (ContentPart.Image) part;
-          Images.Prepared prepared;
-          try {
-            prepared = Images.prepareForUpload(image.data(), Images.MAX_SIDE);
-          } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("image", "image part declared as '"
-                + image.mimeType() + "' is " + e.getMessage());
-          }
+          Images.Prepared prepared = Images.prepareForUpload(image.data(), Images.MAX_SIDE);
           ObjectNode p = parts.addObject();
           p.put("type", "image_url");
           ObjectNode url = p.putObject("image_url");

@@ -157,8 +157,10 @@ public final class SpeechChunker {
   }
 
   /**
-   * Emits whatever is buffered as one last chunk: at the end of the stream (then the chunks
-   * emitted so far add up to the whole input). Emits nothing when nothing is buffered.
+   * Emits whatever is buffered as one chunk: at the end of the stream (then the chunks emitted so
+   * far add up to the whole input). Emits nothing when nothing is buffered. For a pause in the
+   * middle of the stream use {@link #flushIdle}, which does not cut a code block in two. The
+   * chunker stays usable: text appended afterwards continues the same answer.
    *
    * @param out receives the chunk, if any
    */
@@ -189,7 +191,7 @@ public final class SpeechChunker {
     }
   }
 
-  /** Whether text is waiting for a boundary. */
+  /** Whether text is waiting for a boundary (possibly only whitespace, or an open code block). */
   public boolean hasBufferedText() {
     return buffer.length() > 0;
   }

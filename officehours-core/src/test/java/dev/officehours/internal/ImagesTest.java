@@ -67,6 +67,16 @@ class ImagesTest {
   }
 
   @Test
+  void aVeryLargePhotoIsDecodedSubsampledAndStillScaledExactly() throws IOException {
+    byte[] jpeg = encode("jpeg", 5000, 2500, BufferedImage.TYPE_INT_RGB);
+    Images.Prepared p = Images.prepareForUpload(jpeg, 1024);
+    BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(p.data()));
+    assertEquals(1024, decoded.getWidth());
+    assertEquals(512, decoded.getHeight());
+    assertTrue(p.data().length < jpeg.length);
+  }
+
+  @Test
   void aSmallJpegIsKeptAsItIs() throws IOException {
     byte[] jpeg = encode("jpeg", 800, 600, BufferedImage.TYPE_INT_RGB);
     Images.Prepared p = Images.prepareForUpload(jpeg, 1024);

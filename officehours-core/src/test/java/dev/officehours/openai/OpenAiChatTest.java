@@ -530,6 +530,24 @@ class OpenAiChatTest {
   }
 
   @Test
+  void aDeadlineAlreadyPassedFailsWithoutARequestAndNotBeforeStreamReturns() throws Exception {
+    ChatRequest request = ChatRequest.builder(List.of(ChatMessage.user("x")))
+        .deadline(Instant.now().minusSeconds(1)).build();
+    List<String> seenBeforeReturn = new ArrayList<>();
+    RecordingListener l = new RecordingListener();
+    synchronized (l) {
+      // The listener's methods are synchronized: a callback on this thread would have run here.
+      chat().build().stream(request, l);
+      seenBeforeReturn.addAll(l.events);
+    }
+    assertEquals(List.of(), seenBeforeReturn);
+    ProviderException e = (ProviderException) l.awaitError();
+    assertTrue(e.getMessage().contains("deadline"), e.getMessage());
+    assertFalse(e.retryable());
+    assertEquals(0, server.getRequestCount());
+  }
+
+  @Test
   void aStalledStreamEndsAtTheDeadline() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     server.enqueue(streaming(sink -> {
@@ -638,6 +656,35 @@ class OpenAiChatTest {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  @Test
+  void manyStreamsToOneHostRunAtOnce() throws Exception {
+    // Every response waits until all requests have arrived: with OkHttp's default limit of 5
+    // calls per host, the 6th request would never be sent and this test would time out.
+    int streams = 24;
+    CountDownLatch allArrived = new CountDownLatch(streams);
+    server.setDispatcher(new Dispatcher() {
+      @Override
+      public MockResponse dispatch(RecordedRequest request) {
+        allArrived.countDown();
+        return streaming(sink -> {
+          await(allArrived);
+          sink.writeUtf8(SampleStreams.delta("hi") + SampleStreams.finish("stop")
+              + SampleStreams.DONE);
+        });
+      }
+    });
+    OpenAiChat chat = chat().build();
+    List<RecordingListener> listeners = new ArrayList<>();
+    for (int i = 0; i < streams; i++) {
+      listeners.add(run(chat, ask("question " + i)));
+    }
+    for (RecordingListener l : listeners) {
+      assertEquals("stop", l.awaitCompletion().finishReason());
+      assertEquals("hi", l.text());
+    }
+    assertEquals(streams, server.getRequestCount());
   }
 
   // ---------------------------------------------------------------- configuration and secrets

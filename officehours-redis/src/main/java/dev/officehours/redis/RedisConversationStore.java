@@ -1,0 +1,274 @@
+package dev.officehours.redis;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.officehours.cache.ConversationStore;
+import dev.officehours.cache.HistoryMessage;
+import dev.officehours.metrics.PipelineObserver;
+import io.lettuce.core.ScriptOutputType;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Conversation history in Redis, shared by every app instance: one list per session
+ * ({@code <namespace>:history:<sessionId>}), at most {@code maxMessages} long (oldest dropped,
+ * {@code LTRIM}), forgotten after {@code idleTimeout} without use ({@code PEXPIRE} on every load
+ * and append). A user message and its answer are appended atomically (one Lua script: RPUSH,
+ * LTRIM, PEXPIRE), so a reader on another machine sees both or neither.
+ *
+ * <p>An optional near cache ({@link Builder#nearCache}) keeps recently loaded sessions in this
+ * JVM and is invalidated by this JVM's appends and clears. Another instance's append is not seen
+ * until the near-cache entry expires, so keep its TTL short, or use it with sticky sessions.
+ *
+ * <p>Fails open (the default): when Redis is slow or down, a load returns the near-cached history
+ * or none, an append is dropped, the observer's {@code cacheError("history")} is called and a
+ * warning is logged at most once per 10 s; the turn goes on. With the near cache on, loads it
+ * answers count as {@code cacheHit("history")}, those that go to Redis as {@code cacheMiss}.
+ */
+public final class RedisConversationStore implements ConversationStore {
+  private static final Logger log = LoggerFactory.getLogger(RedisConversationStore.class);
+
+  /** KEYS[1] the list; ARGV[1] idle ms. Returns the list and refreshes its idle timer. */
+  private static final String LOAD =
+      "local v = redis.call('LRANGE', KEYS[1], 0, -1)\n"
+      + "if #v > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end\n"
+      + "return v";
+  /** KEYS[1] the list; ARGV[1] max length, ARGV[2] idle ms, ARGV[3..] the messages. */
+  private static final String APPEND =
+      "for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end\n"
+      + "redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)\n"
+      + "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+      + "return redis.call('LLEN', KEYS[1])";
+
+  private final OfficeHoursRedis redis;
+  private final int maxMessages;
+  private final Duration idleTimeout;
+  private final boolean failOpen;
+  private final PipelineObserver observer;
+  private final Cache<String, List<HistoryMessage>> near;
+  /** Bumped by every local write, so a load that raced a write does not fill the near cache. */
+  private final AtomicLong writes = new AtomicLong();
+  private final RateLimitedWarning warning = new RateLimitedWarning(log, Duration.ofSeconds(10));
+  private final long guardMillis;
+
+  private RedisConversationStore(Builder b) {
+    this.redis = b.redis;
+    this.maxMessages = b.maxMessages;
+    this.idleTimeout = b.idleTimeout;
+    this.failOpen = b.failOpen;
+    this.observer = b.observer;
+    this.near = b.nearCacheTtl == null ? null : Caffeine.newBuilder()
+        .maximumSize(b.nearCacheMaxSessions)
+        .expireAfterWrite(b.nearCacheTtl)
+        .build();
+    this.guardMillis = redis.commandTimeout().toMillis() * 2 + 100;
+  }
+
+  /** Starts a store on {@code redis}. */
+  public static Builder builder(OfficeHoursRedis redis) {
+    return new Builder(redis);
+  }
+
+  @Override
+  public CompletableFuture<List<HistoryMessage>> load(String sessionId) {
+    Objects.requireNonNull(sessionId, "sessionId");
+    byte[] key = redis.key("history", sessionId);
+    if (near != null) {
+      List<HistoryMessage> cached = near.getIfPresent(sessionId);
+      if (cached != null) {
+        observer.cacheHit("history");
+        // still refresh the idle timer in Redis; a failure here costs nothing but a warning
+        send("PEXPIRE", () -> redis.commands().pexpire(key, idleTimeout.toMillis()).toCompletableFuture());
+        return CompletableFuture.completedFuture(cached);
+      }
+      observer.cacheMiss("history");
+    }
+    long writesBefore = writes.get();
+    CompletableFuture<List<Object>> loaded = send("EVAL load", () -> redis.commands()
+        .<List<Object>>eval(LOAD, ScriptOutputType.MULTI, new byte[][] {key}, millis(idleTimeout))
+        .toCompletableFuture());
+    return loaded.handle((raw, error) -> {
+      if (error != null) {
+        if (!failOpen) {
+          throw new java.util.concurrent.CompletionException(error);
+        }
+        return List.<HistoryMessage>of();
+      }
+      List<HistoryMessage> messages = new ArrayList<>(raw.size());
+      for (Object element : raw) {
+        if (element instanceof byte[] bytes) {
+          HistoryCodec.decode(bytes).ifPresent(messages::add);
+        }
+      }
+      List<HistoryMessage> result = List.copyOf(messages);
+      if (near != null && writes.get() == writesBefore) {
+        near.put(sessionId, result);
+      }
+      return result;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> append(String sessionId, List<HistoryMessage> messages) {
+    Objects.requireNonNull(sessionId, "sessionId");
+    List<HistoryMessage> added = List.copyOf(messages);
+    invalidate(sessionId);
+    if (added.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    byte[][] args = new byte[added.size() + 2][];
+    args[0] = Integer.toString(maxMessages).getBytes(StandardCharsets.US_ASCII);
+    args[1] = millis(idleTimeout);
+    for (int i = 0; i < added.size(); i++) {
+      args[i + 2] = HistoryCodec.encode(added.get(i));
+    }
+    byte[] key = redis.key("history", sessionId);
+    CompletableFuture<Long> appended = send("EVAL append", () -> redis.commands()
+        .<Long>eval(APPEND, ScriptOutputType.INTEGER, new byte[][] {key}, args)
+        .toCompletableFuture());
+    return finish(appended.whenComplete((n, e) -> invalidate(sessionId)));
+  }
+
+  @Override
+  public CompletableFuture<Void> clear(String sessionId) {
+    Objects.requireNonNull(sessionId, "sessionId");
+    invalidate(sessionId);
+    CompletableFuture<Long> deleted = send("DEL", () -> redis.commands()
+        .del(redis.key("history", sessionId)).toCompletableFuture());
+    return finish(deleted.whenComplete((n, e) -> invalidate(sessionId)));
+  }
+
+  /** The most messages kept per session. */
+  public int maxMessages() {
+    return maxMessages;
+  }
+
+  /** How long an unused session is kept. */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  private void invalidate(String sessionId) {
+    writes.incrementAndGet();
+    if (near != null) {
+      near.invalidate(sessionId);
+    }
+  }
+
+  private CompletableFuture<Void> finish(CompletableFuture<?> write) {
+    return write.handle((v, e) -> {
+      if (e != null && !failOpen) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+      return null;
+    });
+  }
+
+  private <T> CompletableFuture<T> send(String command, java.util.function.Supplier<CompletableFuture<T>> call) {
+    CompletableFuture<T> f;
+    try {
+      f = call.get();
+    } catch (RuntimeException e) {
+      f = CompletableFuture.failedFuture(e);
+    }
+    return f.orTimeout(guardMillis, TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+      if (e != null) {
+        observer.cacheError("history");
+        warning.warn("Redis " + command + " of conversation history failed on " + redis
+            + (failOpen ? (command.startsWith("EVAL load") ? "; answering without history" : "; dropped") : ""), e);
+      }
+    });
+  }
+
+  private static byte[] millis(Duration d) {
+    return Long.toString(d.toMillis()).getBytes(StandardCharsets.US_ASCII);
+  }
+
+  @Override
+  public String toString() {
+    return "RedisConversationStore[" + redis + ", maxMessages=" + maxMessages + ", idle=" + idleTimeout
+        + (near != null ? ", nearCache" : "") + "]";
+  }
+
+  /** Configures a {@link RedisConversationStore}; every argument is validated at once. */
+  public static final class Builder {
+    private final OfficeHoursRedis redis;
+    private int maxMessages = 50;
+    private Duration idleTimeout = Duration.ofMinutes(30);
+    private boolean failOpen = true;
+    private PipelineObserver observer = PipelineObserver.NONE;
+    private Duration nearCacheTtl;
+    private long nearCacheMaxSessions = 10_000;
+
+    private Builder(OfficeHoursRedis redis) {
+      this.redis = Objects.requireNonNull(redis, "redis");
+    }
+
+    /** @param maxMessages messages kept per session, oldest dropped first (default 50) */
+    public Builder maxMessages(int maxMessages) {
+      if (maxMessages < 2) {
+        throw new IllegalArgumentException("maxMessages must be at least 2 but was " + maxMessages);
+      }
+      this.maxMessages = maxMessages;
+      return this;
+    }
+
+    /** @param idleTimeout a session unused this long is forgotten (default 30 min) */
+    public Builder idleTimeout(Duration idleTimeout) {
+      Objects.requireNonNull(idleTimeout, "idleTimeout");
+      if (idleTimeout.toMillis() < 1) {
+        throw new IllegalArgumentException("idleTimeout must be at least 1 ms but was " + idleTimeout);
+      }
+      this.idleTimeout = idleTimeout;
+      return this;
+    }
+
+    /**
+     * Keeps loaded sessions in this JVM for {@code ttl}, invalidated by this JVM's appends.
+     *
+     * @param ttl how long a loaded session is served from memory (e.g. 5 s; off by default)
+     * @param maxSessions sessions kept at most
+     */
+    public Builder nearCache(Duration ttl, long maxSessions) {
+      Objects.requireNonNull(ttl, "nearCache ttl");
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("nearCache ttl must be positive but was " + ttl);
+      }
+      if (maxSessions < 1) {
+        throw new IllegalArgumentException("nearCache maxSessions must be positive but was " + maxSessions);
+      }
+      this.nearCacheTtl = ttl;
+      this.nearCacheMaxSessions = maxSessions;
+      return this;
+    }
+
+    /**
+     * @param failOpen when Redis fails, answer loads with no history and drop appends (default
+     *     true); false fails the futures instead, and the pipeline logs and goes on
+     */
+    public Builder failOpen(boolean failOpen) {
+      this.failOpen = failOpen;
+      return this;
+    }
+
+    /** @param observer told about near-cache hits and misses and Redis errors, as {@code history} */
+    public Builder observer(PipelineObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
+
+    /** Builds the store. */
+    public RedisConversationStore build() {
+      return new RedisConversationStore(this);
+    }
+  }
+}
