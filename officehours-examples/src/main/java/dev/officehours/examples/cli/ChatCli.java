@@ -17,11 +17,15 @@ import dev.officehours.TurnResult;
 import dev.officehours.examples.Args;
 import dev.officehours.examples.Args.UsageException;
 import dev.officehours.examples.sim.SimulatedOpenAiServer;
+import dev.officehours.cache.AnswerCache;
+import dev.officehours.cache.TtsCache;
 import dev.officehours.examples.tts.FreeTtsSpeech;
 import dev.officehours.openai.OpenAiChat;
 import dev.officehours.openai.OpenAiSpeech;
+import dev.officehours.redis.OfficeHoursRedis;
 import dev.officehours.tts.AudioFormat;
 import dev.officehours.tts.TtsProvider;
+import io.lettuce.core.RedisConnectionException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,7 +51,8 @@ import java.util.concurrent.CompletableFuture;
  * Chat with OfficeHours in a terminal: type a line, the answer streams as text and is spoken
  * through the sound card, or written as one WAV file per turn with {@code --out DIR} or when there
  * is no audio device. Without {@code OPENAI_API_KEY} and {@code OPENAI_BASE_URL} it runs in demo
- * mode: a simulated model in this process and the offline FreeTTS voice. See {@code docs/cli.md}.
+ * mode: a simulated model in this process and the offline FreeTTS voice. Answers and speech are
+ * cached (in memory, or in Redis with {@code --redis}). See {@code docs/cli.md}.
  *
  * <p>The answer text goes to standard output; everything else (the demo notice, the metrics line
  * after each turn, file paths, errors) goes to standard error, so {@code --text} is scriptable.
@@ -73,7 +78,7 @@ public final class ChatCli {
 
   private static final Set<String> VALUED = Set.of("base-url", "model", "voice", "format", "system", "session", "text",
       "image", "out", "redis");
-  private static final Set<String> SWITCHES = Set.of("no-audio", "demo", "help");
+  private static final Set<String> SWITCHES = Set.of("no-audio", "no-cache", "demo", "help");
   private static final long DOUBLE_CTRL_C_NANOS = 2_000_000_000L;
 
   private final PrintStream out;
@@ -83,6 +88,7 @@ public final class ChatCli {
   private AudioOutput audio;
   private String session;
   private String baseUrl;
+  private String redisTarget = "";
   private volatile Turn current;
   private volatile long lastInterrupt;
   private int turns;
@@ -131,10 +137,6 @@ public final class ChatCli {
       }
       session = args.get("session", "cli");
       TurnRequest.of(session, "validate the session id");
-      if (args.has("redis")) {
-        throw new UsageException("--redis: this build has no Redis store yet (the officehours-redis module is empty); "
-            + "run without --redis");
-      }
       if (args.has("image")) {
         Path file = Path.of(args.get("image", ""));
         try {
@@ -149,6 +151,11 @@ public final class ChatCli {
         }
       }
       setUp(args, env);
+    } catch (RedisConnectionException e) {
+      err.println("chat: cannot connect to Redis at " + redisTarget + " (" + reason(rootCause(e))
+          + "): is it running and the --redis URI right?");
+      closeAll();
+      return EXIT_CONNECTION;
     } catch (UsageException | InvalidRequestException e) {
       err.println("chat: " + e.getMessage());
       err.println("Run with --help for the flags.");
@@ -216,6 +223,27 @@ public final class ChatCli {
     ConversationPipeline.Builder b = ConversationPipeline.builder().llm(chat);
     if (tts != null) {
       b.tts(tts);
+    }
+    if (args.has("redis")) {
+      // history and both caches in Redis: they outlive this process and are shared by every
+      // instance pointed at the same Redis
+      String uri = args.get("redis", "");
+      redisTarget = uri.replaceAll("//[^@/]*@", "//***@"); // never print a password
+      OfficeHoursRedis redis;
+      try {
+        redis = OfficeHoursRedis.connect(uri);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--redis: " + e.getMessage());
+      }
+      resources.add(redis);
+      b.conversationStore(redis.conversationStore());
+      if (!args.has("no-cache")) {
+        b.ttsCache(TtsCache.builder(redis.cacheStore()).build());
+        b.answerCache(AnswerCache.builder(redis.cacheStore()).build());
+      }
+    } else if (!args.has("no-cache")) {
+      b.ttsCache(TtsCache.inMemory());
+      b.answerCache(AnswerCache.inMemory());
     }
     args.get("system").ifPresent(b::systemPrompt);
     pipeline = b.build();
@@ -517,10 +545,11 @@ public final class ChatCli {
         "  --out DIR          write each answer's audio to DIR/turn-N.wav instead of playing it",
         "  --no-audio         text only",
         "  --demo             demo mode even when OPENAI_API_KEY is set",
-        "  --redis URI        keep history in Redis (needs the Redis module)",
+        "  --redis URI        history, TTS cache and answer cache in Redis (redis://host:6379)",
+        "  --no-cache         no TTS or answer cache (default: both in memory)",
         "",
         "Ctrl-C interrupts an answer; twice (or at the prompt) exits.",
-        "Exit codes: 0 ok, 2 usage or invalid request, 3 cannot connect, 4 API key refused,",
+        "Exit codes: 0 ok, 2 usage or invalid request, 3 cannot connect (server or Redis), 4 API key refused,",
         "            5 turn failed, 6 unreadable file, 130 interrupted.");
   }
 }
