@@ -2,6 +2,9 @@ package dev.officehours.examples.load;
 
 import dev.officehours.ConversationPipeline;
 import dev.officehours.RetryPolicy;
+import dev.officehours.cache.AnswerCache;
+import dev.officehours.cache.CaffeineCacheStore;
+import dev.officehours.cache.TtsCache;
 import dev.officehours.examples.Args;
 import dev.officehours.examples.sim.SimulatedOpenAiServer;
 import dev.officehours.openai.OpenAiChat;
@@ -37,10 +40,13 @@ public final class InProcessTarget {
    * @param retries provider retries per call
    * @param ttsConcurrency syntheses in flight per turn
    * @param turnTimeout the pipeline's turn deadline
+   * @param ttsCache whether the pipeline has an in-memory TTS cache
+   * @param answerCache whether it has an in-memory answer cache (keyed without the conversation,
+   *     as for an FAQ, so that repeated questions from different load-test clients can hit)
    */
   public record Options(Duration ttft, Duration tokenInterval, Duration tokenJitter, int answerWords, Duration ttsTtfb,
       double ttsRealTimeFactor, double faultRate, double ttsFaultRate, long seed, int retries, int ttsConcurrency,
-      Duration turnTimeout) {}
+      Duration turnTimeout, boolean ttsCache, boolean answerCache) {}
 
   /**
    * Reads the target's flags.
@@ -63,7 +69,9 @@ public final class InProcessTarget {
         seed,
         args.getInt("retries", 0, 0, 10),
         args.getInt("tts-concurrency", 3, 1, 32),
-        args.getDuration("turn-timeout", Duration.ofSeconds(30)));
+        args.getDuration("turn-timeout", Duration.ofSeconds(30)),
+        args.has("tts-cache"),
+        args.has("answer-cache"));
   }
 
   /**
@@ -86,15 +94,23 @@ public final class InProcessTarget {
       OpenAiSpeech speech = OpenAiSpeech.builder().baseUrl(sim.baseUrl()).apiKey("sk-simulated")
           .model(SimulatedOpenAiServer.MODEL + "-tts").voice("alloy").format(AudioFormat.PCM_24K)
           .retryPolicy(retry).build();
-      ConversationPipeline pipeline = ConversationPipeline.builder()
-          .llm(chat).tts(speech).ttsConcurrency(o.ttsConcurrency()).turnDeadline(o.turnTimeout()).build();
+      ConversationPipeline.Builder builder = ConversationPipeline.builder()
+          .llm(chat).tts(speech).ttsConcurrency(o.ttsConcurrency()).turnDeadline(o.turnTimeout());
+      if (o.ttsCache()) {
+        builder.ttsCache(TtsCache.inMemory());
+      }
+      if (o.answerCache()) {
+        builder.answerCache(AnswerCache.builder(CaffeineCacheStore.create()).statelessFaq(true).build());
+      }
+      ConversationPipeline pipeline = builder.build();
       String description = String.format(Locale.ROOT,
           "in-process pipeline (OpenAiChat + OpenAiSpeech) over the simulated OpenAI-compatible server: "
               + "TTFT %d ms, token every %d±%d ms, %s, TTS TTFB %d ms, TTS real-time factor %.2f, "
-              + "fault rate %.1f %% (TTS %.1f %%)",
+              + "fault rate %.1f %% (TTS %.1f %%); TTS cache %s, answer cache %s",
           o.ttft().toMillis(), o.tokenInterval().toMillis(), o.tokenJitter().toMillis(),
           o.answerWords() == 0 ? "natural answer length" : o.answerWords() + "-word answers", o.ttsTtfb().toMillis(),
-          o.ttsRealTimeFactor(), 100 * o.faultRate(), 100 * o.ttsFaultRate());
+          o.ttsRealTimeFactor(), 100 * o.faultRate(), 100 * o.ttsFaultRate(), o.ttsCache() ? "on" : "off",
+          o.answerCache() ? "on (FAQ keys)" : "off");
       return new PipelineTarget(pipeline, description, () -> {
         SimulatedOpenAiServer.Stats s = sim.stats();
         Map<String, Object> m = new LinkedHashMap<>();

@@ -50,7 +50,7 @@ public final class LoadTester {
       "token-jitter", "answer-words", "tts-ttfb", "tts-realtime-factor", "fault-rate", "tts-fault-rate", "retries",
       "tts-concurrency", "turn-timeout", "max-p99-ttfa", "max-p99-ttft", "max-p99-total", "max-p99-gap",
       "max-error-rate");
-  private static final Set<String> SWITCHES = Set.of("no-progress", "help");
+  private static final Set<String> SWITCHES = Set.of("no-progress", "tts-cache", "answer-cache", "help");
 
   private LoadTester() {}
 
@@ -114,7 +114,7 @@ public final class LoadTester {
     }
     try (LoadTarget target = InProcessTarget.create(options)) {
       LoadReport.Settings settings = new LoadReport.Settings(plan.describe(), target.describe(), repeatRatio,
-          false, false, options.retries(), options.ttsConcurrency());
+          options.ttsCache(), options.answerCache(), options.retries(), options.ttsConcurrency());
       boolean progress = !args.has("no-progress") && System.console() != null;
       if (warmup > 0) {
         err.println("Warming up with " + warmup + " turns (not recorded)...");
@@ -385,6 +385,7 @@ public final class LoadTester {
         "  --fault-rate 0% --tts-fault-rate 0%     injected HTTP 500/429/503 and mid-stream errors",
         "  --retries 0                             provider retries per call (0: faults show 1:1)",
         "  --tts-concurrency 3 --turn-timeout 30s",
+        "  --tts-cache --answer-cache              in-memory caches (answer cache keyed as an FAQ)",
         "Regression gate (exit 1 when breached):",
         "  --max-p99-ttfa 1500ms --max-p99-ttft D --max-p99-total D --max-p99-gap D --max-error-rate 1%",
         "Output:",

@@ -32,12 +32,12 @@ class LoadTesterTest {
   private static LoadReport run(String... more) {
     Args args = Args.parse(flags(more), Set.of("latency-tests", "concurrent-clients", "requests-per-client", "rate",
         "duration", "llm-ttft", "token-interval", "token-jitter", "answer-words", "tts-ttfb", "tts-realtime-factor",
-        "fault-rate", "retries"), Set.of("no-progress"));
+        "fault-rate", "retries"), Set.of("no-progress", "tts-cache", "answer-cache"));
     LoadPlan plan = LoadTester.plan(args);
     InProcessTarget.Options options = InProcessTarget.options(args, 42);
     try (PipelineTarget target = InProcessTarget.create(options)) {
-      LoadReport.Settings settings = new LoadReport.Settings(plan.describe(), target.describe(), 0.3, false, false,
-          options.retries(), options.ttsConcurrency());
+      LoadReport.Settings settings = new LoadReport.Settings(plan.describe(), target.describe(), 0.3,
+          options.ttsCache(), options.answerCache(), options.retries(), options.ttsConcurrency());
       return LoadTester.execute(target, plan, new QuestionMix(QuestionMix.builtIn(), 0.3, 42), settings,
           LoadTester.gate(args), null);
     }
@@ -62,6 +62,19 @@ class LoadTesterTest {
       assertTrue(p.monotonic(), p.toString());
     }
     assertTrue(r.ttft().p50() <= r.ttfa().p50() && r.ttfa().p50() <= r.total().p50(), "TTFT <= TTFA <= total");
+  }
+
+  @Test
+  void cachesShowUpAsHitRatesAndSpareTheSimulatedServer() {
+    LoadReport r = run("--concurrent-clients", "2", "--requests-per-client", "15", "--tts-cache", "--answer-cache");
+
+    assertEquals(30, r.completed(), r.errors().toString());
+    assertTrue(r.answerCacheHitRate() > 0, "repeated questions come from the answer cache");
+    assertTrue(r.ttsCacheHitRate() > 0, "repeated sentences come from the TTS cache");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> sim = (Map<String, Object>) r.toJson().get("target_stats");
+    assertEquals(Math.round(30 * (1 - r.answerCacheHitRate())), (long) (Long) sim.get("simulated chat requests"),
+        "only answer-cache misses reach the model");
   }
 
   @Test
