@@ -156,10 +156,12 @@ class PipelineOverHttpTest {
     }
   }
 
-  static final class Events implements TurnListener {
+  /** Records a turn's events, with latches for the first audio and the end. */
+  static final class Events {
     final List<TurnEvent> all = new CopyOnWriteArrayList<>();
     final CountDownLatch firstAudio = new CountDownLatch(1);
     final CountDownLatch terminal = new CountDownLatch(1);
+    final TurnListener listener = TurnListener.of(this::add);
 
     private void add(TurnEvent e) {
       all.add(e);
@@ -169,31 +171,6 @@ class PipelineOverHttpTest {
       if (e.terminal()) {
         terminal.countDown();
       }
-    }
-
-    @Override
-    public void onText(TextDelta d) {
-      add(d);
-    }
-
-    @Override
-    public void onAudio(AudioFrame f) {
-      add(f);
-    }
-
-    @Override
-    public void onComplete(TurnResult r) {
-      add(r);
-    }
-
-    @Override
-    public void onError(TurnFailed f) {
-      add(f);
-    }
-
-    @Override
-    public void onCancelled(TurnCancelled c) {
-      add(c);
     }
 
     List<AudioFrame> audio() {
@@ -218,7 +195,7 @@ class PipelineOverHttpTest {
     });
     speech = r -> audio(pcm(1, 4800));
 
-    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events.listener);
     TurnResult result = turn.completion().get(10, TimeUnit.SECONDS);
     assertTrue(await(llmHeld));
     assertTrue(audioCameFirst[0], "audio reached the caller while the LLM stream was still open");
@@ -251,7 +228,7 @@ class PipelineOverHttpTest {
       }).setHeader("Content-Type", "audio/pcm").build();
     };
     Events events = new Events();
-    TurnResult result = pipeline.start(TurnRequest.of("s1", "Hours?"), events)
+    TurnResult result = pipeline.start(TurnRequest.of("s1", "Hours?"), events.listener)
         .completion().get(10, TimeUnit.SECONDS);
 
     assertTrue(result.metrics().chunks() >= 2, "the answer was cut into several chunks");
@@ -284,7 +261,7 @@ class PipelineOverHttpTest {
     }).setHeader("Content-Type", "audio/pcm").build();
 
     Events events = new Events();
-    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events.listener);
     assertTrue(await(events.firstAudio));
     assertTrue(turn.cancel());
     cancelled.countDown();
@@ -310,7 +287,7 @@ class PipelineOverHttpTest {
           finish(sink);
         });
     speech = r -> audio(pcm(1, 480));
-    TurnResult result = pipeline.start(TurnRequest.of("s1", "Hours?"), new Events())
+    TurnResult result = pipeline.start(TurnRequest.of("s1", "Hours?"), new Events().listener)
         .completion().get(10, TimeUnit.SECONDS);
     assertEquals(FIRST, result.text(), "the answer once, not twice");
     assertEquals(2, chatRequests.get());
@@ -327,7 +304,7 @@ class PipelineOverHttpTest {
         .build();
     speech = r -> audio(pcm(1, 480));
     Events events = new Events();
-    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events.listener);
     CompletionException e = assertThrows(CompletionException.class, () -> turn.completion().join());
     assertInstanceOf(ProviderException.class, e.getCause());
     assertEquals(1, chatRequests.get(), "no second request once text was shown");
@@ -344,7 +321,7 @@ class PipelineOverHttpTest {
     });
     speech = r -> audio(pcm(1, 480));
     Events events = new Events();
-    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events.listener);
     CompletionException e = assertThrows(CompletionException.class, () -> turn.completion().join());
     ProviderException error = (ProviderException) e.getCause();
     assertEquals("internal_error", error.errorCode().orElseThrow());

@@ -315,35 +315,18 @@ public final class ChatCli {
       audio.beginTurn(number);
     }
     CompletableFuture<TurnEvent> end = new CompletableFuture<>();
-    TurnListener listener = new TurnListener() {
-      @Override
-      public void onText(TextDelta delta) {
+    TurnListener listener = TurnListener.of(event -> {
+      if (event instanceof TextDelta delta) {
         out.print(delta.text());
         out.flush();
-      }
-
-      @Override
-      public void onAudio(AudioFrame frame) {
+      } else if (event instanceof AudioFrame frame) {
         if (audio != null) {
           audio.write(frame);
         }
+      } else if (event.terminal()) {
+        end.complete(event);
       }
-
-      @Override
-      public void onComplete(TurnResult result) {
-        end.complete(result);
-      }
-
-      @Override
-      public void onError(TurnFailed failure) {
-        end.complete(failure);
-      }
-
-      @Override
-      public void onCancelled(TurnCancelled cancelled) {
-        end.complete(cancelled);
-      }
-    };
+    });
     try {
       current = pipeline.start(request, listener);
     } catch (InvalidRequestException e) {
