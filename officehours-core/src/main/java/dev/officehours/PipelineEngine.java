@@ -45,6 +45,7 @@ final class PipelineEngine {
 
   private final ConcurrentHashMap<String, PipelineTurn> activeBySession = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
+  private volatile boolean closed;
 
   PipelineEngine(ConversationPipeline.Builder b) {
     this.observer = new SafeObserver(PipelineObserver.composite(b.observers));
@@ -82,14 +83,19 @@ final class PipelineEngine {
   }
 
   Turn start(TurnRequest request, TurnListener listener) {
+    if (closed) {
+      throw new IllegalStateException("the pipeline is closed");
+    }
     validate(request);
     java.util.Objects.requireNonNull(listener, "listener");
     PipelineTurn turn = new PipelineTurn(this, newTurnId(), request, listener);
     PipelineTurn previous = activeBySession.put(request.sessionId(), turn);
     active.incrementAndGet();
     CompletableFuture<?> after = CompletableFuture.completedFuture(null);
-    if (previous != null && cancelPreviousTurn && previous.cancel()) {
-      // The cancelled turn writes its interrupted answer to history; read history after that.
+    if (previous != null && cancelPreviousTurn) {
+      previous.cancel();
+      // Whether cancelled now or already ending, the previous turn is writing its exchange to
+      // history: read history after that, or this turn would answer without it.
       after = previous.historyWritten();
     }
     turn.begin(after);
@@ -135,8 +141,18 @@ final class PipelineEngine {
   }
 
   void close() {
-    for (PipelineTurn turn : activeBySession.values()) {
-      turn.cancel();
+    closed = true;
+    // Let cancelled turns write their history and tell their listeners before the threads go.
+    CompletableFuture<?>[] ending = activeBySession.values().stream()
+        .peek(PipelineTurn::cancel)
+        .map(t -> t.completion().handle((r, e) -> null))
+        .toArray(CompletableFuture[]::new);
+    try {
+      CompletableFuture.allOf(ending).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      log.warn("closing the pipeline: {} turns did not end within 5 s", ending.length);
     }
     timer.shutdown();
     pool.shutdown();

@@ -81,6 +81,10 @@ final class PipelineTurn implements Turn {
     this.mailbox = new SerialExecutor(engine.pool,
         (t, e) -> log.error("turn {}: unexpected error in pipeline task", id, e));
     this.chunker = new SpeechChunker(engine.chunker);
+    // Before the turn is published to other threads, so a cancel always finds the deadline.
+    engine.observer.turnStarted(request.sessionId(), id);
+    this.deadline = engine.timer.schedule(
+        () -> mailbox.execute(this::onDeadline), engine.turnDeadline.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -111,9 +115,6 @@ final class PipelineTurn implements Turn {
   // ------------------------------------------------------------------ start
 
   void begin(CompletableFuture<?> after) {
-    engine.observer.turnStarted(request.sessionId(), id);
-    deadline = engine.timer.schedule(
-        () -> mailbox.execute(this::onDeadline), engine.turnDeadline.toNanos(), TimeUnit.NANOSECONDS);
     after.handle((ignored, error) -> engine.store.load(request.sessionId()))
         .thenCompose(f -> f)
         .whenComplete((history, error) -> mailbox.execute(() -> startLlm(history, error)));
@@ -135,8 +136,14 @@ final class PipelineTurn implements Turn {
     if (!engine.systemPrompt.isBlank()) {
       messages.add(ChatMessage.system(engine.systemPrompt));
     }
+    boolean sawUser = false;
     for (HistoryMessage m : history) {
-      messages.add(m.toChatMessage());
+      // A store that trims its oldest messages may cut a pair in two: an answer without its
+      // question must not open the conversation (some servers reject it).
+      sawUser |= m.role() == ChatMessage.Role.USER;
+      if (sawUser) {
+        messages.add(m.toChatMessage());
+      }
     }
     messages.add(userMessage());
     ChatRequest.Builder chat = ChatRequest.builder(messages)
@@ -420,6 +427,9 @@ final class PipelineTurn implements Turn {
   }
 
   private void deliver(Chunk chunk, byte[] audio) {
+    if (ending.get()) {
+      return; // cancelled while a batch of buffered frames was being delivered
+    }
     if (firstAudioNanos < 0) {
       firstAudioNanos = System.nanoTime() - startNanos;
       engine.observer.turnFirstAudio(Duration.ofNanos(firstAudioNanos));
@@ -440,6 +450,10 @@ final class PipelineTurn implements Turn {
       return;
     }
     stopTimers();
+    LlmCall call = llmCall;
+    if (call != null) {
+      call.commit();
+    }
     String answer = text.toString();
     TurnResult result = result(TurnOutcome.COMPLETED, answer, llmCompletion.finishReason(),
         llmCompletion.usage(), llmCompletion.fromCache());

@@ -42,7 +42,7 @@ final class TurnPublisher implements Flow.Publisher<TurnEvent> {
     subscriber.onSubscribe(subscription);
     try {
       subscription.turn = pipeline.start(request, TurnListener.of(subscription::offer));
-      if (subscription.cancelled) {
+      if (subscription.cancelled || subscription.error != null) {
         subscription.turn.cancel();
       }
     } catch (RuntimeException e) {
@@ -77,6 +77,10 @@ final class TurnPublisher implements Flow.Publisher<TurnEvent> {
     @Override
     public void request(long n) {
       if (n <= 0) {
+        Turn t = turn; // §3.9: the subscription is over, and so is the turn
+        if (t != null) {
+          t.cancel();
+        }
         fail(new IllegalArgumentException("request must be positive but was " + n + " (§3.9)"));
         return;
       }

@@ -349,6 +349,18 @@ class ConversationPipelineTest {
   }
 
   @Test
+  void anAnswerWhoseQuestionWasTrimmedAwayIsNotSent() {
+    store.append("s1", List.of(
+        new HistoryMessage(ChatMessage.Role.ASSISTANT, "orphaned answer", false, java.time.Instant.EPOCH),
+        new HistoryMessage(ChatMessage.Role.USER, "Hi", false, java.time.Instant.EPOCH),
+        new HistoryMessage(ChatMessage.Role.ASSISTANT, "Hello.", false, java.time.Instant.EPOCH))).join();
+    pipeline.start(TurnRequest.of("s1", "Again"), new RecordingListener());
+    List<ChatMessage> sent = llm.nextStream().request.messages();
+    assertEquals(List.of(ChatMessage.Role.SYSTEM, ChatMessage.Role.USER, ChatMessage.Role.ASSISTANT,
+        ChatMessage.Role.USER), sent.stream().map(ChatMessage::role).toList());
+  }
+
+  @Test
   void visionTurnsUseTheSmallerTokenBudget() {
     byte[] png = {(byte) 0x89, 'P', 'N', 'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0};
     pipeline.start(TurnRequest.builder("s1", "What is this?").image(png).build(), new RecordingListener());
@@ -494,6 +506,103 @@ class ConversationPipelineTest {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> b.turnDeadline(Duration.ZERO))
         .getMessage().contains("turnDeadline"));
     assertTrue(assertThrows(IllegalStateException.class, b::build).getMessage().contains("llm"));
+  }
+
+  /** A store whose appends are held until the test releases them, like a slow Redis. */
+  static final class HeldStore implements dev.officehours.cache.ConversationStore {
+    final InMemoryConversationStore delegate = InMemoryConversationStore.create();
+    final java.util.concurrent.CountDownLatch appendCalled = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CompletableFuture<Void> release = new java.util.concurrent.CompletableFuture<>();
+
+    @Override
+    public java.util.concurrent.CompletableFuture<List<HistoryMessage>> load(String session) {
+      return delegate.load(session);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> append(String session, List<HistoryMessage> m) {
+      appendCalled.countDown();
+      return release.thenCompose(v -> delegate.append(session, m));
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Void> clear(String session) {
+      return delegate.clear(session);
+    }
+  }
+
+  @Test
+  void aFollowUpStartedWhileThePreviousTurnWritesItsHistorySeesThatHistory() throws Exception {
+    pipeline.close();
+    HeldStore held = new HeldStore();
+    pipeline = ConversationPipeline.builder().llm(llm).conversationStore(held).build();
+    pipeline.start(TurnRequest.of("s1", "What are your hours?"), new RecordingListener());
+    llm.nextStream().tokens("Nine", " to", " five", ".").complete();
+    assertTrue(held.appendCalled.await(10, TimeUnit.SECONDS));
+    // the first turn has its whole answer; its history write is still in flight
+    pipeline.start(TurnRequest.of("s1", "And on Saturday?"), new RecordingListener());
+    held.release.complete(null);
+    List<ChatMessage> sent = llm.nextStream().request.messages();
+    assertEquals(List.of("What are your hours?", "Nine to five.", "And on Saturday?"),
+        sent.subList(1, sent.size()).stream().map(ChatMessage::text).toList());
+  }
+
+  @Test
+  void noBufferedFrameIsDeliveredOnceCancelReturned() {
+    List<String> afterCancel = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicReference<Turn> handle = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+    RecordingListener events = new RecordingListener();
+    TurnListener bargingIn = TurnListener.of(e -> {
+      if (cancelled.get() && !e.terminal()) {
+        afterCancel.add(e.toString());
+      }
+      if (e instanceof AudioFrame f) {
+        events.onAudio(f);
+        if (f.chunkIndex() == 1 && f.frameIndex() == 0) {
+          // barge-in while chunk 1's buffered frames are being handed over
+          assertTrue(handle.get().cancel());
+          cancelled.set(true);
+        }
+      } else if (e instanceof TurnCancelled c) {
+        events.onCancelled(c);
+      }
+    });
+    handle.set(pipeline.start(TurnRequest.of("s1", "Hours?"), bargingIn));
+    FakeLlm.Stream stream = llm.nextStream();
+    stream.words(TWO_SENTENCES);
+    stream.complete();
+    FakeTts.Synthesis c0 = tts.next();
+    FakeTts.Synthesis c1 = tts.next();
+    c1.audio("c1-a").audio("c1-b").audio("c1-c").complete();
+    c0.audio("c0-a");
+    events.awaitAudioFrames(1);
+    c0.complete();
+    events.awaitTerminal();
+    assertEquals(List.of(), afterCancel, "events delivered after cancel() returned true");
+  }
+
+  @Test
+  void closeLetsCancelledTurnsFinishTheirHistoryAndEndOnce() throws Exception {
+    pipeline.close();
+    HeldStore held = new HeldStore();
+    pipeline = ConversationPipeline.builder().llm(llm).conversationStore(held).build();
+    RecordingListener events = new RecordingListener();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    llm.nextStream().tokens("Nine");
+    events.await(e -> e instanceof TextDelta);
+    java.util.concurrent.CompletableFuture<Void> closing =
+        java.util.concurrent.CompletableFuture.runAsync(pipeline::close);
+    assertTrue(held.appendCalled.await(10, TimeUnit.SECONDS));
+    held.release.complete(null);
+    assertEquals(TurnOutcome.CANCELLED, turn.completion().get(10, TimeUnit.SECONDS).outcome());
+    closing.get(10, TimeUnit.SECONDS);
+    assertInstanceOf(TurnCancelled.class, events.awaitTerminal());
+    assertEquals(1, events.terminalCount);
+    assertEquals(List.of("Hours?", "Nine"),
+        held.delegate.load("s1").join().stream().map(HistoryMessage::text).toList());
+    assertThrows(IllegalStateException.class,
+        () -> pipeline.start(TurnRequest.of("s1", "Again?"), new RecordingListener()));
   }
 
   static ProviderException serverError() {

@@ -78,6 +78,7 @@ final class CachingLlmProvider implements LlmProvider {
     private final LlmListener listener;
     private final StringBuilder answer = new StringBuilder();
     private volatile boolean cancelled;
+    private volatile byte[] pending;
     private LlmCall live;
 
     Call(String key, ChatRequest request, LlmListener listener) {
@@ -160,15 +161,27 @@ final class CachingLlmProvider implements LlmProvider {
 
     @Override
     public void onComplete(LlmCompletion completion) {
-      listener.onComplete(completion);
       String text = answer.toString();
-      if (cancelled || completion.truncated() || completion.fromCache()
-          || "content_filter".equals(completion.finishReason()) || text.isBlank()) {
+      if (!cancelled && !completion.truncated() && !completion.fromCache()
+          && !"content_filter".equals(completion.finishReason()) && !text.isBlank()) {
+        String model = completion.model().isEmpty()
+            ? request.model().orElse(delegate.defaultModel()) : completion.model();
+        // Held until the turn commits: set before the listener hears of the end, so a commit
+        // that follows it always finds the answer.
+        pending = AnswerCache.encode(model, text);
+      }
+      listener.onComplete(completion);
+    }
+
+    /** The turn completed with this answer: store it now, never for a cancelled or failed turn. */
+    @Override
+    public void commit() {
+      byte[] value = pending;
+      pending = null;
+      if (value == null || cancelled) {
         return;
       }
-      String model = completion.model().isEmpty()
-          ? request.model().orElse(delegate.defaultModel()) : completion.model();
-      CompletableFutures.guard(() -> cache.store().put(key, AnswerCache.encode(model, text), cache.ttl()))
+      CompletableFutures.guard(() -> cache.store().put(key, value, cache.ttl()))
           .whenComplete((v, e) -> {
             if (e != null) {
               observer.cacheError("answer");

@@ -31,7 +31,16 @@ public final class SerialExecutor implements Executor {
   public void execute(Runnable task) {
     tasks.add(Objects.requireNonNull(task, "task"));
     if (pending.getAndIncrement() == 0) {
+      submitDrain();
+    }
+  }
+
+  private void submitDrain() {
+    try {
       delegate.execute(drain);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // The pool is shutting down: finish the mailbox here rather than strand its tasks.
+      drain();
     }
   }
 
@@ -49,7 +58,7 @@ public final class SerialExecutor implements Executor {
       if (--budget == 0) {
         // Give other turns a chance on the shared pool after a long batch.
         if (pending.decrementAndGet() != 0) {
-          delegate.execute(drain);
+          submitDrain();
         }
         return;
       }

@@ -35,17 +35,21 @@ class AnswerCacheTest {
     return ChatRequest.builder(messages).maxTokens(500).build();
   }
 
-  /** Asks through the cache; answers with {@code liveAnswer} when it reaches the LLM. */
+  /**
+   * A turn that completes: asks through the cache, answers with {@code liveAnswer} when it reaches
+   * the LLM, and commits as the pipeline does once every chunk was spoken.
+   */
   private RecordingLlmListener turn(LlmProvider cached, ChatRequest request, String liveAnswer)
       throws Exception {
     int before = llm.started.get();
     RecordingLlmListener listener = new RecordingLlmListener();
-    cached.stream(request, listener);
+    LlmCall call = cached.stream(request, listener);
     // the in-memory store answers at once: a miss has reached the LLM when stream() returns
     if (llm.started.get() > before) {
       llm.next().answer(liveAnswer, "stop");
     }
     listener.await();
+    call.commit();
     return listener;
   }
 
@@ -157,6 +161,19 @@ class AnswerCacheTest {
     assertFalse(again.await().fromCache());
     assertEquals(4, llm.started.get());
     assertEquals(1, store.entryCount(), "only the complete answer was stored");
+  }
+
+  @Test
+  void anAnswerIsStoredOnlyWhenItsTurnCommits() throws Exception {
+    LlmProvider cached = AnswerCache.builder(store).build().wrap(llm, observer);
+    RecordingLlmListener l = new RecordingLlmListener();
+    LlmCall call = cached.stream(ask("What are your office hours?"), l);
+    llm.next().answer("Nine to five.", "stop");
+    l.await();
+    assertEquals(0, store.entryCount(), "the stream ended but the turn is still speaking");
+    call.cancel(); // barge-in while the answer was being spoken
+    call.commit(); // a late commit changes nothing
+    assertEquals(0, store.entryCount(), "an answer cut short by barge-in is never reused");
   }
 
   @Test

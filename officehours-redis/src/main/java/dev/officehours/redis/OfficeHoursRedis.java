@@ -92,7 +92,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
         this.commands = c.async();
         this.description = "cluster " + describe(seeds.get(0)) + (seeds.size() > 1 ? " +" + (seeds.size() - 1) : "");
       } else {
-        RedisURI redisUri = RedisURI.create(uri);
+        RedisURI redisUri = parse(uri);
         // the URI timeout bounds the connection handshake; commands have the fixed TimeoutOptions
         redisUri.setTimeout(b.connectTimeout);
         RedisClient single = RedisClient.create(resources, redisUri);
@@ -196,7 +196,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
     List<RedisURI> seeds = new ArrayList<>();
     for (String hostPort : rest.split(",")) {
       if (!hostPort.isBlank()) {
-        RedisURI seed = RedisURI.create(plain + credentials + hostPort.strip());
+        RedisURI seed = parse(plain + credentials + hostPort.strip());
         seed.setTimeout(timeout);
         seeds.add(seed);
       }
@@ -205,6 +205,19 @@ public final class OfficeHoursRedis implements AutoCloseable {
       throw new IllegalArgumentException("a cluster URI needs at least one host:port");
     }
     return seeds;
+  }
+
+  /**
+   * {@link RedisURI#create}, but its errors never carry the URI: {@code java.net.URI} puts the
+   * whole string, password included, in its message (e.g. for an un-encoded {@code %}).
+   */
+  private static RedisURI parse(String uri) {
+    try {
+      return RedisURI.create(uri);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("invalid Redis URI " + Builder.redactedScheme(uri)
+          + " (is the password URL-encoded?)");
+    }
   }
 
   /** Configures an {@link OfficeHoursRedis}; every argument is validated at once. */

@@ -120,6 +120,18 @@ class RedisCacheStoreTest {
   }
 
   @Test
+  void aMalformedUriNeverEchoesItsPassword() {
+    // An un-encoded % makes java.net.URI fail with the whole URI in its message.
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> OfficeHoursRedis.connect("redis://:s3cr%t@127.0.0.1:6379"));
+    assertFalse(String.valueOf(e.getMessage()).contains("s3cr"), e.getMessage());
+    for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+      assertFalse(String.valueOf(c.getMessage()).contains("s3cr"), c.getMessage());
+    }
+    assertTrue(e.getMessage().contains("redis://..."), e.getMessage());
+  }
+
+  @Test
   void toStringHidesThePassword(RedisServerProcess server) {
     try (OfficeHoursRedis r = OfficeHoursRedis.connect("redis://127.0.0.1:" + server.port())) {
       assertEquals(Duration.ofMillis(250), r.commandTimeout());
