@@ -39,7 +39,9 @@ import java.util.concurrent.Executor;
  *
  * <p>Never cached: turns with an image, failed, cancelled, truncated ({@code finish_reason=length})
  * or filtered ({@code content_filter}) answers, empty answers, and requests whose last message is
- * not the user's.
+ * not the user's. An answer is stored when its turn completes ({@link
+ * dev.officehours.llm.LlmCall#commit()}), not when its stream ends, so a turn cancelled while its
+ * answer was still being spoken leaves nothing behind.
  *
  * <p>A failing store (Redis down) is a miss and a dropped write: the LLM answers, and
  * {@link PipelineObserver#cacheError(String) cacheError("answer")} records it.
