@@ -85,7 +85,17 @@ final class Endpoint {
 
   @Override
   public String toString() {
-    return baseUrl.toString();
+    return display(baseUrl);
+  }
+
+  /** A URL as it may be shown: without any {@code user:password@} part. */
+  static String display(HttpUrl url) {
+    return url.newBuilder().username("").password("").build().toString();
+  }
+
+  /** Text of a URL that may not parse, with any {@code user:password@} part masked. */
+  static String display(String url) {
+    return url.replaceFirst("//[^/@]*@", "//***@");
   }
 
   /** Collects and validates the connection settings shared by the three builders. */
@@ -100,11 +110,11 @@ final class Endpoint {
       HttpUrl parsed = HttpUrl.parse(url.trim());
       if (parsed == null) {
         throw new IllegalArgumentException(
-            "baseUrl must be an http or https URL but was '" + url + "'");
+            "baseUrl must be an http or https URL but was '" + display(url) + "'");
       }
       if (parsed.query() != null) {
         throw new IllegalArgumentException("baseUrl must not have a query (use queryParameter) but was '"
-            + parsed.newBuilder().query(null).build() + "?...'");
+            + display(parsed.newBuilder().query(null).build()) + "?...'");
       }
       // Drop a trailing slash so "{base}/chat/completions" has no empty segment.
       List<String> segments = new ArrayList<>(parsed.pathSegments());

@@ -742,6 +742,19 @@ class OpenAiChatTest {
   }
 
   @Test
+  void aPasswordInTheBaseUrlIsNeverPrinted() {
+    String withPassword = "http://user:hunter2secret@" + server.getHostName() + ":" + server.getPort() + "/v1";
+    OpenAiChat chat = OpenAiChat.builder().baseUrl(withPassword).build();
+    assertFalse(chat.toString().contains("hunter2secret"), chat.toString());
+    IllegalArgumentException query = assertThrows(IllegalArgumentException.class,
+        () -> OpenAiChat.builder().baseUrl(withPassword + "?x=1"));
+    assertFalse(query.getMessage().contains("hunter2secret"), query.getMessage());
+    IllegalArgumentException unparsable = assertThrows(IllegalArgumentException.class,
+        () -> OpenAiChat.builder().baseUrl("ftp://user:hunter2secret@host/v1"));
+    assertFalse(unparsable.getMessage().contains("hunter2secret"), unparsable.getMessage());
+  }
+
+  @Test
   void buildersNameTheBadValue() {
     IllegalArgumentException url = assertThrows(IllegalArgumentException.class,
         () -> OpenAiChat.builder().baseUrl("localhost:11434"));
