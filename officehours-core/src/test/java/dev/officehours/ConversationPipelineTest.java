@@ -498,6 +498,26 @@ class ConversationPipelineTest {
     assertTrue(tts.noPendingCall());
   }
 
+  static long liveThreads() {
+    return Thread.getAllStackTraces().size();
+  }
+
+  @Test
+  void turnsWaitingOnTheNetworkHoldNoThread() {
+    long before = liveThreads();
+    for (int i = 0; i < 500; i++) {
+      pipeline.start(TurnRequest.of("s" + i, "Hi"), new RecordingListener());
+    }
+    for (int i = 0; i < 500; i++) {
+      llm.nextStream().tokens("Thinking"); // every turn has started and is now waiting
+    }
+    assertEquals(500, pipeline.activeTurns());
+    long added = liveThreads() - before;
+    // the shared turn pool (one worker per core), the timer, and a little slack for the JVM
+    assertTrue(added <= Math.max(2, Runtime.getRuntime().availableProcessors()) + 4,
+        "500 waiting turns added " + added + " threads");
+  }
+
   @Test
   void theBuilderNamesTheValueItRejects() {
     ConversationPipeline.Builder b = ConversationPipeline.builder();
