@@ -112,7 +112,18 @@ public final class LoadReport {
       this.unit = unit;
     }
 
+    /** The measured value, or NaN when there is nothing to measure (no samples, no finished turn). */
     double actual(LoadReport r) {
+      long count = switch (this) {
+        case P99_TTFA -> r.ttfa.count();
+        case P99_TTFT -> r.ttft.count();
+        case P99_TOTAL -> r.total.count();
+        case P99_GAP -> r.gaps.count();
+        case ERROR_RATE -> r.completed + r.failed;
+      };
+      if (count == 0) {
+        return Double.NaN;
+      }
       return switch (this) {
         case P99_TTFA -> r.ttfa.p99();
         case P99_TTFT -> r.ttft.p99();
@@ -136,10 +147,18 @@ public final class LoadReport {
    *
    * @param metric what was checked
    * @param limit the largest acceptable value
-   * @param actual the measured value
-   * @param passed whether {@code actual <= limit}
+   * @param actual the measured value, NaN when there was no data (see {@link #noData()})
+   * @param passed whether {@code actual <= limit}; false when there was no data
    */
-  public record GateResult(GateMetric metric, double limit, double actual, boolean passed) {}
+  public record GateResult(GateMetric metric, double limit, double actual, boolean passed) {
+    /**
+     * Whether nothing was measured (e.g. every turn failed, so no latency was recorded). Such a
+     * check fails: a gate must not pass on the absence of evidence.
+     */
+    public boolean noData() {
+      return Double.isNaN(actual);
+    }
+  }
 
   LoadReport(Settings settings, LoadStats s, Instant startedAt, Duration elapsed, Map<String, Object> targetStats,
       List<GateCheck> checks) {
@@ -164,6 +183,7 @@ public final class LoadReport {
     List<GateResult> results = new ArrayList<>();
     for (GateCheck c : checks) {
       double actual = c.metric().actual(this);
+      // NaN (no data) compares false: a check without samples fails
       results.add(new GateResult(c.metric(), c.limit(), actual, actual <= c.limit()));
     }
     this.gate = List.copyOf(results);
@@ -304,8 +324,11 @@ public final class LoadReport {
     if (!gatePassed()) {
       for (GateResult g : gate) {
         if (!g.passed()) {
-          out.add(String.format(Locale.ROOT, "Gate breached: %s is %.1f %s, limit %.1f %s.",
-              g.metric().label, g.actual(), g.metric().unit, g.limit(), g.metric().unit));
+          out.add(g.noData()
+              ? String.format(Locale.ROOT, "Gate breached: %s has no data (no turn produced it), limit %.1f %s.",
+                  g.metric().label, g.limit(), g.metric().unit)
+              : String.format(Locale.ROOT, "Gate breached: %s is %.1f %s, limit %.1f %s.",
+                  g.metric().label, g.actual(), g.metric().unit, g.limit(), g.metric().unit));
         }
       }
     }
@@ -360,8 +383,10 @@ public final class LoadReport {
       sb.append("\n## Regression gate: ").append(gatePassed() ? "passed" : "FAILED").append("\n\n");
       sb.append("| check | limit | actual | result |\n|---|---:|---:|---|\n");
       for (GateResult g : gate) {
-        sb.append(String.format(Locale.ROOT, "| %s | %.1f %s | %.1f %s | %s |%n", g.metric().label, g.limit(),
-            g.metric().unit, g.actual(), g.metric().unit, g.passed() ? "pass" : "FAIL"));
+        String actual = g.noData() ? "no data"
+            : String.format(Locale.ROOT, "%.1f %s", g.actual(), g.metric().unit);
+        sb.append(String.format(Locale.ROOT, "| %s | %.1f %s | %s | %s |%n", g.metric().label, g.limit(),
+            g.metric().unit, actual, g.passed() ? "pass" : "FAIL"));
       }
     }
     sb.append("\n## Recommendations\n\n");
@@ -406,7 +431,8 @@ public final class LoadReport {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("check", r.metric().name());
       e.put("limit", r.limit());
-      e.put("actual", r.actual());
+      e.put("actual", r.noData() ? null : r.actual());
+      e.put("noData", r.noData());
       e.put("passed", r.passed());
       g.add(e);
     }
