@@ -31,6 +31,7 @@ public final class LoadReport {
   private final long failed;
   private final long late;
   private final long chunks;
+  private final long speechFailures;
   private final long ttsCacheHits;
   private final long answerCacheHits;
   private final long audioBytes;
@@ -170,6 +171,7 @@ public final class LoadReport {
     this.failed = s.failed.sum();
     this.late = s.late.sum();
     this.chunks = s.chunks.sum();
+    this.speechFailures = s.speechFailures.sum();
     this.ttsCacheHits = s.ttsCacheHits.sum();
     this.answerCacheHits = s.answerCacheHits.sum();
     this.audioBytes = s.bytes.sum();
@@ -247,6 +249,11 @@ public final class LoadReport {
     return bytesPerTurn;
   }
 
+  /** Chunks of completed turns whose speech failed (the rest of their turn was heard). */
+  public long speechFailures() {
+    return speechFailures;
+  }
+
   /** Share of speech chunks served from the TTS cache, 0..1. */
   public double ttsCacheHitRate() {
     return chunks == 0 ? 0 : (double) ttsCacheHits / chunks;
@@ -283,6 +290,11 @@ public final class LoadReport {
           ? " Retries were off (--retries 0): the default policy retries 429 and 5xx once before the first token."
           : "";
       out.add(String.format(Locale.ROOT, "%.1f %% of turns failed %s.%s", 100 * errorRate(), codes, advice));
+    }
+    if (speechFailures > 0) {
+      out.add(String.format(Locale.ROOT, "Speech failed for %d chunks of completed turns: listeners missed part "
+          + "of those answers. Check the TTS provider's errors; retries (--retries) cover transient ones.",
+          speechFailures));
     }
     if (ttfa.count() > 0) {
       double ttsPart = ttfa.p99() - ttft.p99();
@@ -367,6 +379,8 @@ public final class LoadReport {
     sb.append(String.format(Locale.ROOT, "%nAudio per turn: p50 %.0f KB, p99 %.0f KB, %.1f chunks on average; "
         + "%.1f MB in all.%n", bytesPerTurn.p50() / 1024, bytesPerTurn.p99() / 1024,
         completed == 0 ? 0.0 : (double) chunks / completed, audioBytes / 1048576.0));
+    sb.append(String.format(Locale.ROOT, "Speech failures: %d chunks of completed turns had no audio "
+        + "(turns with no audio at all count as failed, tts_error).%n", speechFailures));
     sb.append("\nLatencies are measured from each turn's intended send time. An inter-chunk gap is the silence a "
         + "listener hears before a chunk whose first audio arrived after the audio before it had finished playing "
         + "(playback starting at the first audio, without pauses); 0 when it arrived in time.\n");
@@ -423,6 +437,7 @@ public final class LoadReport {
     m.put("interChunkGapMs", gaps);
     m.put("audioBytesPerTurn", bytesPerTurn);
     m.put("chunks", chunks);
+    m.put("speechFailures", speechFailures);
     m.put("ttsCacheHitRate", ttsCacheHitRate());
     m.put("answerCacheHitRate", answerCacheHitRate());
     m.put("target_stats", targetStats);

@@ -153,4 +153,31 @@ class LoadTesterTest {
         new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(LoadTester.EXIT_USAGE, code);
   }
+
+  @Test
+  void turnsWhoseSpeechFailedForEveryChunkFailTheGateAsTtsErrors(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = LoadTester.run(flags("--concurrent-clients", "2", "--requests-per-client", "3", "--tts-fault-rate",
+        "100%", "--max-error-rate", "0%", "--report", dir.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+    assertEquals(LoadTester.EXIT_GATE_BREACHED, code, out.toString(StandardCharsets.UTF_8));
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+    assertEquals(6, json.path("failed").asInt(), json.toString());
+    assertEquals(6, json.path("errors").path("tts_error").asInt(), json.toString());
+  }
+
+  @Test
+  void partialSpeechFailuresAreCountedSeparately(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = LoadTester.run(flags("--concurrent-clients", "4", "--requests-per-client", "5", "--answer-words", "60",
+        "--tts-fault-rate", "30%", "--report", dir.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+
+    assertEquals(LoadTester.EXIT_OK, code);
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+    assertTrue(json.path("speechFailures").asLong() > 0, json.toString());
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("Speech failures: "), out.toString());
+  }
 }
