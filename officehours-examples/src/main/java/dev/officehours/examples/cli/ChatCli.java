@@ -58,7 +58,7 @@ import java.util.concurrent.CompletableFuture;
  * after each turn, file paths, errors) goes to standard error, so {@code --text} is scriptable.
  *
  * <p>Ctrl-C during an answer cancels the turn (barge-in); a second Ctrl-C within two seconds, or
- * one at the prompt, exits with code 130.
+ * one at the prompt, exits with code 130; with {@code --text} a cancelled answer also exits with 130.
  */
 public final class ChatCli {
   /** Done. */
@@ -352,7 +352,8 @@ public final class ChatCli {
     }
     if (last instanceof TurnCancelled) {
       err.println("[interrupted]");
-      return EXIT_OK;
+      // a cut-short answer is no success: one-shot mode exits with this; the chat loop goes on
+      return EXIT_INTERRUPTED;
     }
     OfficeHoursException error = ((TurnFailed) last).error();
     err.println("chat: " + describe(error));
