@@ -120,7 +120,8 @@ public final class LoadTester {
         err.println("Warming up with " + warmup + " turns (not recorded)...");
         int clients = Math.min(warmup, 100);
         execute(target, new LoadPlan.Closed(clients, (warmup + clients - 1) / clients),
-            new QuestionMix(QuestionMix.builtIn(), repeatRatio, 7), settings, List.of(), null);
+            // own namespace ("(#w17)"): a warm-up question must not be a cache hit for the measured run
+            new QuestionMix(QuestionMix.builtIn(), repeatRatio, 7, "w"), settings, List.of(), null);
       }
       LoadReport report = execute(target, plan, mix, settings, gate, progress ? err : null);
       out.print(report.markdown());

@@ -180,4 +180,17 @@ class LoadTesterTest {
     assertTrue(json.path("speechFailures").asLong() > 0, json.toString());
     assertTrue(out.toString(StandardCharsets.UTF_8).contains("Speech failures: "), out.toString());
   }
+
+  @Test
+  void warmUpQuestionsDoNotPreFillTheAnswerCacheForTheMeasuredRun(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = LoadTester.run(flags("--concurrent-clients", "2", "--requests-per-client", "20", "--answer-cache",
+        "--repeat-ratio", "0", "--warmup", "100", "--report", dir.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+
+    assertEquals(LoadTester.EXIT_OK, code, out.toString(StandardCharsets.UTF_8));
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+    assertEquals(40, json.path("completed").asInt(), json.toString());
+    assertEquals(0.0, json.path("answerCacheHitRate").asDouble(), "no question repeated, so no answer hit: " + json);
+  }
 }
