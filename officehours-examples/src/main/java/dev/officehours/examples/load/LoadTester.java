@@ -271,8 +271,10 @@ public final class LoadTester {
           while (i < turns && t0 + i * period <= now) {
             long intended = t0 + i * period;
             stats.sent();
+            long sentAt = System.nanoTime();
             target.send("load-" + run + "-" + i, mix.next()).whenComplete((sample, error) -> {
-              stats.record(sample != null ? sample : failure(intended, error), intended);
+              // a failure starts when it was really sent, so a late send counts as late
+              stats.record(sample != null ? sample : failure(sentAt, error), intended);
               finished.countDown();
             });
             i++;
@@ -298,9 +300,9 @@ public final class LoadTester {
     }
   }
 
-  private static TurnSample failure(long intended, Throwable error) {
+  private static TurnSample failure(long sentAt, Throwable error) {
     long now = System.nanoTime();
-    return new TurnSample(intended, -1, -1, now, List.of(), 0, 0, false, PipelineTarget.errorCode(error),
+    return new TurnSample(sentAt, -1, -1, now, List.of(), 0, 0, false, PipelineTarget.errorCode(error),
         String.valueOf(error));
   }
 

@@ -193,4 +193,34 @@ class LoadTesterTest {
     assertEquals(40, json.path("completed").asInt(), json.toString());
     assertEquals(0.0, json.path("answerCacheHitRate").asDouble(), "no question repeated, so no answer hit: " + json);
   }
+
+  @Test
+  void failedTurnsSentLateInTheOpenModelCountAsLateSends() {
+    long origin = System.nanoTime();
+    LoadTarget stalling = new LoadTarget() {
+      @Override
+      public String describe() {
+        return "a target whose first send holds the sender up 100 ms, and whose turns all fail";
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<TurnSample> send(String sessionId, String question) {
+        // the first call keeps the sender busy, so the turns scheduled meanwhile go out late
+        while (System.nanoTime() - origin < 100_000_000L && question.endsWith("(#1)")) {
+          java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("down"));
+      }
+
+      @Override
+      public void close() {}
+    };
+    LoadReport.Settings settings = new LoadReport.Settings("open", "stalling", 0, false, false, 0, 3);
+    // 200/s: turns every 5 ms, so those due during the 100 ms stall are sent > 10 ms late
+    LoadReport r = LoadTester.execute(stalling, new LoadPlan.Open(200, java.time.Duration.ofMillis(200)),
+        new QuestionMix(QuestionMix.builtIn(), 0, 42), settings, List.of(), null);
+
+    assertEquals(r.sent(), r.failed());
+    assertTrue(((Number) r.toJson().get("lateSends")).longValue() > 0, r.toJson().toString());
+  }
 }
