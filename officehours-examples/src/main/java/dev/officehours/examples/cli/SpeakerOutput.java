@@ -30,6 +30,9 @@ final class SpeakerOutput implements AudioOutput {
   private volatile PcmExtractor extractor = new PcmExtractor();
   private volatile int generation;
 
+  /** Audio to play, tagged with the generation it was queued in: a barge-in makes it stale. */
+  private record Queued(byte[] pcm, int generation) {}
+
   /** Plays through {@code line}, already open and started (package-private for tests). */
   SpeakerOutput(SourceDataLine line) {
     this.line = line;
@@ -64,7 +67,7 @@ final class SpeakerOutput implements AudioOutput {
   public void write(AudioFrame frame) {
     byte[] pcm = extractor.pcm(frame);
     if (pcm.length > 0) {
-      queue.add(pcm);
+      queue.add(new Queued(pcm, generation));
     }
   }
 
@@ -94,10 +97,11 @@ final class SpeakerOutput implements AudioOutput {
             }
             continue;
           }
-          byte[] pcm = (byte[]) next;
-          int gen = generation;
-          // write in small slices so a barge-in stops the sound within ~50 ms
-          for (int off = 0; off < pcm.length && gen == generation; off += 2_400) {
+          Queued queued = (Queued) next;
+          byte[] pcm = queued.pcm();
+          // audio queued before a barge-in is dropped, even if taken from the queue just before it;
+          // written in small slices so a barge-in stops the sound within ~50 ms
+          for (int off = 0; off < pcm.length && queued.generation() == generation; off += 2_400) {
             line.write(pcm, off, Math.min(2_400, pcm.length - off));
           }
         } catch (RuntimeException e) {
@@ -117,8 +121,8 @@ final class SpeakerOutput implements AudioOutput {
   public void close() {
     long queuedBytes = LINE_BUFFER;
     for (Object o : queue) {
-      if (o instanceof byte[] pcm) {
-        queuedBytes += pcm.length;
+      if (o instanceof Queued q) {
+        queuedBytes += q.pcm().length;
       }
     }
     CountDownLatch drained = new CountDownLatch(1);

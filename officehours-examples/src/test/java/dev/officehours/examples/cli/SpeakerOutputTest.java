@@ -32,6 +32,8 @@ class SpeakerOutputTest {
     final LinkedBlockingQueue<Integer> writes = new LinkedBlockingQueue<>();
     volatile Function<Integer, RuntimeException> failWrite = n -> null;
     volatile CountDownLatch drainBlocks;
+    final CountDownLatch firstWriteStarted = new CountDownLatch(1);
+    volatile CountDownLatch firstWriteBlocks = new CountDownLatch(0);
 
     SourceDataLine line() {
       return (SourceDataLine) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {SourceDataLine.class},
@@ -42,6 +44,10 @@ class SpeakerOutputTest {
                 int off = (Integer) args[1];
                 int len = (Integer) args[2];
                 int n = writes.size();
+                if (n == 0) {
+                  firstWriteStarted.countDown();
+                  firstWriteBlocks.await();
+                }
                 RuntimeException fail = failWrite.apply(n);
                 writes.add(len);
                 if (fail != null) {
@@ -143,5 +149,30 @@ class SpeakerOutputTest {
     }
     assertTrue(closed.isDone());
     assertEquals(0, fake.writes.size());
+  }
+
+  @Test
+  void aBargeInDropsTheAudioQueuedBeforeIt() throws Exception {
+    FakeLine fake = new FakeLine();
+    fake.firstWriteBlocks = new CountDownLatch(1);
+    SpeakerOutput speaker = new SpeakerOutput(fake.line());
+    speaker.beginTurn(1);
+    byte[] a = new byte[2_400];
+    byte[] stale = new byte[4_800];
+    Arrays.fill(stale, (byte) 1);
+    byte[] next = new byte[400];
+    Arrays.fill(next, (byte) 2);
+    speaker.write(new AudioFrame("t", 0, 0, "c", AudioFormat.PCM_24K, a, false));
+    assertTrue(fake.firstWriteStarted.await(30, TimeUnit.SECONDS));
+    speaker.write(new AudioFrame("t", 0, 1, "c", AudioFormat.PCM_24K, stale, false));
+    speaker.abortTurn();
+    fake.firstWriteBlocks.countDown();
+    speaker.beginTurn(2);
+    speaker.write(new AudioFrame("t2", 0, 0, "c", AudioFormat.PCM_24K, next, false));
+    speaker.close();
+
+    byte[] expected = new byte[a.length + next.length];
+    System.arraycopy(next, 0, expected, a.length, next.length);
+    assertArrayEquals(expected, fake.all(), "nothing queued before the barge-in played after it");
   }
 }
