@@ -58,7 +58,7 @@ import java.util.concurrent.CompletableFuture;
  * after each turn, file paths, errors) goes to standard error, so {@code --text} is scriptable.
  *
  * <p>Ctrl-C during an answer cancels the turn (barge-in); a second Ctrl-C within two seconds, or
- * one at the prompt, exits with code 130.
+ * one at the prompt, exits with code 130; with {@code --text} a cancelled answer also exits with 130.
  */
 public final class ChatCli {
   /** Done. */
@@ -71,7 +71,7 @@ public final class ChatCli {
   public static final int EXIT_AUTH = 4;
   /** The turn failed for another reason (a provider error, the turn deadline). */
   public static final int EXIT_TURN_FAILED = 5;
-  /** An input file (the image) could not be read. */
+  /** An input file (the image) could not be read, or the audio could not be written (--out). */
   public static final int EXIT_UNREADABLE_FILE = 6;
   /** Interrupted with Ctrl-C. */
   public static final int EXIT_INTERRUPTED = 130;
@@ -151,6 +151,10 @@ public final class ChatCli {
         }
       }
       setUp(args, env);
+    } catch (WavFileOutput.CannotWrite e) {
+      err.println(cannotWrite(e));
+      closeAll();
+      return EXIT_UNREADABLE_FILE;
     } catch (RedisConnectionException e) {
       err.println("chat: cannot connect to Redis at " + redisTarget + " (" + reason(rootCause(e))
           + "): is it running and the --redis URI right?");
@@ -251,7 +255,7 @@ public final class ChatCli {
 
   private AudioOutput audioOutput(Args args, AudioFormat format) {
     if (args.has("out")) {
-      return new WavFileOutput(Path.of(args.get("out", ".")), "turn-");
+      return WavFileOutput.checked(Path.of(args.get("out", ".")), "turn-");
     }
     boolean playable = format.isRawPcm() || format.encoding() == AudioFormat.Encoding.WAV;
     Optional<SpeakerOutput> speaker = playable ? SpeakerOutput.open() : Optional.empty();
@@ -338,7 +342,14 @@ public final class ChatCli {
     out.println();
     out.flush();
     if (last instanceof TurnResult result) {
-      Optional<Path> file = audio == null ? Optional.empty() : audio.endTurn();
+      Optional<Path> file;
+      try {
+        file = audio == null ? Optional.empty() : audio.endTurn();
+      } catch (WavFileOutput.CannotWrite e) {
+        err.println(metricsLine(result));
+        err.println(cannotWrite(e));
+        return EXIT_UNREADABLE_FILE;
+      }
       err.println(metricsLine(result));
       file.ifPresent(f -> err.println("audio: " + f.toAbsolutePath()));
       if (!result.speechFailures().isEmpty()) {
@@ -352,7 +363,8 @@ public final class ChatCli {
     }
     if (last instanceof TurnCancelled) {
       err.println("[interrupted]");
-      return EXIT_OK;
+      // a cut-short answer is no success: one-shot mode exits with this; the chat loop goes on
+      return EXIT_INTERRUPTED;
     }
     OfficeHoursException error = ((TurnFailed) last).error();
     err.println("chat: " + describe(error));
@@ -416,7 +428,14 @@ public final class ChatCli {
     return c;
   }
 
-  private static String reason(Throwable e) {
+  private static String cannotWrite(WavFileOutput.CannotWrite e) {
+    IOException cause = e.getCause();
+    String why = cause instanceof java.nio.file.FileAlreadyExistsException
+        || cause instanceof java.nio.file.NotDirectoryException ? "not a directory" : reason(cause);
+    return "chat: cannot write audio to " + e.dir() + ": " + why;
+  }
+
+    private static String reason(Throwable e) {
     if (e instanceof java.nio.file.NoSuchFileException) {
       return "no such file";
     }

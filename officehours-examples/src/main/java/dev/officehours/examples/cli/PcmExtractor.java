@@ -4,20 +4,45 @@ import dev.officehours.AudioFrame;
 import dev.officehours.tts.AudioFormat;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * Turns a turn's audio frames into raw PCM: PCM frames pass through; for WAV every chunk is a
  * file of its own, so each chunk's RIFF header is skipped (however it is split across frames).
+ * What it returns is always whole sample frames (a sound card's line accepts nothing else): a
+ * frame split across two pieces of the stream is held back until its other half arrives.
  */
 final class PcmExtractor {
   private int chunk = -1;
   private ByteArrayOutputStream header;
   private boolean inData;
+  /** Bytes of an incomplete sample frame at the end of the last piece of this chunk. */
+  private byte[] partial = new byte[0];
+
+  /** The PCM samples in this frame, whole sample frames only, possibly none. */
+  byte[] pcm(AudioFrame frame) {
+    if (frame.chunkIndex() != chunk) {
+      partial = new byte[0];
+    }
+    byte[] samples = samples(frame);
+    int frameBytes = 2 * Math.max(1, frame.format().channels());
+    int available = partial.length + samples.length;
+    int whole = available - available % frameBytes;
+    if (partial.length == 0 && whole == samples.length) {
+      return samples;
+    }
+    byte[] joined = new byte[available];
+    System.arraycopy(partial, 0, joined, 0, partial.length);
+    System.arraycopy(samples, 0, joined, partial.length, samples.length);
+    partial = Arrays.copyOfRange(joined, whole, available);
+    return whole == available ? joined : Arrays.copyOf(joined, whole);
+  }
 
   /** The PCM samples in this frame, possibly none. Only PCM and WAV frames are accepted. */
-  byte[] pcm(AudioFrame frame) {
+  private byte[] samples(AudioFrame frame) {
     AudioFormat.Encoding encoding = frame.format().encoding();
     if (encoding == AudioFormat.Encoding.PCM_S16LE) {
+      chunk = frame.chunkIndex();
       return frame.data();
     }
     if (encoding != AudioFormat.Encoding.WAV) {

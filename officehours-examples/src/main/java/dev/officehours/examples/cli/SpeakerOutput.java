@@ -10,6 +10,8 @@ import javax.sound.sampled.AudioFormat;
 import javax.sound.sampled.AudioSystem;
 import javax.sound.sampled.LineUnavailableException;
 import javax.sound.sampled.SourceDataLine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Plays audio through the sound card with javax.sound: PCM 24 kHz, 16-bit little-endian, mono.
@@ -17,13 +19,22 @@ import javax.sound.sampled.SourceDataLine;
  * from a queue, and the listener only enqueues. A barge-in empties the queue and flushes the line.
  */
 final class SpeakerOutput implements AudioOutput {
+  private static final Logger LOG = LoggerFactory.getLogger(SpeakerOutput.class);
+  /** Bytes per second of the line's format: 24 kHz, 16-bit, mono. */
+  private static final int BYTES_PER_SECOND = 48_000;
+  /** The line's own buffer, in bytes (half a second). */
+  private static final int LINE_BUFFER = 24_000;
   private final SourceDataLine line;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final Thread player;
   private volatile PcmExtractor extractor = new PcmExtractor();
   private volatile int generation;
 
-  private SpeakerOutput(SourceDataLine line) {
+  /** Audio to play, tagged with the generation it was queued in: a barge-in makes it stale. */
+  private record Queued(byte[] pcm, int generation) {}
+
+  /** Plays through {@code line}, already open and started (package-private for tests). */
+  SpeakerOutput(SourceDataLine line) {
     this.line = line;
     this.player = new Thread(this::play, "officehours-cli-speaker");
     player.setDaemon(true);
@@ -39,7 +50,7 @@ final class SpeakerOutput implements AudioOutput {
     AudioFormat format = new AudioFormat(24_000, 16, 1, true, false);
     try {
       SourceDataLine line = AudioSystem.getSourceDataLine(format);
-      line.open(format, 24_000); // half a second of buffer
+      line.open(format, LINE_BUFFER); // half a second of buffer
       line.start();
       return Optional.of(new SpeakerOutput(line));
     } catch (LineUnavailableException | IllegalArgumentException | SecurityException e) {
@@ -56,7 +67,7 @@ final class SpeakerOutput implements AudioOutput {
   public void write(AudioFrame frame) {
     byte[] pcm = extractor.pcm(frame);
     if (pcm.length > 0) {
-      queue.add(pcm);
+      queue.add(new Queued(pcm, generation));
     }
   }
 
@@ -73,19 +84,32 @@ final class SpeakerOutput implements AudioOutput {
   }
 
   private void play() {
+    boolean warned = false;
     try {
       while (true) {
         Object next = queue.take();
-        if (next instanceof CountDownLatch drained) {
-          line.drain();
-          drained.countDown();
-          continue;
-        }
-        byte[] pcm = (byte[]) next;
-        int gen = generation;
-        // write in small slices so a barge-in stops the sound within ~50 ms
-        for (int off = 0; off < pcm.length && gen == generation; off += 2_400) {
-          line.write(pcm, off, Math.min(2_400, pcm.length - off));
+        try {
+          if (next instanceof CountDownLatch drained) {
+            try {
+              line.drain();
+            } finally {
+              drained.countDown();
+            }
+            continue;
+          }
+          Queued queued = (Queued) next;
+          byte[] pcm = queued.pcm();
+          // audio queued before a barge-in is dropped, even if taken from the queue just before it;
+          // written in small slices so a barge-in stops the sound within ~50 ms
+          for (int off = 0; off < pcm.length && queued.generation() == generation; off += 2_400) {
+            line.write(pcm, off, Math.min(2_400, pcm.length - off));
+          }
+        } catch (RuntimeException e) {
+          // a line that rejects one buffer must not silence the rest of the session or hang close()
+          if (!warned) {
+            warned = true;
+            LOG.warn("Audio playback failed, skipping that audio (further failures not logged): {}", e.toString());
+          }
         }
       }
     } catch (InterruptedException e) {
@@ -95,10 +119,17 @@ final class SpeakerOutput implements AudioOutput {
 
   @Override
   public void close() {
+    long queuedBytes = LINE_BUFFER;
+    for (Object o : queue) {
+      if (o instanceof Queued q) {
+        queuedBytes += q.pcm().length;
+      }
+    }
     CountDownLatch drained = new CountDownLatch(1);
     queue.add(drained);
     try {
-      drained.await(5, TimeUnit.MINUTES);
+      // the queued audio plays out, plus 2 s; never longer, whatever the player thread does
+      drained.await(queuedBytes * 1000 / BYTES_PER_SECOND + 2_000, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -29,6 +29,41 @@ final class WavFileOutput implements AudioOutput {
     this.prefix = prefix;
   }
 
+  /** The audio could not be written to the directory. */
+  static final class CannotWrite extends UncheckedIOException {
+    private static final long serialVersionUID = 1L;
+    private final transient Path dir;
+
+    CannotWrite(Path dir, IOException cause) {
+      super("cannot write the audio to " + dir, cause);
+      this.dir = dir;
+    }
+
+    /** The directory. */
+    Path dir() {
+      return dir;
+    }
+  }
+
+  /**
+   * An output into {@code dir}, created if need be and checked to be writable now, rather than
+   * after the first answer.
+   *
+   * @throws CannotWrite when it cannot be created or written
+   */
+  static WavFileOutput checked(Path dir, String prefix) {
+    try {
+      Files.createDirectories(dir);
+      Path probe = Files.createTempFile(dir, ".officehours-", ".probe");
+      Files.delete(probe);
+    } catch (IOException e) {
+      throw new CannotWrite(dir, e);
+    } catch (SecurityException e) {
+      throw new CannotWrite(dir, new IOException(e.getMessage(), e));
+    }
+    return new WavFileOutput(dir, prefix);
+  }
+
   @Override
   public synchronized void beginTurn(int turnNumber) {
     turn = turnNumber;
@@ -47,6 +82,7 @@ final class WavFileOutput implements AudioOutput {
     }
   }
 
+  /** @throws CannotWrite when the file cannot be written */
   @Override
   public synchronized Optional<Path> endTurn() {
     if (format == null || audio.size() == 0) {
@@ -64,7 +100,7 @@ final class WavFileOutput implements AudioOutput {
       Files.write(file, bytes);
       return Optional.of(file);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the audio to " + dir, e);
+      throw new CannotWrite(dir, e);
     }
   }
 

@@ -31,6 +31,7 @@ public final class LoadReport {
   private final long failed;
   private final long late;
   private final long chunks;
+  private final long speechFailures;
   private final long ttsCacheHits;
   private final long answerCacheHits;
   private final long audioBytes;
@@ -112,7 +113,18 @@ public final class LoadReport {
       this.unit = unit;
     }
 
+    /** The measured value, or NaN when there is nothing to measure (no samples, no finished turn). */
     double actual(LoadReport r) {
+      long count = switch (this) {
+        case P99_TTFA -> r.ttfa.count();
+        case P99_TTFT -> r.ttft.count();
+        case P99_TOTAL -> r.total.count();
+        case P99_GAP -> r.gaps.count();
+        case ERROR_RATE -> r.completed + r.failed;
+      };
+      if (count == 0) {
+        return Double.NaN;
+      }
       return switch (this) {
         case P99_TTFA -> r.ttfa.p99();
         case P99_TTFT -> r.ttft.p99();
@@ -136,10 +148,18 @@ public final class LoadReport {
    *
    * @param metric what was checked
    * @param limit the largest acceptable value
-   * @param actual the measured value
-   * @param passed whether {@code actual <= limit}
+   * @param actual the measured value, NaN when there was no data (see {@link #noData()})
+   * @param passed whether {@code actual <= limit}; false when there was no data
    */
-  public record GateResult(GateMetric metric, double limit, double actual, boolean passed) {}
+  public record GateResult(GateMetric metric, double limit, double actual, boolean passed) {
+    /**
+     * Whether nothing was measured (e.g. every turn failed, so no latency was recorded). Such a
+     * check fails: a gate must not pass on the absence of evidence.
+     */
+    public boolean noData() {
+      return Double.isNaN(actual);
+    }
+  }
 
   LoadReport(Settings settings, LoadStats s, Instant startedAt, Duration elapsed, Map<String, Object> targetStats,
       List<GateCheck> checks) {
@@ -151,6 +171,7 @@ public final class LoadReport {
     this.failed = s.failed.sum();
     this.late = s.late.sum();
     this.chunks = s.chunks.sum();
+    this.speechFailures = s.speechFailures.sum();
     this.ttsCacheHits = s.ttsCacheHits.sum();
     this.answerCacheHits = s.answerCacheHits.sum();
     this.audioBytes = s.bytes.sum();
@@ -164,6 +185,7 @@ public final class LoadReport {
     List<GateResult> results = new ArrayList<>();
     for (GateCheck c : checks) {
       double actual = c.metric().actual(this);
+      // NaN (no data) compares false: a check without samples fails
       results.add(new GateResult(c.metric(), c.limit(), actual, actual <= c.limit()));
     }
     this.gate = List.copyOf(results);
@@ -227,6 +249,11 @@ public final class LoadReport {
     return bytesPerTurn;
   }
 
+  /** Chunks of completed turns whose speech failed (the rest of their turn was heard). */
+  public long speechFailures() {
+    return speechFailures;
+  }
+
   /** Share of speech chunks served from the TTS cache, 0..1. */
   public double ttsCacheHitRate() {
     return chunks == 0 ? 0 : (double) ttsCacheHits / chunks;
@@ -263,6 +290,11 @@ public final class LoadReport {
           ? " Retries were off (--retries 0): the default policy retries 429 and 5xx once before the first token."
           : "";
       out.add(String.format(Locale.ROOT, "%.1f %% of turns failed %s.%s", 100 * errorRate(), codes, advice));
+    }
+    if (speechFailures > 0) {
+      out.add(String.format(Locale.ROOT, "Speech failed for %d chunks of completed turns: listeners missed part "
+          + "of those answers. Check the TTS provider's errors; retries (--retries) cover transient ones.",
+          speechFailures));
     }
     if (ttfa.count() > 0) {
       double ttsPart = ttfa.p99() - ttft.p99();
@@ -304,8 +336,11 @@ public final class LoadReport {
     if (!gatePassed()) {
       for (GateResult g : gate) {
         if (!g.passed()) {
-          out.add(String.format(Locale.ROOT, "Gate breached: %s is %.1f %s, limit %.1f %s.",
-              g.metric().label, g.actual(), g.metric().unit, g.limit(), g.metric().unit));
+          out.add(g.noData()
+              ? String.format(Locale.ROOT, "Gate breached: %s has no data (no turn produced it), limit %.1f %s.",
+                  g.metric().label, g.limit(), g.metric().unit)
+              : String.format(Locale.ROOT, "Gate breached: %s is %.1f %s, limit %.1f %s.",
+                  g.metric().label, g.actual(), g.metric().unit, g.limit(), g.metric().unit));
         }
       }
     }
@@ -344,6 +379,8 @@ public final class LoadReport {
     sb.append(String.format(Locale.ROOT, "%nAudio per turn: p50 %.0f KB, p99 %.0f KB, %.1f chunks on average; "
         + "%.1f MB in all.%n", bytesPerTurn.p50() / 1024, bytesPerTurn.p99() / 1024,
         completed == 0 ? 0.0 : (double) chunks / completed, audioBytes / 1048576.0));
+    sb.append(String.format(Locale.ROOT, "Speech failures: %d chunks of completed turns had no audio "
+        + "(turns with no audio at all count as failed, tts_error).%n", speechFailures));
     sb.append("\nLatencies are measured from each turn's intended send time. An inter-chunk gap is the silence a "
         + "listener hears before a chunk whose first audio arrived after the audio before it had finished playing "
         + "(playback starting at the first audio, without pauses); 0 when it arrived in time.\n");
@@ -360,8 +397,10 @@ public final class LoadReport {
       sb.append("\n## Regression gate: ").append(gatePassed() ? "passed" : "FAILED").append("\n\n");
       sb.append("| check | limit | actual | result |\n|---|---:|---:|---|\n");
       for (GateResult g : gate) {
-        sb.append(String.format(Locale.ROOT, "| %s | %.1f %s | %.1f %s | %s |%n", g.metric().label, g.limit(),
-            g.metric().unit, g.actual(), g.metric().unit, g.passed() ? "pass" : "FAIL"));
+        String actual = g.noData() ? "no data"
+            : String.format(Locale.ROOT, "%.1f %s", g.actual(), g.metric().unit);
+        sb.append(String.format(Locale.ROOT, "| %s | %.1f %s | %s | %s |%n", g.metric().label, g.limit(),
+            g.metric().unit, actual, g.passed() ? "pass" : "FAIL"));
       }
     }
     sb.append("\n## Recommendations\n\n");
@@ -398,6 +437,7 @@ public final class LoadReport {
     m.put("interChunkGapMs", gaps);
     m.put("audioBytesPerTurn", bytesPerTurn);
     m.put("chunks", chunks);
+    m.put("speechFailures", speechFailures);
     m.put("ttsCacheHitRate", ttsCacheHitRate());
     m.put("answerCacheHitRate", answerCacheHitRate());
     m.put("target_stats", targetStats);
@@ -406,7 +446,8 @@ public final class LoadReport {
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("check", r.metric().name());
       e.put("limit", r.limit());
-      e.put("actual", r.actual());
+      e.put("actual", r.noData() ? null : r.actual());
+      e.put("noData", r.noData());
       e.put("passed", r.passed());
       g.add(e);
     }

@@ -33,6 +33,7 @@ public final class LoadStats {
   final LongAdder answerCacheHits = new LongAdder();
   final LongAdder bytes = new LongAdder();
   final LongAdder late = new LongAdder();
+  final LongAdder speechFailures = new LongAdder();
   final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
 
   private static Histogram histogram() {
@@ -72,6 +73,7 @@ public final class LoadStats {
     }
     audioBytes.recordValue(Math.min(s.audioBytes(), audioBytes.getHighestTrackableValue()));
     chunks.add(s.chunks().size());
+    speechFailures.add(s.speechFailures());
     ttsCacheHits.add(s.ttsCacheHits());
     bytes.add(s.audioBytes());
     if (s.answerFromCache()) {

@@ -163,8 +163,16 @@ public final class PipelineTarget implements LoadTarget {
     @Override
     public void onComplete(TurnResult result) {
       closeChunk();
+      int speechFailures = result.speechFailures().size();
+      if (speechFailures > 0 && audioBytes == 0) {
+        // the caller heard nothing: a voice turn without any audio is a failure, not a success
+        done.complete(new TurnSample(started, firstToken, firstAudio, System.nanoTime(), chunks, audioBytes,
+            cacheHits, false, "tts_error", "speech failed for every chunk: "
+                + result.speechFailures().get(0).error().getMessage(), speechFailures));
+        return;
+      }
       done.complete(new TurnSample(started, firstToken, firstAudio, System.nanoTime(), chunks, audioBytes,
-          Math.max(cacheHits, result.metrics().ttsCacheHits()), result.answerFromCache(), "", ""));
+          Math.max(cacheHits, result.metrics().ttsCacheHits()), result.answerFromCache(), "", "", speechFailures));
     }
 
     @Override

@@ -47,6 +47,7 @@ public final class QuestionMix {
   private final double[] cumulative;
   private final double repeatRatio;
   private final Random random;
+  private final String namespace;
   private final List<String> asked = new ArrayList<>();
   private long fresh;
 
@@ -56,6 +57,24 @@ public final class QuestionMix {
    * @param seed seeds the draws, so a run asks the same questions in the same order
    */
   public QuestionMix(List<Weighted> questions, double repeatRatio, long seed) {
+    this(questions, repeatRatio, seed, "");
+  }
+
+  /**
+   * A mix whose fresh questions are numbered in a namespace of their own ({@code (#w1)},
+   * {@code (#w2)}, ... for namespace {@code w}), so they never equal another mix's questions:
+   * a warm-up must not pre-fill the answer cache for the measured run.
+   *
+   * @param questions the mix, at least one
+   * @param repeatRatio the share of turns that repeat an earlier question word for word, 0..1
+   * @param seed seeds the draws
+   * @param namespace letters before each fresh question's number; empty for the measured run
+   */
+  public QuestionMix(List<Weighted> questions, double repeatRatio, long seed, String namespace) {
+    this.namespace = Objects.requireNonNull(namespace, "namespace");
+    if (!namespace.chars().allMatch(Character::isLetter)) {
+      throw new IllegalArgumentException("namespace must be letters only but was '" + namespace + "'");
+    }
     this.questions = List.copyOf(Objects.requireNonNull(questions, "questions"));
     if (this.questions.isEmpty()) {
       throw new IllegalArgumentException("questions must not be empty");
@@ -121,7 +140,7 @@ public final class QuestionMix {
     while (cumulative[i] <= r && i < cumulative.length - 1) {
       i++;
     }
-    String q = questions.get(i).question() + " (#" + (++fresh) + ")";
+    String q = questions.get(i).question() + " (#" + namespace + (++fresh) + ")";
     asked.add(q);
     return q;
   }

@@ -19,6 +19,9 @@ import java.util.Optional;
  * @param errorCode empty on success; else a short stable code such as {@code
  *     rate_limit_exceeded} or {@code http_503}
  * @param errorMessage the error's message, empty on success
+ * @param speechFailures chunks of a completed turn whose speech could not be synthesised (the turn
+ *     still delivered audio for the others); a turn whose speech failed for every chunk is failed
+ *     ({@code tts_error}) instead
  */
 public record TurnSample(
     long startedNanos,
@@ -30,11 +33,20 @@ public record TurnSample(
     int ttsCacheHits,
     boolean answerFromCache,
     String errorCode,
-    String errorMessage) {
+    String errorMessage,
+    int speechFailures) {
 
   /** Copies the chunk list. */
   public TurnSample {
     chunks = List.copyOf(chunks);
+  }
+
+  /** A sample without speech failures; the parameters are the record's. */
+  public TurnSample(long startedNanos, long firstTokenNanos, long firstAudioNanos, long endedNanos,
+      List<ChunkArrival> chunks, long audioBytes, int ttsCacheHits, boolean answerFromCache, String errorCode,
+      String errorMessage) {
+    this(startedNanos, firstTokenNanos, firstAudioNanos, endedNanos, chunks, audioBytes, ttsCacheHits,
+        answerFromCache, errorCode, errorMessage, 0);
   }
 
   /** Whether the turn failed. */

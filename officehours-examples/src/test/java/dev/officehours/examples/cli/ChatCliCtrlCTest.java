@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -54,10 +56,12 @@ class ChatCliCtrlCTest {
     server.close();
   }
 
-  private void launch() throws IOException {
+  private void launch(String... more) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        ChatCli.class.getName(), "--base-url", server.baseUrl(), "--no-audio");
+    List<String> command = new ArrayList<>(List.of(java, "-cp",
+        System.getProperty("java.class.path"), ChatCli.class.getName(), "--base-url", server.baseUrl(), "--no-audio"));
+    command.addAll(List.of(more));
+    ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().remove("OPENAI_API_KEY");
     process = pb.start();
     pump(process.getInputStream(), stdoutLines);
@@ -136,5 +140,19 @@ class ChatCliCtrlCTest {
     sigint();
     assertTrue(process.waitFor(30, TimeUnit.SECONDS));
     assertEquals(ChatCli.EXIT_INTERRUPTED, process.exitValue());
+  }
+
+  @Test
+  void ctrlCDuringAOneShotAnswerExitsWith130() throws Exception {
+    launch("--text", "What is OfficeHours?");
+    StringBuilder err = new StringBuilder();
+    StringBuilder out = new StringBuilder();
+    awaitOutput(stdoutLines, out, s -> s.trim().split("\\s+").length >= 3); // the answer is streaming
+
+    sigint();
+    assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+    // a truncated answer is not a success: a script must be able to tell
+    assertEquals(ChatCli.EXIT_INTERRUPTED, process.exitValue(), awaitOutput(stderrLines, err, s -> true));
+    assertTrue(out.toString().trim().split("\\s+").length < 100, "the answer was cut short: " + out);
   }
 }

@@ -157,6 +157,33 @@ class ChatCliTest {
   }
 
   @Test
+  void anUnwritableOutDirIsOneClearLineAndExitCode6(@TempDir Path dir) throws IOException {
+    Path notADir = Files.writeString(dir.resolve("taken"), "a file, not a directory");
+    answerWith("Hello.");
+    int code = chat(Map.of("OPENAI_API_KEY", KEY), "--base-url", server.url("/v1").toString(), "--text", "Hi",
+        "--out", notADir.toString());
+
+    assertEquals(ChatCli.EXIT_UNREADABLE_FILE, code, stderr());
+    assertTrue(stderr().contains("chat: cannot write audio to " + notADir + ": not a directory"), stderr());
+    assertTrue(!stderr().contains("Exception"), "no stack trace: " + stderr());
+    assertEquals(0, requests.size(), "checked before anything was sent");
+  }
+
+  @Test
+  void audioThatCannotBeWrittenAfterTheAnswerIsACheckedError(@TempDir Path dir) throws IOException {
+    Path out = dir.resolve("audio");
+    WavFileOutput output = WavFileOutput.checked(out, "turn-");
+    Files.delete(out);
+    Files.writeString(out, "now a file");
+    output.beginTurn(1);
+    output.write(new dev.officehours.AudioFrame("t", 0, 0, "c", dev.officehours.tts.AudioFormat.PCM_24K,
+        new byte[100], false));
+    WavFileOutput.CannotWrite e = org.junit.jupiter.api.Assertions.assertThrows(WavFileOutput.CannotWrite.class,
+        output::endTurn);
+    assertEquals(out, e.dir());
+  }
+
+  @Test
   void anImageMakesAVisionTurn(@TempDir Path dir) throws Exception {
     answerWith("A", " square.");
     Path png = dir.resolve("square.png");

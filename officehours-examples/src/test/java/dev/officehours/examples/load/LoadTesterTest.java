@@ -153,4 +153,74 @@ class LoadTesterTest {
         new PrintStream(err, true, StandardCharsets.UTF_8));
     assertEquals(LoadTester.EXIT_USAGE, code);
   }
+
+  @Test
+  void turnsWhoseSpeechFailedForEveryChunkFailTheGateAsTtsErrors(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = LoadTester.run(flags("--concurrent-clients", "2", "--requests-per-client", "3", "--tts-fault-rate",
+        "100%", "--max-error-rate", "0%", "--report", dir.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+    assertEquals(LoadTester.EXIT_GATE_BREACHED, code, out.toString(StandardCharsets.UTF_8));
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+    assertEquals(6, json.path("failed").asInt(), json.toString());
+    assertEquals(6, json.path("errors").path("tts_error").asInt(), json.toString());
+  }
+
+  @Test
+  void partialSpeechFailuresAreCountedSeparately(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = LoadTester.run(flags("--concurrent-clients", "4", "--requests-per-client", "5", "--answer-words", "60",
+        "--tts-fault-rate", "30%", "--report", dir.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+
+    assertEquals(LoadTester.EXIT_OK, code);
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+    assertTrue(json.path("speechFailures").asLong() > 0, json.toString());
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("Speech failures: "), out.toString());
+  }
+
+  @Test
+  void warmUpQuestionsDoNotPreFillTheAnswerCacheForTheMeasuredRun(@TempDir Path dir) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = LoadTester.run(flags("--concurrent-clients", "2", "--requests-per-client", "20", "--answer-cache",
+        "--repeat-ratio", "0", "--warmup", "100", "--report", dir.toString()),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+
+    assertEquals(LoadTester.EXIT_OK, code, out.toString(StandardCharsets.UTF_8));
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+    assertEquals(40, json.path("completed").asInt(), json.toString());
+    assertEquals(0.0, json.path("answerCacheHitRate").asDouble(), "no question repeated, so no answer hit: " + json);
+  }
+
+  @Test
+  void failedTurnsSentLateInTheOpenModelCountAsLateSends() {
+    long origin = System.nanoTime();
+    LoadTarget stalling = new LoadTarget() {
+      @Override
+      public String describe() {
+        return "a target whose first send holds the sender up 100 ms, and whose turns all fail";
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<TurnSample> send(String sessionId, String question) {
+        // the first call keeps the sender busy, so the turns scheduled meanwhile go out late
+        while (System.nanoTime() - origin < 100_000_000L && question.endsWith("(#1)")) {
+          java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("down"));
+      }
+
+      @Override
+      public void close() {}
+    };
+    LoadReport.Settings settings = new LoadReport.Settings("open", "stalling", 0, false, false, 0, 3);
+    // 200/s: turns every 5 ms, so those due during the 100 ms stall are sent > 10 ms late
+    LoadReport r = LoadTester.execute(stalling, new LoadPlan.Open(200, java.time.Duration.ofMillis(200)),
+        new QuestionMix(QuestionMix.builtIn(), 0, 42), settings, List.of(), null);
+
+    assertEquals(r.sent(), r.failed());
+    assertTrue(((Number) r.toJson().get("lateSends")).longValue() > 0, r.toJson().toString());
+  }
 }

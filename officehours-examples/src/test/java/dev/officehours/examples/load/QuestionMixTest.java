@@ -52,4 +52,20 @@ class QuestionMixTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> QuestionMix.read(file));
     assertTrue(e.getMessage().contains("empty.txt holds no question"), e.getMessage());
   }
+
+  @Test
+  void aNamespacedMixNeverAsksTheMeasuredMixsQuestions() {
+    QuestionMix measured = new QuestionMix(QuestionMix.builtIn(), 0, 42);
+    QuestionMix warmup = new QuestionMix(QuestionMix.builtIn(), 0, 42, "w");
+    Set<String> asked = new HashSet<>();
+    for (int i = 0; i < 200; i++) {
+      asked.add(measured.next());
+    }
+    for (int i = 0; i < 200; i++) {
+      String q = warmup.next();
+      assertTrue(q.endsWith("(#w" + (i + 1) + ")"), q);
+      assertTrue(!asked.contains(q), q);
+    }
+    assertThrows(IllegalArgumentException.class, () -> new QuestionMix(QuestionMix.builtIn(), 0, 1, "1"));
+  }
 }
