@@ -1,5 +1,8 @@
 package dev.officehours.openai;
 
+import dev.officehours.RetryPolicy;
+import dev.officehours.internal.Http;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
 import okhttp3.Request;
 
 /**
@@ -98,12 +102,39 @@ final class Endpoint {
     return url.replaceFirst("//[^/@]*@", "//***@");
   }
 
-  /** Collects and validates the connection settings shared by the three builders. */
+  /**
+   * Collects and validates the connection settings shared by the three builders: where to reach
+   * the server, with which credentials, over which client, how often to retry and for how long.
+   */
   static final class Settings {
     HttpUrl baseUrl = HttpUrl.get(DEFAULT_BASE_URL);
     String apiKey;
     final Headers.Builder headers = new Headers.Builder();
     final Map<String, String> queryParameters = new LinkedHashMap<>();
+    RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+    OkHttpClient client = Http.sharedClient();
+    Duration timeout;
+
+    /** @param defaultTimeout the provider's own default for {@link #timeout(Duration)} */
+    Settings(Duration defaultTimeout) {
+      this.timeout = defaultTimeout;
+    }
+
+    void retryPolicy(RetryPolicy policy) {
+      this.retryPolicy = Objects.requireNonNull(policy, "retryPolicy");
+    }
+
+    void httpClient(OkHttpClient httpClient) {
+      this.client = Objects.requireNonNull(httpClient, "httpClient");
+    }
+
+    void timeout(Duration value) {
+      Objects.requireNonNull(value, "timeout");
+      if (value.isZero() || value.isNegative() || value.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("timeout must be in (0, 1 day] but was " + value);
+      }
+      this.timeout = value;
+    }
 
     void baseUrl(String url) {
       Objects.requireNonNull(url, "baseUrl");

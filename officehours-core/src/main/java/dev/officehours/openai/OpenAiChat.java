@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.officehours.InvalidRequestException;
 import dev.officehours.RetryPolicy;
-import dev.officehours.internal.Http;
 import dev.officehours.internal.Images;
 import dev.officehours.llm.ChatMessage;
 import dev.officehours.llm.ChatRequest;
@@ -67,9 +66,9 @@ public final class OpenAiChat implements LlmProvider {
     this.model = b.model;
     this.includeUsage = b.includeUsage;
     this.maxTokensField = b.maxTokensField;
-    this.retryPolicy = b.retryPolicy;
-    this.client = b.client;
-    this.timeout = b.timeout;
+    this.retryPolicy = b.settings.retryPolicy;
+    this.client = b.settings.client;
+    this.timeout = b.settings.timeout;
   }
 
   /**
@@ -205,13 +204,10 @@ public final class OpenAiChat implements LlmProvider {
 
   /** Configures an {@link OpenAiChat}; every setter validates its argument at once. */
   public static final class Builder {
-    private final Endpoint.Settings settings = new Endpoint.Settings();
+    private final Endpoint.Settings settings = new Endpoint.Settings(DEFAULT_TIMEOUT);
     private String model = DEFAULT_MODEL;
     private boolean includeUsage = true;
     private String maxTokensField = "max_tokens";
-    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
-    private OkHttpClient client = Http.sharedClient();
-    private Duration timeout = DEFAULT_TIMEOUT;
 
     private Builder() {}
 
@@ -303,7 +299,7 @@ public final class OpenAiChat implements LlmProvider {
      * @return this builder
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
-      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      settings.retryPolicy(retryPolicy);
       return this;
     }
 
@@ -313,7 +309,7 @@ public final class OpenAiChat implements LlmProvider {
      * @return this builder
      */
     public Builder httpClient(OkHttpClient client) {
-      this.client = Objects.requireNonNull(client, "httpClient");
+      settings.httpClient(client);
       return this;
     }
 
@@ -323,11 +319,7 @@ public final class OpenAiChat implements LlmProvider {
      * @return this builder
      */
     public Builder timeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(Duration.ofDays(1)) > 0) {
-        throw new IllegalArgumentException("timeout must be in (0, 1 day] but was " + timeout);
-      }
-      this.timeout = timeout;
+      settings.timeout(timeout);
       return this;
     }
 

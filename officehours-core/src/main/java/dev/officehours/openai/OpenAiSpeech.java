@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.officehours.InvalidRequestException;
 import dev.officehours.RetryPolicy;
-import dev.officehours.internal.Http;
 import dev.officehours.tts.AudioFormat;
 import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;
@@ -67,9 +66,9 @@ public final class OpenAiSpeech implements TtsProvider {
     this.speed = b.speed;
     this.instructions = b.instructions;
     this.format = b.format;
-    this.retryPolicy = b.retryPolicy;
-    this.client = b.client;
-    this.timeout = b.timeout;
+    this.retryPolicy = b.settings.retryPolicy;
+    this.client = b.settings.client;
+    this.timeout = b.settings.timeout;
   }
 
   /**
@@ -166,15 +165,12 @@ public final class OpenAiSpeech implements TtsProvider {
 
   /** Configures an {@link OpenAiSpeech}; every setter validates its argument at once. */
   public static final class Builder {
-    private final Endpoint.Settings settings = new Endpoint.Settings();
+    private final Endpoint.Settings settings = new Endpoint.Settings(DEFAULT_TIMEOUT);
     private String model = DEFAULT_MODEL;
     private String voice = DEFAULT_VOICE;
     private double speed = 1.0;
     private String instructions = "";
     private AudioFormat format = AudioFormat.PCM_24K;
-    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
-    private OkHttpClient client = Http.sharedClient();
-    private Duration timeout = DEFAULT_TIMEOUT;
 
     private Builder() {}
 
@@ -281,7 +277,7 @@ public final class OpenAiSpeech implements TtsProvider {
      * @return this builder
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
-      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      settings.retryPolicy(retryPolicy);
       return this;
     }
 
@@ -290,7 +286,7 @@ public final class OpenAiSpeech implements TtsProvider {
      * @return this builder
      */
     public Builder httpClient(OkHttpClient client) {
-      this.client = Objects.requireNonNull(client, "httpClient");
+      settings.httpClient(client);
       return this;
     }
 
@@ -299,11 +295,7 @@ public final class OpenAiSpeech implements TtsProvider {
      * @return this builder
      */
     public Builder timeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(Duration.ofDays(1)) > 0) {
-        throw new IllegalArgumentException("timeout must be in (0, 1 day] but was " + timeout);
-      }
-      this.timeout = timeout;
+      settings.timeout(timeout);
       return this;
     }
 

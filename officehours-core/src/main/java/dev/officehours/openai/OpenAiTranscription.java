@@ -6,7 +6,6 @@ import dev.officehours.OfficeHoursException;
 import dev.officehours.OfficeHoursException.Stage;
 import dev.officehours.ProviderException;
 import dev.officehours.RetryPolicy;
-import dev.officehours.internal.Http;
 import dev.officehours.stt.SttProvider;
 import dev.officehours.stt.Transcript;
 import java.io.IOException;
@@ -57,9 +56,9 @@ public final class OpenAiTranscription implements SttProvider {
     this.endpoint = b.settings.build();
     this.model = b.model;
     this.language = b.language;
-    this.retryPolicy = b.retryPolicy;
-    this.client = b.client;
-    this.timeout = b.timeout;
+    this.retryPolicy = b.settings.retryPolicy;
+    this.client = b.settings.client;
+    this.timeout = b.settings.timeout;
   }
 
   /**
@@ -221,12 +220,9 @@ public final class OpenAiTranscription implements SttProvider {
 
   /** Configures an {@link OpenAiTranscription}; every setter validates its argument at once. */
   public static final class Builder {
-    private final Endpoint.Settings settings = new Endpoint.Settings();
+    private final Endpoint.Settings settings = new Endpoint.Settings(DEFAULT_TIMEOUT);
     private String model = DEFAULT_MODEL;
     private String language = "";
-    private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
-    private OkHttpClient client = Http.sharedClient();
-    private Duration timeout = DEFAULT_TIMEOUT;
 
     private Builder() {}
 
@@ -306,7 +302,7 @@ public final class OpenAiTranscription implements SttProvider {
      * @return this builder
      */
     public Builder retryPolicy(RetryPolicy retryPolicy) {
-      this.retryPolicy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      settings.retryPolicy(retryPolicy);
       return this;
     }
 
@@ -315,7 +311,7 @@ public final class OpenAiTranscription implements SttProvider {
      * @return this builder
      */
     public Builder httpClient(OkHttpClient client) {
-      this.client = Objects.requireNonNull(client, "httpClient");
+      settings.httpClient(client);
       return this;
     }
 
@@ -324,11 +320,7 @@ public final class OpenAiTranscription implements SttProvider {
      * @return this builder
      */
     public Builder timeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.isZero() || timeout.isNegative() || timeout.compareTo(Duration.ofDays(1)) > 0) {
-        throw new IllegalArgumentException("timeout must be in (0, 1 day] but was " + timeout);
-      }
-      this.timeout = timeout;
+      settings.timeout(timeout);
       return this;
     }
 
