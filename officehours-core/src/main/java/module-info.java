@@ -17,6 +17,8 @@ module dev.officehours.core {
   exports dev.officehours.tts;
   exports dev.officehours.stt;
   exports dev.officehours.text;
+  exports dev.officehours.errors;
+  exports dev.officehours.history;
   exports dev.officehours.cache;
   exports dev.officehours.metrics;
   exports dev.officehours.openai;

@@ -1,8 +1,8 @@
 package dev.officehours;
 
 import dev.officehours.cache.AnswerCache;
-import dev.officehours.cache.ConversationStore;
-import dev.officehours.cache.InMemoryConversationStore;
+import dev.officehours.history.ConversationStore;
+import dev.officehours.history.InMemoryConversationStore;
 import dev.officehours.cache.TtsCache;
 import dev.officehours.llm.LlmProvider;
 import dev.officehours.metrics.PipelineObserver;
@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Flow;
+import dev.officehours.errors.InvalidRequestException;
 
 /**
  * The streaming voice pipeline: a user's words go to the LLM, its token stream is cut into

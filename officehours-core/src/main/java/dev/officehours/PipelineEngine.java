@@ -1,7 +1,7 @@
 package dev.officehours;
 
-import dev.officehours.cache.ConversationStore;
-import dev.officehours.cache.InMemoryConversationStore;
+import dev.officehours.history.ConversationStore;
+import dev.officehours.history.InMemoryConversationStore;
 import dev.officehours.llm.LlmProvider;
 import dev.officehours.metrics.PipelineObserver;
 import dev.officehours.text.ChunkerSettings;
@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.officehours.errors.InvalidRequestException;
 
 /**
  * What a {@link ConversationPipeline} shares between its turns: providers (wrapped by the caches),

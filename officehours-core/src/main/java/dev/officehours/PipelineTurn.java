@@ -1,6 +1,6 @@
 package dev.officehours;
 
-import dev.officehours.cache.HistoryMessage;
+import dev.officehours.history.HistoryMessage;
 import dev.officehours.internal.SerialExecutor;
 import dev.officehours.llm.ChatMessage;
 import dev.officehours.llm.ChatRequest;
@@ -29,6 +29,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.TurnTimeoutException;
+import dev.officehours.metrics.TurnOutcome;
 
 /**
  * One turn in flight. All of its state is confined to its {@link SerialExecutor} mailbox: network

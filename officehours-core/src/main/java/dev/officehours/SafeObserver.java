@@ -4,6 +4,8 @@ import dev.officehours.metrics.PipelineObserver;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.metrics.TurnOutcome;
 
 /** Keeps an observer that throws from hurting a turn: the exception is logged and ignored. */
 final class SafeObserver extends PipelineObserver {

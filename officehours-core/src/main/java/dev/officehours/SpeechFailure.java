@@ -1,5 +1,7 @@
 package dev.officehours;
 
+import dev.officehours.errors.OfficeHoursException;
+
 /**
  * A speech chunk whose synthesis failed even after its retry. The turn went on without its audio.
  *

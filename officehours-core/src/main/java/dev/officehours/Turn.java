@@ -1,6 +1,8 @@
 package dev.officehours;
 
 import java.util.concurrent.CompletableFuture;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.metrics.TurnOutcome;
 
 /** The handle of a turn in flight, returned at once by {@link ConversationPipeline#start}. */
 public interface Turn {

@@ -1,5 +1,7 @@
 package dev.officehours;
 
+import dev.officehours.errors.OfficeHoursException;
+
 /**
  * A turn failed; no event of it follows.
  *

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
+import dev.officehours.errors.InvalidRequestException;
 
 /**
  * What the user said in one turn: the session it belongs to, the text, and optionally an image

@@ -2,6 +2,7 @@ package dev.officehours;
 
 import dev.officehours.llm.TokenUsage;
 import java.util.List;
+import dev.officehours.metrics.TurnOutcome;
 
 /**
  * The outcome of a completed or cancelled turn; also its last event.

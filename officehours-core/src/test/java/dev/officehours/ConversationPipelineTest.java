@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.officehours.cache.HistoryMessage;
-import dev.officehours.cache.InMemoryConversationStore;
+import dev.officehours.history.HistoryMessage;
+import dev.officehours.history.InMemoryConversationStore;
 import dev.officehours.llm.ChatMessage;
 import dev.officehours.metrics.MetricsSnapshot;
 import dev.officehours.metrics.MicrometerObserver;
@@ -23,6 +23,11 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.officehours.errors.InvalidRequestException;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.ProviderException;
+import dev.officehours.errors.TurnTimeoutException;
+import dev.officehours.metrics.TurnOutcome;
 
 /** The pipeline's contract, with the LLM and TTS faked at the process boundary. */
 class ConversationPipelineTest {
@@ -529,7 +534,7 @@ class ConversationPipelineTest {
   }
 
   /** A store whose appends are held until the test releases them, like a slow Redis. */
-  static final class HeldStore implements dev.officehours.cache.ConversationStore {
+  static final class HeldStore implements dev.officehours.history.ConversationStore {
     final InMemoryConversationStore delegate = InMemoryConversationStore.create();
     final java.util.concurrent.CountDownLatch appendCalled = new java.util.concurrent.CountDownLatch(1);
     final java.util.concurrent.CompletableFuture<Void> release = new java.util.concurrent.CompletableFuture<>();

@@ -9,6 +9,7 @@ import dev.officehours.llm.TokenUsage;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import dev.officehours.errors.OfficeHoursException;
 
 /**
  * An LLM at the process boundary that the test drives by hand: each {@link #stream} call becomes

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import dev.officehours.errors.OfficeHoursException;
 
 /**
  * A TTS engine at the process boundary that the test drives by hand: each synthesis becomes a

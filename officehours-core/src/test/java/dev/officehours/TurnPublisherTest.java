@@ -12,6 +12,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import dev.officehours.errors.InvalidRequestException;
 
 /** The {@link Flow.Publisher} view of a turn. */
 class TurnPublisherTest {

@@ -1,6 +1,6 @@
 package dev.officehours.cache;
 
-import dev.officehours.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.TtsCall;
 import java.util.Queue;

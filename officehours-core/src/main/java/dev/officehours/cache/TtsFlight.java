@@ -1,7 +1,7 @@
 package dev.officehours.cache;
 
-import dev.officehours.OfficeHoursException;
-import dev.officehours.ProviderException;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.ProviderException;
 import dev.officehours.metrics.PipelineObserver;
 import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;

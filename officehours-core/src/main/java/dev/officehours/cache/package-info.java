@@ -1,6 +1,6 @@
 /**
- * Caches and conversation memory: the {@link dev.officehours.cache.ConversationStore} SPI with its
- * in-memory default, the {@link dev.officehours.cache.CacheStore} SPI for binary values, and the
- * TTS and answer caches built on it.
+ * Caches: the {@link dev.officehours.cache.CacheStore} SPI for binary values with its Caffeine and
+ * tiered implementations, and the TTS and answer caches built on it. Conversation history lives
+ * in {@link dev.officehours.history}.
  */
 package dev.officehours.cache;

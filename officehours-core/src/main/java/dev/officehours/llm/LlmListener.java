@@ -1,6 +1,6 @@
 package dev.officehours.llm;
 
-import dev.officehours.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException;
 
 /**
  * Receives one streamed completion. A provider calls {@link #onToken} zero or more times, then

@@ -1,7 +1,7 @@
 package dev.officehours.metrics;
 
-import dev.officehours.OfficeHoursException;
-import dev.officehours.TurnOutcome;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.metrics.TurnOutcome;
 import java.time.Duration;
 import java.util.List;
 

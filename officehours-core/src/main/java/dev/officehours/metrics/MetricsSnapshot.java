@@ -1,7 +1,7 @@
 package dev.officehours.metrics;
 
-import dev.officehours.OfficeHoursException;
-import dev.officehours.TurnOutcome;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.metrics.TurnOutcome;
 import io.micrometer.core.instrument.Timer;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;

@@ -1,10 +1,10 @@
 package dev.officehours.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.officehours.OfficeHoursException;
-import dev.officehours.OfficeHoursException.Stage;
-import dev.officehours.ProviderException;
-import dev.officehours.RetryPolicy;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException.Stage;
+import dev.officehours.errors.ProviderException;
+import dev.officehours.errors.RetryPolicy;
 import dev.officehours.internal.SseReader;
 import dev.officehours.llm.LlmCall;
 import dev.officehours.llm.LlmCompletion;

@@ -1,6 +1,6 @@
 package dev.officehours.openai;
 
-import dev.officehours.RetryPolicy;
+import dev.officehours.errors.RetryPolicy;
 import dev.officehours.internal.Http;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package dev.officehours.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.officehours.OfficeHoursException.Stage;
-import dev.officehours.ProviderException;
-import dev.officehours.RetryPolicy;
+import dev.officehours.errors.OfficeHoursException.Stage;
+import dev.officehours.errors.ProviderException;
+import dev.officehours.errors.RetryPolicy;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;

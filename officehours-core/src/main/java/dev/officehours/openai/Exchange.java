@@ -1,9 +1,9 @@
 package dev.officehours.openai;
 
-import dev.officehours.OfficeHoursException;
-import dev.officehours.OfficeHoursException.Stage;
-import dev.officehours.ProviderException;
-import dev.officehours.RetryPolicy;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException.Stage;
+import dev.officehours.errors.ProviderException;
+import dev.officehours.errors.RetryPolicy;
 import dev.officehours.internal.Http;
 import java.io.IOException;
 import java.time.Duration;

@@ -3,8 +3,8 @@ package dev.officehours.openai;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.officehours.InvalidRequestException;
-import dev.officehours.RetryPolicy;
+import dev.officehours.errors.InvalidRequestException;
+import dev.officehours.errors.RetryPolicy;
 import dev.officehours.internal.Images;
 import dev.officehours.llm.ChatMessage;
 import dev.officehours.llm.ChatRequest;
@@ -37,7 +37,7 @@ import okhttp3.RequestBody;
  * {@link dev.officehours.llm.LlmCompletion}. Images are scaled to at most 1024 px on the longest
  * side and sent as JPEG {@code data:} URLs.
  *
- * <p>Failures are reported as {@link dev.officehours.ProviderException} of stage {@code LLM}.
+ * <p>Failures are reported as {@link dev.officehours.errors.ProviderException} of stage {@code LLM}.
  * Retries follow the {@link RetryPolicy} and happen only before the first token was delivered.
  * Each call ends by the request's {@link ChatRequest#deadline()}, or after {@link
  * Builder#timeout(Duration)} (30 s by default) when it names none.

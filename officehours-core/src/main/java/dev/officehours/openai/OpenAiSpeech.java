@@ -2,8 +2,8 @@ package dev.officehours.openai;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.officehours.InvalidRequestException;
-import dev.officehours.RetryPolicy;
+import dev.officehours.errors.InvalidRequestException;
+import dev.officehours.errors.RetryPolicy;
 import dev.officehours.tts.AudioFormat;
 import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;
@@ -30,7 +30,7 @@ import okhttp3.RequestBody;
  *
  * <p>The default format is {@link AudioFormat#PCM_24K} (raw 16-bit PCM, no header), the one that
  * can be played as it arrives; for it, every {@link AudioSink#onAudio} buffer holds whole
- * samples. Failures are {@link dev.officehours.ProviderException}s of stage {@code TTS}; retries
+ * samples. Failures are {@link dev.officehours.errors.ProviderException}s of stage {@code TTS}; retries
  * follow the {@link RetryPolicy} and happen only before the first audio byte was delivered. A
  * call ends after {@link Builder#timeout(Duration)} (30 s by default).
  *

@@ -1,11 +1,11 @@
 package dev.officehours.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.officehours.InvalidRequestException;
-import dev.officehours.OfficeHoursException;
-import dev.officehours.OfficeHoursException.Stage;
-import dev.officehours.ProviderException;
-import dev.officehours.RetryPolicy;
+import dev.officehours.errors.InvalidRequestException;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException.Stage;
+import dev.officehours.errors.ProviderException;
+import dev.officehours.errors.RetryPolicy;
 import dev.officehours.stt.SttProvider;
 import dev.officehours.stt.Transcript;
 import java.io.IOException;

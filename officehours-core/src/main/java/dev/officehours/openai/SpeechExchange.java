@@ -1,8 +1,8 @@
 package dev.officehours.openai;
 
-import dev.officehours.OfficeHoursException;
-import dev.officehours.OfficeHoursException.Stage;
-import dev.officehours.RetryPolicy;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException.Stage;
+import dev.officehours.errors.RetryPolicy;
 import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.TtsCall;
 import java.io.IOException;

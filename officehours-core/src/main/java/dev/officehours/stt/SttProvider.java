@@ -18,7 +18,7 @@ public interface SttProvider {
    * @param audio the encoded audio (WAV, MP3, WebM/Opus, ...)
    * @param mimeType its MIME type, e.g. {@code audio/wav}
    * @return the transcript, or a future failed with an
-   *     {@link dev.officehours.OfficeHoursException} of stage {@code STT}
+   *     {@link dev.officehours.errors.OfficeHoursException} of stage {@code STT}
    */
   CompletableFuture<Transcript> transcribe(byte[] audio, String mimeType);
 }

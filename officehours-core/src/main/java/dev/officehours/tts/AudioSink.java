@@ -1,6 +1,6 @@
 package dev.officehours.tts;
 
-import dev.officehours.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException;
 
 /**
  * Receives the audio of one synthesis as it arrives. A provider calls {@link #onAudio} zero or

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.officehours.ConversationPipeline;
 import dev.officehours.Turn;
 import dev.officehours.TurnListener;
-import dev.officehours.TurnOutcome;
+import dev.officehours.metrics.TurnOutcome;
 import dev.officehours.TurnRequest;
 import dev.officehours.TurnResult;
 import dev.officehours.llm.ChatRequest;

@@ -1,6 +1,6 @@
 package dev.officehours.cache;
 
-import dev.officehours.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.llm.ChatRequest;
 import dev.officehours.llm.LlmCall;
 import dev.officehours.llm.LlmCompletion;

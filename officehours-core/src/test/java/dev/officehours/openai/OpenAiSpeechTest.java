@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.officehours.InvalidRequestException;
-import dev.officehours.OfficeHoursException;
-import dev.officehours.ProviderException;
-import dev.officehours.RetryPolicy;
+import dev.officehours.errors.InvalidRequestException;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.ProviderException;
+import dev.officehours.errors.RetryPolicy;
 import dev.officehours.tts.AudioFormat;
 import dev.officehours.tts.SpeechRequest;
 import dev.officehours.tts.TtsCall;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.officehours.InvalidRequestException;
-import dev.officehours.OfficeHoursException;
-import dev.officehours.ProviderException;
-import dev.officehours.RetryPolicy;
+import dev.officehours.errors.InvalidRequestException;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.ProviderException;
+import dev.officehours.errors.RetryPolicy;
 import dev.officehours.stt.Transcript;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package dev.officehours.openai;
 
-import dev.officehours.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.llm.LlmCompletion;
 import dev.officehours.llm.LlmListener;
 import java.util.ArrayList;

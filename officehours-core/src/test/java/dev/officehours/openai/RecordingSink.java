@@ -1,6 +1,6 @@
 package dev.officehours.openai;
 
-import dev.officehours.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.tts.AudioSink;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;

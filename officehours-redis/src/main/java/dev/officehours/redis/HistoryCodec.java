@@ -1,6 +1,6 @@
 package dev.officehours.redis;
 
-import dev.officehours.cache.HistoryMessage;
+import dev.officehours.history.HistoryMessage;
 import dev.officehours.llm.ChatMessage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -2,8 +2,8 @@ package dev.officehours.redis;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.officehours.cache.ConversationStore;
-import dev.officehours.cache.HistoryMessage;
+import dev.officehours.history.ConversationStore;
+import dev.officehours.history.HistoryMessage;
 import dev.officehours.metrics.PipelineObserver;
 import io.lettuce.core.ScriptOutputType;
 import java.nio.charset.StandardCharsets;

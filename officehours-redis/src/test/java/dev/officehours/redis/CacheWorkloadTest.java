@@ -3,7 +3,7 @@ package dev.officehours.redis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.officehours.TurnOutcome;
+import dev.officehours.metrics.TurnOutcome;
 import dev.officehours.cache.CaffeineCacheStore;
 import dev.officehours.cache.TieredCacheStore;
 import dev.officehours.metrics.MetricsSnapshot;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.officehours.TurnOutcome;
+import dev.officehours.metrics.TurnOutcome;
 import dev.officehours.cache.CaffeineCacheStore;
 import dev.officehours.cache.TieredCacheStore;
 import java.time.Duration;

@@ -2,9 +2,9 @@ package dev.officehours.examples.cli;
 
 import dev.officehours.AudioFrame;
 import dev.officehours.ConversationPipeline;
-import dev.officehours.InvalidRequestException;
-import dev.officehours.OfficeHoursException;
-import dev.officehours.ProviderException;
+import dev.officehours.errors.InvalidRequestException;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.ProviderException;
 import dev.officehours.TextDelta;
 import dev.officehours.Turn;
 import dev.officehours.TurnCancelled;

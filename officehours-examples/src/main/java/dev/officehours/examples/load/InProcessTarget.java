@@ -1,7 +1,7 @@
 package dev.officehours.examples.load;
 
 import dev.officehours.ConversationPipeline;
-import dev.officehours.RetryPolicy;
+import dev.officehours.errors.RetryPolicy;
 import dev.officehours.cache.AnswerCache;
 import dev.officehours.cache.CaffeineCacheStore;
 import dev.officehours.cache.TtsCache;

@@ -2,15 +2,15 @@ package dev.officehours.examples.load;
 
 import dev.officehours.AudioFrame;
 import dev.officehours.ConversationPipeline;
-import dev.officehours.OfficeHoursException;
-import dev.officehours.ProviderException;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.ProviderException;
 import dev.officehours.TextDelta;
 import dev.officehours.TurnCancelled;
 import dev.officehours.TurnFailed;
 import dev.officehours.TurnListener;
 import dev.officehours.TurnRequest;
 import dev.officehours.TurnResult;
-import dev.officehours.TurnTimeoutException;
+import dev.officehours.errors.TurnTimeoutException;
 import dev.officehours.tts.AudioFormat;
 import java.net.ConnectException;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package dev.officehours.examples.tts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.officehours.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.tts.AudioFormat;
 import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;

@@ -1,4 +1,4 @@
-package dev.officehours.cache;
+package dev.officehours.history;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

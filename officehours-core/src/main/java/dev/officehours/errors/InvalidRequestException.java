@@ -1,4 +1,4 @@
-package dev.officehours;
+package dev.officehours.errors;
 
 /**
  * A request was rejected before any network call because an argument is invalid: blank or

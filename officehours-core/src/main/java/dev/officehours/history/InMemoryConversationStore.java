@@ -1,4 +1,4 @@
-package dev.officehours.cache;
+package dev.officehours.history;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

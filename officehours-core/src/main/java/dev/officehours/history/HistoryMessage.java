@@ -1,4 +1,4 @@
-package dev.officehours.cache;
+package dev.officehours.history;
 
 import dev.officehours.llm.ChatMessage;
 import java.time.Instant;

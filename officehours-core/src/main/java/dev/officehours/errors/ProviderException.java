@@ -1,4 +1,4 @@
-package dev.officehours;
+package dev.officehours.errors;
 
 import java.time.Duration;
 import java.util.Optional;

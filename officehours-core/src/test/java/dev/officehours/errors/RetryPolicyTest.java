@@ -1,4 +1,4 @@
-package dev.officehours;
+package dev.officehours.errors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

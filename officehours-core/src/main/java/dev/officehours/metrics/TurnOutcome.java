@@ -1,4 +1,4 @@
-package dev.officehours;
+package dev.officehours.metrics;
 
 /** How a turn ended. */
 public enum TurnOutcome {

@@ -1,9 +1,9 @@
-package dev.officehours;
+package dev.officehours.errors;
 
 import java.util.Objects;
 
 /**
- * The root of every exception OfficeHours throws or reports to a {@link TurnListener}.
+ * The root of every exception OfficeHours throws or reports to a {@link dev.officehours.TurnListener}.
  *
  * <p>Unchecked, and always tagged with the {@link Stage} of the pipeline where it arose, so a
  * caller can tell a bad request from a failing provider without parsing messages. Messages never

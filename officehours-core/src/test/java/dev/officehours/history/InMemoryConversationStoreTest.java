@@ -1,4 +1,4 @@
-package dev.officehours.cache;
+package dev.officehours.history;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
