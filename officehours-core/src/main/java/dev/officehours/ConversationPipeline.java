@@ -13,8 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Flow;
 import dev.officehours.errors.InvalidRequestException;
+import dev.officehours.errors.PipelineClosedException;
 
 /**
  * The streaming voice pipeline: a user's words go to the LLM, its token stream is cut into
@@ -41,7 +43,11 @@ public final class ConversationPipeline implements AutoCloseable {
     this.engine = new PipelineEngine(b);
   }
 
-  /** Starts a pipeline configuration. */
+  /**
+   * Starts a pipeline configuration.
+   *
+   * @return a builder with the defaults
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -54,6 +60,7 @@ public final class ConversationPipeline implements AutoCloseable {
    * @return the turn in flight
    * @throws InvalidRequestException before any network call, when the request breaks a limit
    *     (text length, image size or type); nothing is written to history then
+   * @throws PipelineClosedException once {@link #close()} was called
    */
   public Turn start(TurnRequest request, TurnListener listener) {
     return engine.start(request, listener);
@@ -72,25 +79,58 @@ public final class ConversationPipeline implements AutoCloseable {
     return new TurnPublisher(this, request);
   }
 
-  /** The turn in flight for a session, if any. */
+  /**
+   * The turn in flight for a session, if any.
+   *
+   * @param sessionId the session
+   * @return its newest turn still in flight
+   */
   public Optional<Turn> activeTurn(String sessionId) {
     return engine.activeTurn(sessionId);
   }
 
-  /** Turns in flight right now. */
+  /**
+   * Turns in flight right now.
+   *
+   * @return how many turns have started and not yet ended
+   */
   public int activeTurns() {
     return engine.activeTurnCount();
   }
 
-  /** The conversation store holding history. */
+  /**
+   * The conversation store holding history.
+   *
+   * @return the store
+   */
   public ConversationStore conversationStore() {
     return engine.store();
   }
 
-  /** Cancels every turn in flight. Providers and their shared HTTP clients are not closed. */
+  /**
+   * Stops the pipeline now: no new turn starts ({@link #start} throws {@link
+   * PipelineClosedException}), every turn it started is cancelled and its listener told, then the
+   * pipeline's own threads stop. Providers and their shared HTTP clients are not closed.
+   * Idempotent.
+   */
   @Override
   public void close() {
-    engine.close();
+    engine.close(Duration.ZERO);
+  }
+
+  /**
+   * Stops the pipeline gracefully: no new turn starts, turns in flight may finish for up to
+   * {@code gracePeriod}, then the rest are cancelled as by {@link #close()}.
+   *
+   * @param gracePeriod how long turns in flight may take to finish
+   * @return true when every turn finished on its own within the grace period
+   */
+  public boolean close(Duration gracePeriod) {
+    Objects.requireNonNull(gracePeriod, "gracePeriod");
+    if (gracePeriod.isNegative()) {
+      throw new IllegalArgumentException("gracePeriod must not be negative but was " + gracePeriod);
+    }
+    return engine.close(gracePeriod);
   }
 
   /**
@@ -114,6 +154,15 @@ public final class ConversationPipeline implements AutoCloseable {
     ChunkerSettings chunker = ChunkerSettings.DEFAULT;
     TtsCache ttsCache;
     AnswerCache answerCache;
+    int answerCharsPerToken = 16;
+    long turnBufferBytes = 2L * 1024 * 1024;
+    Duration speechAudioPerChar = Duration.ofMillis(500);
+    Duration speechAudioBase = Duration.ofSeconds(5);
+    Duration speechFirstByteTimeout = Duration.ofSeconds(5);
+    Duration speechTotalTimeout = Duration.ofSeconds(15);
+    Duration speechLookahead = Duration.ofSeconds(15);
+    PipelineClock clock = PipelineClock.system();
+    Executor callbackExecutor;
 
     private Builder() {}
 
@@ -218,6 +267,109 @@ public final class ConversationPipeline implements AutoCloseable {
     }
 
     /**
+     * @param charsPerToken how many characters of answer one token of the completion budget
+     *     allows (default 16): the answer is cut, its LLM stream closed and its finish reason set
+     *     to {@code length} at {@code maxTokens × charsPerToken} characters, whatever the provider
+     *     sends; 1..1000
+     * @return this builder
+     */
+    public Builder answerCharsPerToken(int charsPerToken) {
+      if (charsPerToken < 1 || charsPerToken > 1000) {
+        throw new IllegalArgumentException("answerCharsPerToken must be in 1..1000 but was " + charsPerToken);
+      }
+      this.answerCharsPerToken = charsPerToken;
+      return this;
+    }
+
+    /**
+     * @param bytes what one turn may hold between its providers and its listener — text and audio
+     *     received but not yet consumed by the listener (default 2 MiB, about 44 s of 24 kHz PCM).
+     *     Past it the providers' reads wait (TCP pushes back on the server); at least 64 KiB
+     * @return this builder
+     */
+    public Builder turnBufferBytes(long bytes) {
+      if (bytes < 64 * 1024) {
+        throw new IllegalArgumentException("turnBufferBytes must be at least 65536 but was " + bytes);
+      }
+      this.turnBufferBytes = bytes;
+      return this;
+    }
+
+    /**
+     * The most audio one chunk may bring: {@code perCharacter} for each character of its text plus
+     * {@code base}, at the chunk's sample rate as 16-bit PCM (default 500 ms per character + 5 s,
+     * far beyond any real voice). Past it the synthesis is closed and the chunk is a speech
+     * failure ({@link dev.officehours.errors.LimitExceededException}); the turn goes on.
+     *
+     * @param perCharacter audio allowed per character of text, positive
+     * @param base audio allowed on top, zero or positive
+     * @return this builder
+     */
+    public Builder speechAudioLimit(Duration perCharacter, Duration base) {
+      this.speechAudioPerChar = requirePositive("speechAudioLimit perCharacter", perCharacter);
+      Objects.requireNonNull(base, "speechAudioLimit base");
+      if (base.isNegative()) {
+        throw new IllegalArgumentException("speechAudioLimit base must not be negative but was " + base);
+      }
+      this.speechAudioBase = base;
+      return this;
+    }
+
+    /**
+     * The time budget of one chunk's synthesis (default 5 s to its first audio, 15 s in all,
+     * retry included). Past either the chunk is a speech failure, the audio after it is delivered
+     * and the turn goes on.
+     *
+     * @param firstByte from a synthesis' start to its first audio, positive
+     * @param total from a chunk's first synthesis to its last byte, not below {@code firstByte}
+     * @return this builder
+     */
+    public Builder speechTimeouts(Duration firstByte, Duration total) {
+      requirePositive("speechTimeouts firstByte", firstByte);
+      requirePositive("speechTimeouts total", total);
+      if (total.compareTo(firstByte) < 0) {
+        throw new IllegalArgumentException("speechTimeouts total (" + total
+            + ") must not be shorter than firstByte (" + firstByte + ")");
+      }
+      this.speechFirstByteTimeout = firstByte;
+      this.speechTotalTimeout = total;
+      return this;
+    }
+
+    /**
+     * @param lookahead how far ahead of playback speech is synthesised (default 15 s): a chunk
+     *     after the one being heard starts only while the audio already started runs less than
+     *     this far ahead of real-time playback, so a barge-in wastes little TTS; positive
+     * @return this builder
+     */
+    public Builder speechLookahead(Duration lookahead) {
+      this.speechLookahead = requirePositive("speechLookahead", lookahead);
+      return this;
+    }
+
+    /**
+     * @param clock the time every deadline, timeout and idle flush reads (default {@link
+     *     PipelineClock#system()}); tests pass a clock they advance by hand
+     * @return this builder
+     */
+    public Builder clock(PipelineClock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * @param executor runs listener callbacks (each turn's one at a time, in order). Default:
+     *     virtual threads on Java 21+, a bounded elastic pool of daemon threads on Java 17. A
+     *     listener that blocks holds one of its threads and slows only its own turn. An executor
+     *     given here is not shut down by {@link ConversationPipeline#close()}
+     * @return this builder
+     */
+    public Builder callbackExecutor(Executor executor) {
+      this.callbackExecutor = Objects.requireNonNull(executor, "callbackExecutor");
+      return this;
+    }
+
+    /**
      * Builds the pipeline.
      *
      * @throws IllegalStateException when no LLM was set
@@ -227,6 +379,14 @@ public final class ConversationPipeline implements AutoCloseable {
         throw new IllegalStateException("an LLM provider is required: call llm(...)");
       }
       return new ConversationPipeline(this);
+    }
+
+    private static Duration requirePositive(String name, Duration value) {
+      Objects.requireNonNull(value, name);
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive but was " + value);
+      }
+      return value;
     }
 
     private static int positive(String name, int value) {

@@ -1,32 +1,47 @@
 package dev.officehours;
 
+import dev.officehours.errors.InvalidRequestException;
+import dev.officehours.errors.PipelineClosedException;
 import dev.officehours.history.ConversationStore;
 import dev.officehours.history.InMemoryConversationStore;
 import dev.officehours.llm.LlmProvider;
 import dev.officehours.metrics.PipelineObserver;
 import dev.officehours.text.ChunkerSettings;
 import dev.officehours.tts.TtsProvider;
+import java.lang.reflect.Method;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.LinkedTransferQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.officehours.errors.InvalidRequestException;
 
 /**
  * What a {@link ConversationPipeline} shares between its turns: providers (wrapped by the caches),
- * the store, the observer, the pool that runs every turn's serial mailbox and the timer.
+ * the store, the observer, the settings, the pool that runs every turn's mailbox (whose tasks never
+ * block), the executor of listener callbacks (which may) and the clock.
  */
 final class PipelineEngine {
   private static final Logger log = LoggerFactory.getLogger(ConversationPipeline.class);
   private static final AtomicInteger POOL_IDS = new AtomicInteger();
+  /** How long close() waits for cancelled turns to tell their listeners. */
+  private static final long CANCELLED_TURNS_WAIT_MILLIS = 5_000;
 
   final LlmProvider llm;
   final TtsProvider tts;
@@ -41,11 +56,21 @@ final class PipelineEngine {
   final Duration turnDeadline;
   final boolean cancelPreviousTurn;
   final ChunkerSettings chunker;
+  final int answerCharsPerToken;
+  final long turnBufferBytes;
+  final Duration speechAudioPerChar;
+  final Duration speechAudioBase;
+  final Duration speechFirstByteTimeout;
+  final Duration speechTotalTimeout;
+  final Duration speechLookahead;
+  final PipelineClock clock;
   final ForkJoinPool pool;
-  final ScheduledThreadPoolExecutor timer;
+  final Executor callbackExecutor;
 
+  private final SystemClock ownClock;
+  private final ExecutorService ownCallbackExecutor;
+  private final Set<PipelineTurn> turns = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<String, PipelineTurn> activeBySession = new ConcurrentHashMap<>();
-  private final AtomicInteger active = new AtomicInteger();
   private volatile boolean closed;
 
   PipelineEngine(ConversationPipeline.Builder b) {
@@ -62,8 +87,22 @@ final class PipelineEngine {
     this.turnDeadline = b.turnDeadline;
     this.cancelPreviousTurn = b.cancelPreviousTurn;
     this.chunker = b.chunker;
+    this.answerCharsPerToken = b.answerCharsPerToken;
+    this.turnBufferBytes = b.turnBufferBytes;
+    this.speechAudioPerChar = b.speechAudioPerChar;
+    this.speechAudioBase = b.speechAudioBase;
+    this.speechFirstByteTimeout = b.speechFirstByteTimeout;
+    this.speechTotalTimeout = b.speechTotalTimeout;
+    this.speechLookahead = b.speechLookahead;
 
     int poolId = POOL_IDS.incrementAndGet();
+    if (b.clock == SystemClock.MARKER) {
+      this.ownClock = new SystemClock("officehours-timer-" + poolId);
+      this.clock = ownClock;
+    } else {
+      this.ownClock = null;
+      this.clock = b.clock;
+    }
     AtomicInteger threadIds = new AtomicInteger();
     this.pool = new ForkJoinPool(
         Math.max(2, Runtime.getRuntime().availableProcessors()),
@@ -75,23 +114,76 @@ final class PipelineEngine {
         },
         (t, e) -> log.error("uncaught exception in pipeline thread {}", t.getName(), e),
         true);
-    this.timer = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, "officehours-timer-" + poolId);
-      t.setDaemon(true);
-      return t;
-    });
-    this.timer.setRemoveOnCancelPolicy(true);
+    if (b.callbackExecutor != null) {
+      this.ownCallbackExecutor = null;
+      this.callbackExecutor = b.callbackExecutor;
+    } else {
+      this.ownCallbackExecutor = defaultCallbackExecutor(poolId);
+      this.callbackExecutor = ownCallbackExecutor;
+    }
+  }
+
+  /**
+   * Virtual threads on Java 21+ (a blocked listener costs a few hundred bytes); on Java 17 a
+   * bounded elastic pool: threads come and go with demand, up to a cap that keeps a flood of
+   * blocking listeners from exhausting the machine (beyond it, callbacks queue).
+   */
+  private static ExecutorService defaultCallbackExecutor(int poolId) {
+    try {
+      Method m = Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
+      return (ExecutorService) m.invoke(null);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      int max = Math.max(64, 16 * Runtime.getRuntime().availableProcessors());
+      AtomicInteger ids = new AtomicInteger();
+      HandOffQueue queue = new HandOffQueue();
+      ThreadPoolExecutor elastic = new ThreadPoolExecutor(0, max, 30, TimeUnit.SECONDS, queue, r -> {
+        Thread t = new Thread(r, "officehours-callbacks-" + poolId + "-" + ids.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      }, (r, executor) -> {
+        if (executor.isShutdown()) {
+          throw new RejectedExecutionException("the pipeline is closed");
+        }
+        queue.enqueue(r); // every thread busy and the cap reached: wait for one
+      });
+      return elastic;
+    }
+  }
+
+  /**
+   * Hands a task to an idle thread if there is one; otherwise refuses, so the pool starts a new
+   * thread (up to its cap) instead of queueing behind a blocked listener.
+   */
+  private static final class HandOffQueue extends LinkedTransferQueue<Runnable> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public boolean offer(Runnable task) {
+      return tryTransfer(task);
+    }
+
+    void enqueue(Runnable task) {
+      super.offer(task);
+    }
+  }
+
+  /** Whether the current thread is one of this engine's mailbox threads (which must not block). */
+  boolean isEngineThread() {
+    Thread t = Thread.currentThread();
+    return t instanceof ForkJoinWorkerThread && ((ForkJoinWorkerThread) t).getPool() == pool;
   }
 
   Turn start(TurnRequest request, TurnListener listener) {
-    if (closed) {
-      throw new IllegalStateException("the pipeline is closed");
-    }
     validate(request);
-    java.util.Objects.requireNonNull(listener, "listener");
+    Objects.requireNonNull(listener, "listener");
     PipelineTurn turn = new PipelineTurn(this, newTurnId(), request, listener);
+    // Registered before the check: close() either sees this turn or start() sees close().
+    turns.add(turn);
+    if (closed) {
+      turns.remove(turn);
+      throw new PipelineClosedException();
+    }
     PipelineTurn previous = activeBySession.put(request.sessionId(), turn);
-    active.incrementAndGet();
     CompletableFuture<?> after = CompletableFuture.completedFuture(null);
     if (previous != null && cancelPreviousTurn) {
       previous.cancel();
@@ -104,7 +196,7 @@ final class PipelineEngine {
   }
 
   void validate(TurnRequest request) {
-    java.util.Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(request, "request");
     if (request.text().length() > maxTextChars) {
       throw new InvalidRequestException("text",
           "text is " + request.text().length() + " characters, over the limit of " + maxTextChars);
@@ -126,7 +218,7 @@ final class PipelineEngine {
   /** Called by a turn once it has ended and written its history. */
   void ended(PipelineTurn turn) {
     activeBySession.remove(turn.sessionId(), turn);
-    active.decrementAndGet();
+    turns.remove(turn);
   }
 
   Optional<Turn> activeTurn(String sessionId) {
@@ -134,33 +226,70 @@ final class PipelineEngine {
   }
 
   int activeTurnCount() {
-    return active.get();
+    return turns.size();
   }
 
   ConversationStore store() {
     return store;
   }
 
-  void close() {
+  boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Stops accepting turns, lets those in flight finish for up to {@code grace}, cancels the rest,
+   * waits for their listeners to hear of it, then stops the pipeline's own threads.
+   *
+   * @return whether every turn finished on its own within {@code grace}
+   */
+  boolean close(Duration grace) {
     closed = true;
-    // Let cancelled turns write their history and tell their listeners before the threads go.
-    CompletableFuture<?>[] ending = activeBySession.values().stream()
-        .peek(PipelineTurn::cancel)
-        .map(t -> t.completion().handle((r, e) -> null))
-        .toArray(CompletableFuture[]::new);
-    try {
-      CompletableFuture.allOf(ending).get(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-      log.warn("closing the pipeline: {} turns did not end within 5 s", ending.length);
+    boolean finished = awaitTurns(new ArrayList<>(turns), grace.toMillis());
+    List<PipelineTurn> remaining = new ArrayList<>(turns);
+    remaining.forEach(PipelineTurn::cancel);
+    if (!awaitTurns(remaining, CANCELLED_TURNS_WAIT_MILLIS)) {
+      log.warn("closing the pipeline: {} cancelled turns did not end within {} ms (a listener "
+          + "that blocks?)", remaining.size(), CANCELLED_TURNS_WAIT_MILLIS);
     }
-    timer.shutdown();
+    if (ownClock != null) {
+      ownClock.close();
+    }
     pool.shutdown();
+    if (ownCallbackExecutor != null) {
+      ownCallbackExecutor.shutdown();
+    }
     try {
       pool.awaitTermination(5, TimeUnit.SECONDS);
+      if (ownClock != null) {
+        ownClock.awaitTermination(5_000);
+      }
+      if (ownCallbackExecutor != null
+          && !ownCallbackExecutor.awaitTermination(1, TimeUnit.SECONDS)) {
+        ownCallbackExecutor.shutdownNow(); // a listener still blocked: interrupt it
+        ownCallbackExecutor.awaitTermination(5, TimeUnit.SECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    return finished && remaining.isEmpty();
+  }
+
+  private static boolean awaitTurns(List<PipelineTurn> list, long millis) {
+    if (list.isEmpty()) {
+      return true;
+    }
+    CompletableFuture<?>[] outcomes = list.stream()
+        .map(t -> t.outcome().handle((r, e) -> null))
+        .toArray(CompletableFuture[]::new);
+    try {
+      CompletableFuture.allOf(outcomes).get(Math.max(0, millis), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+      return false;
     }
   }
 

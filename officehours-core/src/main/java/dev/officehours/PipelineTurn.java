@@ -1,6 +1,10 @@
 package dev.officehours;
 
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException.Stage;
+import dev.officehours.errors.TurnTimeoutException;
 import dev.officehours.history.HistoryMessage;
+import dev.officehours.internal.BufferBudget;
 import dev.officehours.internal.SerialExecutor;
 import dev.officehours.llm.ChatMessage;
 import dev.officehours.llm.ChatRequest;
@@ -9,85 +13,80 @@ import dev.officehours.llm.LlmCall;
 import dev.officehours.llm.LlmCompletion;
 import dev.officehours.llm.LlmListener;
 import dev.officehours.llm.TokenUsage;
-import dev.officehours.text.SpeakableText;
+import dev.officehours.metrics.TurnOutcome;
 import dev.officehours.text.SpeechChunker;
-import dev.officehours.tts.AudioFormat;
-import dev.officehours.tts.AudioSink;
-import dev.officehours.tts.SpeechRequest;
-import dev.officehours.tts.TtsCall;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.officehours.errors.OfficeHoursException;
-import dev.officehours.errors.TurnTimeoutException;
-import dev.officehours.metrics.TurnOutcome;
 
 /**
- * One turn in flight. All of its state is confined to its {@link SerialExecutor} mailbox: network
- * callbacks only enqueue, so the turn needs no lock and its listener callbacks never overlap.
- * The only state touched from other threads is the {@link #ending} flag and the set of calls to
- * cancel, so that {@link #cancel()} stops the network at once.
+ * One turn in flight: its lifecycle from history to LLM to the one terminal event. All of its
+ * state is confined to its {@link SerialExecutor} mailbox on the engine's pool: network callbacks
+ * only take their share of the turn's {@link BufferBudget} and enqueue, so the turn needs no lock.
+ * Speech is the {@link SpeechScheduler}'s job, the listener's callbacks {@link TurnCallbacks}'.
+ * Only the {@link #ending} flag and the calls to cancel are touched from other threads, so that
+ * {@link #cancel()} stops the network at once.
  */
 final class PipelineTurn implements Turn {
   private static final Logger log = LoggerFactory.getLogger(ConversationPipeline.class);
+  /** Past the turn's deadline, providers get this much longer, so the turn's own timer wins. */
+  private static final Duration PROVIDER_GRACE = Duration.ofSeconds(1);
 
   private final PipelineEngine engine;
   private final String id;
   private final TurnRequest request;
   private final TurnListener listener;
   private final SerialExecutor mailbox;
-  private final long startNanos = System.nanoTime();
+  private final BufferBudget budget;
+  private final TurnCallbacks callbacks;
+  private final long startNanos;
   private final CompletableFuture<TurnResult> completion = new CompletableFuture<>();
   private final CompletableFuture<Void> historyWritten = new CompletableFuture<>();
+  private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
   /** Set once by whoever ends the turn first (complete, fail, cancel); later events are dropped. */
   private final AtomicBoolean ending = new AtomicBoolean();
   private volatile LlmCall llmCall;
-  private final Set<TtsCall> ttsCalls = ConcurrentHashMap.newKeySet();
+  /** Answer characters taken from the LLM so far, counted on the provider's thread. */
+  private final AtomicLong answerChars = new AtomicLong();
+  private final long maxAnswerChars;
+  private volatile boolean answerLimitHit;
 
   // --- confined to the mailbox ---
   private final SpeechChunker chunker;
-  private final Consumer<String> chunkSink = this::onChunk;
+  private final SpeechScheduler speech;
+  private final Consumer<String> chunkSink;
   private final StringBuilder text = new StringBuilder();
-  private final List<Chunk> chunks = new ArrayList<>();
-  private final List<SpeechFailure> speechFailures = new ArrayList<>();
-  private int nextToDeliver;
-  private int nextToStart;
-  private int inFlight;
   private boolean llmDone;
   private LlmCompletion llmCompletion;
   private long firstTokenNanos = -1;
   private long firstAudioNanos = -1;
   private long lastTokenNanos;
-  private long audioBytes;
-  private int ttsCacheHits;
-  private int ttsRetries;
-  private ScheduledFuture<?> idleCheck;
-  private ScheduledFuture<?> deadline;
+  private PipelineClock.Timer idleCheck;
+  private PipelineClock.Timer deadline;
 
   PipelineTurn(PipelineEngine engine, String id, TurnRequest request, TurnListener listener) {
     this.engine = engine;
     this.id = id;
     this.request = request;
     this.listener = listener;
+    this.startNanos = engine.clock.nanoTime();
     this.mailbox = new SerialExecutor(engine.pool,
         (t, e) -> log.error("turn {}: unexpected error in pipeline task", id, e));
+    this.budget = new BufferBudget(engine.turnBufferBytes);
+    this.callbacks = new TurnCallbacks(id, engine.callbackExecutor, budget);
+    this.maxAnswerChars = (long) effectiveMaxTokens() * engine.answerCharsPerToken;
     this.chunker = new SpeechChunker(engine.chunker);
-    // Before the turn is published to other threads, so a cancel always finds the deadline.
-    engine.observer.turnStarted(request.sessionId(), id);
-    this.deadline = engine.timer.schedule(
-        () -> mailbox.execute(this::onDeadline), engine.turnDeadline.toNanos(), TimeUnit.NANOSECONDS);
+    this.speech = engine.tts == null ? null : new SpeechScheduler(this, engine, budget);
+    this.chunkSink = speech == null ? s -> {} : speech::onChunk;
   }
 
   @Override
@@ -102,12 +101,43 @@ final class PipelineTurn implements Turn {
 
   @Override
   public CompletableFuture<TurnResult> completion() {
+    return completion.copy();
+  }
+
+  /** The turn's own outcome future, for the engine. */
+  CompletableFuture<TurnResult> outcome() {
     return completion;
   }
 
   /** Completes once this turn has written (or decided not to write) its history. */
   CompletableFuture<Void> historyWritten() {
     return historyWritten;
+  }
+
+  /** Completes as soon as the turn has decided to end, before its last callbacks have run. */
+  CompletableFuture<Void> ended() {
+    return ended;
+  }
+
+  TurnRequest request() {
+    return request;
+  }
+
+  PipelineClock clock() {
+    return engine.clock;
+  }
+
+  SerialExecutor mailbox() {
+    return mailbox;
+  }
+
+  boolean isEnding() {
+    return ending.get();
+  }
+
+  /** Whether the current thread may wait for the budget: never the turn's own threads. */
+  boolean mayWait() {
+    return !engine.isEngineThread() && !TurnCallbacks.inCallback();
   }
 
   @Override
@@ -117,7 +147,10 @@ final class PipelineTurn implements Turn {
 
   // ------------------------------------------------------------------ start
 
+  /** Starts the turn once {@code after} (the previous turn's history) is done. */
   void begin(CompletableFuture<?> after) {
+    engine.observer.turnStarted(request.sessionId(), id);
+    deadline = engine.clock.schedule(() -> mailbox.execute(this::onDeadline), engine.turnDeadline);
     after.handle((ignored, error) -> engine.store.load(request.sessionId()))
         .thenCompose(f -> f)
         .whenComplete((history, error) -> mailbox.execute(() -> startLlm(history, error)));
@@ -129,12 +162,34 @@ final class PipelineTurn implements Turn {
     }
     if (error != null) {
       // History is context, not the answer: go on without it rather than fail the turn.
-      OfficeHoursException e = new OfficeHoursException(OfficeHoursException.Stage.HISTORY,
+      OfficeHoursException e = new OfficeHoursException(Stage.HISTORY,
           "could not load history of session " + request.sessionId(), unwrap(error));
       log.warn("turn {}: {}; answering without history", id, e.getMessage(), e.getCause());
-      engine.observer.error(OfficeHoursException.Stage.HISTORY, e);
+      engine.observer.error(Stage.HISTORY, e);
       history = List.of();
     }
+    ChatRequest.Builder chat = ChatRequest.builder(prompt(history))
+        .maxTokens(effectiveMaxTokens())
+        .deadline(Instant.now().plusNanos(remainingNanos()).plus(PROVIDER_GRACE));
+    request.temperature().ifPresent(chat::temperature);
+    try {
+      LlmCall call = engine.llm.stream(chat.build(), new LlmEvents());
+      llmCall = call;
+      if (ending.get() || answerLimitHit) {
+        call.cancel();
+      }
+    } catch (RuntimeException e) {
+      fail(asOfficeHours(Stage.LLM, e));
+    }
+  }
+
+  private int effectiveMaxTokens() {
+    return request.maxTokens().orElse(
+        request.image().isPresent() ? engine.visionMaxTokens : engine.maxTokens);
+  }
+
+  /** The system prompt, the history (told where an answer was interrupted), the question. */
+  private List<ChatMessage> prompt(List<HistoryMessage> history) {
     List<ChatMessage> messages = new ArrayList<>(history.size() + 2);
     if (!engine.systemPrompt.isBlank()) {
       messages.add(ChatMessage.system(engine.systemPrompt));
@@ -144,26 +199,24 @@ final class PipelineTurn implements Turn {
       // A store that trims its oldest messages may cut a pair in two: an answer without its
       // question must not open the conversation (some servers reject it).
       sawUser |= m.role() == ChatMessage.Role.USER;
-      if (sawUser) {
+      if (!sawUser) {
+        continue;
+      }
+      if (m.role() == ChatMessage.Role.ASSISTANT && m.interrupted()) {
+        messages.add(ChatMessage.assistant(m.text().isEmpty()
+            ? INTERRUPTED_BEFORE_HEARD : m.text() + " " + INTERRUPTED_HERE));
+      } else {
         messages.add(m.toChatMessage());
       }
     }
     messages.add(userMessage());
-    ChatRequest.Builder chat = ChatRequest.builder(messages)
-        .maxTokens(request.maxTokens().orElse(
-            request.image().isPresent() ? engine.visionMaxTokens : engine.maxTokens))
-        .deadline(Instant.now().plusNanos(remainingNanos()));
-    request.temperature().ifPresent(chat::temperature);
-    try {
-      LlmCall call = engine.llm.stream(chat.build(), new LlmEvents());
-      llmCall = call;
-      if (ending.get()) {
-        call.cancel();
-      }
-    } catch (RuntimeException e) {
-      fail(asOfficeHours(OfficeHoursException.Stage.LLM, e));
-    }
+    return messages;
   }
+
+  /** Appended to an answer the user interrupted, so the model knows what was not heard. */
+  static final String INTERRUPTED_HERE = "[interrupted: the user stopped listening here]";
+  /** Stands for an answer the user interrupted before hearing any of it. */
+  static final String INTERRUPTED_BEFORE_HEARD = "[interrupted: the user heard none of this answer]";
 
   private ChatMessage userMessage() {
     if (request.image().isEmpty()) {
@@ -172,17 +225,47 @@ final class PipelineTurn implements Turn {
     byte[] image = request.image().get();
     return new ChatMessage(ChatMessage.Role.USER, List.of(
         new ContentPart.Text(request.text()),
-        new ContentPart.Image(image, dev.officehours.internal.Images.sniffMimeType(image).orElseThrow(), request.imageDetail())));
+        new ContentPart.Image(image, dev.officehours.internal.Images.sniffMimeType(image).orElseThrow(),
+            request.imageDetail())));
   }
 
   // ------------------------------------------------------------------ LLM events
 
-  /** Network callbacks of the LLM call: each hops onto the mailbox. */
+  /**
+   * Network callbacks of the LLM call. Each token is held to the answer-length limit and takes its
+   * share of the budget on the provider's thread (which waits when the listener is behind), then
+   * hops onto the mailbox.
+   */
   private final class LlmEvents implements LlmListener {
     @Override
     public void onToken(String delta) {
-      if (!ending.get()) {
-        mailbox.execute(() -> PipelineTurn.this.onToken(delta));
+      if (ending.get() || delta.isEmpty()) {
+        return;
+      }
+      long before = answerChars.getAndAdd(delta.length());
+      if (before >= maxAnswerChars) {
+        return; // past the limit: the call is being closed
+      }
+      String piece = delta;
+      boolean limit = before + delta.length() > maxAnswerChars;
+      if (limit) {
+        int keep = (int) (maxAnswerChars - before);
+        if (keep > 0 && Character.isHighSurrogate(delta.charAt(keep - 1))) {
+          keep--;
+        }
+        piece = delta.substring(0, keep);
+        answerLimitHit = true;
+        LlmCall call = llmCall;
+        if (call != null) {
+          call.cancel();
+        }
+      }
+      if (!piece.isEmpty() && budget.acquire(BufferBudget.TEXT, 2L * piece.length(), mayWait())) {
+        String accepted = piece;
+        mailbox.execute(() -> PipelineTurn.this.onToken(accepted));
+      }
+      if (limit) {
+        mailbox.execute(PipelineTurn.this::onAnswerLimit);
       }
     }
 
@@ -193,28 +276,44 @@ final class PipelineTurn implements Turn {
 
     @Override
     public void onError(OfficeHoursException error) {
-      mailbox.execute(() -> fail(error));
+      mailbox.execute(() -> {
+        if (!answerLimitHit) {
+          fail(error);
+        }
+      });
     }
   }
 
   private void onToken(String delta) {
-    if (ending.get() || llmDone || delta.isEmpty()) {
+    if (ending.get() || llmDone) {
+      budget.dropped(2L * delta.length());
       return;
     }
-    long now = System.nanoTime();
+    long now = engine.clock.nanoTime();
     if (firstTokenNanos < 0) {
       firstTokenNanos = now - startNanos;
       engine.observer.llmFirstToken(Duration.ofNanos(firstTokenNanos));
     }
     lastTokenNanos = now;
     text.append(delta);
-    emit(() -> listener.onText(new TextDelta(id, delta)));
-    if (engine.tts != null) {
+    TextDelta event = new TextDelta(id, delta);
+    callbacks.emit(() -> listener.onText(event), 2L * delta.length());
+    if (speech != null) {
       chunker.append(delta, chunkSink);
       if (idleCheck == null && chunker.hasBufferedText()) {
-        scheduleIdleCheck(engine.chunker.idleFlush().toNanos());
+        scheduleIdleCheck(engine.chunker.idleFlush());
       }
     }
+  }
+
+  /** The answer reached its length limit: end it there as the model would at max tokens. */
+  private void onAnswerLimit() {
+    if (ending.get() || llmDone) {
+      return;
+    }
+    log.info("turn {}: the answer reached its limit of {} characters ({} per token, setting: "
+        + "answerCharsPerToken); closing the LLM stream", id, maxAnswerChars, engine.answerCharsPerToken);
+    onLlmComplete(new LlmCompletion("length", TokenUsage.NONE, "", false));
   }
 
   private void onLlmComplete(LlmCompletion c) {
@@ -223,9 +322,9 @@ final class PipelineTurn implements Turn {
     }
     llmDone = true;
     llmCompletion = c;
-    engine.observer.llmCompleted(Duration.ofNanos(System.nanoTime() - startNanos), c.fromCache());
+    engine.observer.llmCompleted(Duration.ofNanos(engine.clock.nanoTime() - startNanos), c.fromCache());
     cancelIdleCheck();
-    if (engine.tts != null) {
+    if (speech != null) {
       chunker.flush(chunkSink);
     }
     maybeFinish();
@@ -233,9 +332,8 @@ final class PipelineTurn implements Turn {
 
   // ------------------------------------------------------------------ idle flush
 
-  private void scheduleIdleCheck(long delayNanos) {
-    idleCheck = engine.timer.schedule(
-        () -> mailbox.execute(this::onIdleCheck), delayNanos, TimeUnit.NANOSECONDS);
+  private void scheduleIdleCheck(Duration delay) {
+    idleCheck = engine.clock.schedule(() -> mailbox.execute(this::onIdleCheck), delay);
   }
 
   private void onIdleCheck() {
@@ -243,218 +341,62 @@ final class PipelineTurn implements Turn {
     if (ending.get() || llmDone || !chunker.hasBufferedText()) {
       return;
     }
-    long idleFor = System.nanoTime() - lastTokenNanos;
+    long idleFor = engine.clock.nanoTime() - lastTokenNanos;
     long limit = engine.chunker.idleFlush().toNanos();
     if (idleFor >= limit) {
       // flushIdle keeps an open code fence whole: speaking half a block would misread the rest.
       chunker.flushIdle(chunkSink);
     } else {
-      scheduleIdleCheck(limit - idleFor);
+      scheduleIdleCheck(Duration.ofNanos(limit - idleFor));
     }
   }
 
   private void cancelIdleCheck() {
     if (idleCheck != null) {
-      idleCheck.cancel(false);
+      idleCheck.cancel();
       idleCheck = null;
     }
   }
 
-  // ------------------------------------------------------------------ speech
+  // ------------------------------------------------------------------ audio out
 
-  /** A speech chunk and the audio it has received but not yet delivered. */
-  private static final class Chunk {
-    final int index;
-    final String speakable;
-    final ArrayDeque<byte[]> buffered = new ArrayDeque<>(4);
-    AudioFormat format;
-    TtsCall call;
-    int attempt;
-    int framesDelivered;
-    long startedNanos;
-    long bytes;
-    boolean fromCache;
-    boolean ended;
-
-    Chunk(int index, String speakable) {
-      this.index = index;
-      this.speakable = speakable;
-    }
-  }
-
-  private void onChunk(String raw) {
-    String speakable = SpeakableText.clean(raw);
-    if (speakable.isEmpty()) {
-      return;
-    }
-    chunks.add(new Chunk(chunks.size(), speakable));
-    startSyntheses();
-  }
-
-  private void startSyntheses() {
-    while (inFlight < engine.ttsConcurrency && nextToStart < chunks.size() && !ending.get()) {
-      inFlight++;
-      synthesize(chunks.get(nextToStart++));
-    }
-  }
-
-  private void synthesize(Chunk chunk) {
-    int attempt = ++chunk.attempt;
-    chunk.startedNanos = System.nanoTime();
-    chunk.bytes = 0;
-    chunk.fromCache = false;
-    chunk.buffered.clear();
-    try {
-      SpeechRequest speech = engine.tts.request(chunk.speakable);
-      if (request.voice().isPresent()) {
-        speech = speech.withVoice(request.voice().get());
-      }
-      chunk.format = speech.format();
-      TtsCall call = engine.tts.synthesize(speech, new SpeechEvents(chunk, attempt));
-      chunk.call = call;
-      ttsCalls.add(call);
-      if (ending.get()) {
-        call.cancel();
-      }
-    } catch (RuntimeException e) {
-      onSpeechError(chunk, attempt, asOfficeHours(OfficeHoursException.Stage.TTS, e));
-    }
-  }
-
-  /** Network callbacks of one TTS call: each hops onto the mailbox. */
-  private final class SpeechEvents implements AudioSink {
-    private final Chunk chunk;
-    private final int attempt;
-
-    SpeechEvents(Chunk chunk, int attempt) {
-      this.chunk = chunk;
-      this.attempt = attempt;
-    }
-
-    @Override
-    public void onCacheHit() {
-      mailbox.execute(() -> {
-        if (chunk.attempt == attempt) {
-          chunk.fromCache = true;
-        }
-      });
-    }
-
-    @Override
-    public void onAudio(byte[] audio) {
-      if (!ending.get()) {
-        mailbox.execute(() -> onSpeechAudio(chunk, attempt, audio));
-      }
-    }
-
-    @Override
-    public void onComplete() {
-      mailbox.execute(() -> onSpeechComplete(chunk, attempt));
-    }
-
-    @Override
-    public void onError(OfficeHoursException error) {
-      mailbox.execute(() -> onSpeechError(chunk, attempt, error));
-    }
-  }
-
-  private void onSpeechAudio(Chunk chunk, int attempt, byte[] audio) {
-    if (ending.get() || chunk.attempt != attempt || chunk.ended || audio.length == 0) {
-      return;
-    }
-    if (chunk.bytes == 0) {
-      engine.observer.ttsFirstByte(Duration.ofNanos(System.nanoTime() - chunk.startedNanos));
-    }
-    chunk.bytes += audio.length;
-    if (chunk.index == nextToDeliver) {
-      deliver(chunk, audio);
-    } else {
-      chunk.buffered.add(audio);
-    }
-  }
-
-  private void onSpeechComplete(Chunk chunk, int attempt) {
-    if (ending.get() || chunk.attempt != attempt || chunk.ended) {
-      return;
-    }
-    ttsCalls.remove(chunk.call);
-    engine.observer.ttsCompleted(
-        Duration.ofNanos(System.nanoTime() - chunk.startedNanos), chunk.bytes, chunk.fromCache);
-    if (chunk.fromCache) {
-      ttsCacheHits++;
-    }
-    endChunk(chunk);
-  }
-
-  private void onSpeechError(Chunk chunk, int attempt, OfficeHoursException error) {
-    if (ending.get() || chunk.attempt != attempt || chunk.ended) {
-      return;
-    }
-    ttsCalls.remove(chunk.call);
-    engine.observer.error(OfficeHoursException.Stage.TTS, error);
-    // A retry would repeat audio the caller has already heard; only retry a chunk not yet heard.
-    if (chunk.attempt < 2 && chunk.framesDelivered == 0) {
-      ttsRetries++;
-      log.debug("turn {}: speech of chunk {} failed ({}); retrying once", id, chunk.index, error.getMessage());
-      synthesize(chunk);
-      return;
-    }
-    log.warn("turn {}: speech of chunk {} failed; going on without it: {}", id, chunk.index, error.getMessage());
-    speechFailures.add(new SpeechFailure(chunk.index, chunk.speakable, error));
-    chunk.buffered.clear();
-    endChunk(chunk);
-  }
-
-  private void endChunk(Chunk chunk) {
-    chunk.ended = true;
-    chunk.call = null;
-    inFlight--;
-    advance();
-    startSyntheses();
-    maybeFinish();
-  }
-
-  /** Delivers, in chunk order, everything that can be delivered now. */
-  private void advance() {
-    while (nextToDeliver < chunks.size()) {
-      Chunk current = chunks.get(nextToDeliver);
-      byte[] audio;
-      while ((audio = current.buffered.poll()) != null) {
-        deliver(current, audio);
-      }
-      if (!current.ended) {
-        return;
-      }
-      nextToDeliver++;
-    }
-  }
-
-  private void deliver(Chunk chunk, byte[] audio) {
-    if (ending.get()) {
-      return; // cancelled while a batch of buffered frames was being delivered
-    }
+  /** Hands a piece of audio, in order, to the listener. */
+  void deliverAudio(SpeechScheduler.Chunk chunk, int frameIndex, byte[] audio) {
     if (firstAudioNanos < 0) {
-      firstAudioNanos = System.nanoTime() - startNanos;
+      firstAudioNanos = engine.clock.nanoTime() - startNanos;
       engine.observer.turnFirstAudio(Duration.ofNanos(firstAudioNanos));
     }
-    audioBytes += audio.length;
     AudioFrame frame = new AudioFrame(
-        id, chunk.index, chunk.framesDelivered++, chunk.speakable, chunk.format, audio, chunk.fromCache);
-    emit(() -> listener.onAudio(frame));
+        id, chunk.index, frameIndex, chunk.speakable, chunk.format, audio, chunk.fromCache);
+    callbacks.emit(() -> listener.onAudio(frame), audio.length);
+  }
+
+  /** A chunk ended: the turn may be done. */
+  void speechProgressed() {
+    maybeFinish();
   }
 
   // ------------------------------------------------------------------ ending
 
+  private boolean beginEnding() {
+    if (!ending.compareAndSet(false, true)) {
+      return false;
+    }
+    budget.close();
+    ended.complete(null);
+    return true;
+  }
+
   private void maybeFinish() {
-    if (!llmDone || nextToDeliver < chunks.size() || ending.get()) {
+    if (!llmDone || ending.get() || (speech != null && !speech.drained())) {
       return;
     }
-    if (!ending.compareAndSet(false, true)) {
+    if (!beginEnding()) {
       return;
     }
     stopTimers();
     LlmCall call = llmCall;
-    if (call != null) {
+    if (call != null && !answerLimitHit) {
       call.commit();
     }
     String answer = text.toString();
@@ -462,39 +404,56 @@ final class PipelineTurn implements Turn {
         llmCompletion.usage(), llmCompletion.fromCache());
     writeHistory(answer, false).whenComplete((v, e) -> mailbox.execute(() -> {
       engine.ended(this);
-      emit(() -> listener.onComplete(result));
       engine.observer.turnEnded(TurnOutcome.COMPLETED, result.metrics().total());
-      completion.complete(result);
+      callbacks.emitTerminal(() -> listener.onComplete(result));
+      callbacks.then(() -> completion.complete(result));
     }));
   }
 
   @Override
   public boolean cancel() {
-    if (!ending.compareAndSet(false, true)) {
+    return stop(null);
+  }
+
+  @Override
+  public boolean interrupt(PlaybackPosition heard) {
+    java.util.Objects.requireNonNull(heard, "heard");
+    return stop(heard);
+  }
+
+  private boolean stop(PlaybackPosition heard) {
+    if (!beginEnding()) {
       return false;
     }
+    callbacks.cancel();
     // Stop the network at once, from the caller's thread; the bookkeeping follows in order.
     LlmCall call = llmCall;
     if (call != null) {
       call.cancel();
     }
-    for (TtsCall tts : ttsCalls) {
-      tts.cancel();
+    if (speech != null) {
+      speech.cancelCalls();
     }
-    mailbox.execute(this::onCancelled);
+    mailbox.execute(() -> onStopped(heard));
     return true;
   }
 
-  private void onCancelled() {
+  private void onStopped(PlaybackPosition heard) {
     stopTimers();
     cancelCalls();
     String said = text.toString();
     TurnResult result = result(TurnOutcome.CANCELLED, said, "cancelled", TokenUsage.NONE, false);
-    writeHistory(said, true).whenComplete((v, e) -> mailbox.execute(() -> {
+    CompletableFuture<Void> written;
+    if (said.isEmpty()) {
+      written = done(historyWritten); // cancelled before the first token: nothing to remember
+    } else {
+      written = writeHistory(heard == null || speech == null ? said : speech.heardText(said, heard), true);
+    }
+    written.whenComplete((v, e) -> mailbox.execute(() -> {
       engine.ended(this);
-      emit(() -> listener.onCancelled(new TurnCancelled(id, said)));
       engine.observer.turnEnded(TurnOutcome.CANCELLED, result.metrics().total());
-      completion.complete(result);
+      callbacks.emitTerminal(() -> listener.onCancelled(new TurnCancelled(id, said)));
+      callbacks.then(() -> completion.complete(result));
     }));
   }
 
@@ -504,12 +463,17 @@ final class PipelineTurn implements Turn {
   }
 
   private void fail(OfficeHoursException error) {
-    if (!ending.compareAndSet(false, true)) {
+    if (!(error instanceof TurnTimeoutException) && remainingNanos() <= 0) {
+      // The provider's own timeout raced the turn's: a missed deadline is always a timeout.
+      error = new TurnTimeoutException(engine.turnDeadline, error);
+    }
+    if (!beginEnding()) {
       return;
     }
+    OfficeHoursException failure = error;
     stopTimers();
     cancelCalls();
-    engine.observer.error(error.stage(), error);
+    engine.observer.error(failure.stage(), failure);
     String said = text.toString();
     // Keep what the caller already saw; a failure before any text leaves history untouched,
     // so the same question can simply be asked again.
@@ -517,9 +481,10 @@ final class PipelineTurn implements Turn {
         said.isEmpty() ? done(historyWritten) : writeHistory(said, true);
     written.whenComplete((v, e) -> mailbox.execute(() -> {
       engine.ended(this);
-      emit(() -> listener.onError(new TurnFailed(id, error)));
-      engine.observer.turnEnded(TurnOutcome.FAILED, Duration.ofNanos(System.nanoTime() - startNanos));
-      completion.completeExceptionally(error);
+      engine.observer.turnEnded(TurnOutcome.FAILED,
+          Duration.ofNanos(engine.clock.nanoTime() - startNanos));
+      callbacks.emitTerminal(() -> listener.onError(new TurnFailed(id, failure)));
+      callbacks.then(() -> completion.completeExceptionally(failure));
     }));
   }
 
@@ -531,7 +496,7 @@ final class PipelineTurn implements Turn {
   private void stopTimers() {
     cancelIdleCheck();
     if (deadline != null) {
-      deadline.cancel(false);
+      deadline.cancel();
       deadline = null;
     }
   }
@@ -541,16 +506,15 @@ final class PipelineTurn implements Turn {
     if (call != null) {
       call.cancel();
     }
-    for (TtsCall tts : ttsCalls) {
-      tts.cancel();
+    if (speech != null) {
+      speech.stop();
     }
-    ttsCalls.clear();
   }
 
   /** Appends the user's message and the answer (possibly interrupted) as one atomic pair. */
   private CompletableFuture<Void> writeHistory(String answer, boolean interrupted) {
     Instant now = Instant.now();
-    List<HistoryMessage> pair = answer.isEmpty()
+    List<HistoryMessage> pair = answer.isEmpty() && !interrupted
         ? List.of(new HistoryMessage(ChatMessage.Role.USER, request.text(), false, now))
         : List.of(new HistoryMessage(ChatMessage.Role.USER, request.text(), false, now),
             new HistoryMessage(ChatMessage.Role.ASSISTANT, answer, interrupted, now));
@@ -562,10 +526,10 @@ final class PipelineTurn implements Turn {
     }
     append.whenComplete((v, e) -> {
       if (e != null) {
-        OfficeHoursException error = new OfficeHoursException(OfficeHoursException.Stage.HISTORY,
+        OfficeHoursException error = new OfficeHoursException(Stage.HISTORY,
             "could not append to history of session " + request.sessionId(), unwrap(e));
         log.warn("turn {}: {}", id, error.getMessage(), error.getCause());
-        engine.observer.error(OfficeHoursException.Stage.HISTORY, error);
+        engine.observer.error(Stage.HISTORY, error);
       }
       historyWritten.complete(null);
     });
@@ -574,33 +538,27 @@ final class PipelineTurn implements Turn {
 
   private TurnResult result(TurnOutcome outcome, String answer, String finishReason, TokenUsage usage,
       boolean answerFromCache) {
-    TurnMetrics metrics = new TurnMetrics(firstTokenNanos, firstAudioNanos,
-        System.nanoTime() - startNanos, chunks.size(), audioBytes, ttsCacheHits, ttsRetries);
+    TurnMetrics metrics = speech == null
+        ? new TurnMetrics(firstTokenNanos, firstAudioNanos, engine.clock.nanoTime() - startNanos,
+            0, 0, 0, 0)
+        : new TurnMetrics(firstTokenNanos, firstAudioNanos, engine.clock.nanoTime() - startNanos,
+            speech.chunkCount(), speech.audioBytes(), speech.cacheHits(), speech.retries());
     return new TurnResult(id, request.sessionId(), outcome, answer, finishReason, usage,
-        answerFromCache, speechFailures, metrics);
+        answerFromCache, speech == null ? List.of() : speech.failures(), metrics);
   }
 
   private long remainingNanos() {
-    return Math.max(0, engine.turnDeadline.toNanos() - (System.nanoTime() - startNanos));
-  }
-
-  /** Calls the listener; what it throws is logged and does not stop the turn. */
-  private void emit(Runnable callback) {
-    try {
-      callback.run();
-    } catch (RuntimeException e) {
-      log.warn("turn {}: TurnListener threw; ignored", id, e);
-    }
+    return Math.max(0, engine.turnDeadline.toNanos() - (engine.clock.nanoTime() - startNanos));
   }
 
   private static Throwable unwrap(Throwable t) {
-    while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+    while (t instanceof CompletionException && t.getCause() != null) {
       t = t.getCause();
     }
     return t;
   }
 
-  private static OfficeHoursException asOfficeHours(OfficeHoursException.Stage stage, Throwable t) {
+  static OfficeHoursException asOfficeHours(Stage stage, Throwable t) {
     Throwable cause = unwrap(t);
     if (cause instanceof OfficeHoursException) {
       return (OfficeHoursException) cause;

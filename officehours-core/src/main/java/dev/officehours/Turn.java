@@ -1,32 +1,59 @@
 package dev.officehours;
 
-import java.util.concurrent.CompletableFuture;
 import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.metrics.TurnOutcome;
+import java.util.concurrent.CompletableFuture;
 
 /** The handle of a turn in flight, returned at once by {@link ConversationPipeline#start}. */
 public interface Turn {
 
-  /** This turn's id, carried by every event. */
+  /**
+   * This turn's id, carried by every event.
+   *
+   * @return the id
+   */
   String id();
 
-  /** The session it belongs to. */
+  /**
+   * The session it belongs to.
+   *
+   * @return the session id
+   */
   String sessionId();
 
   /**
-   * Cancels the turn (barge-in): the LLM call and every pending TTS call are cancelled at once,
-   * {@code onCancelled} is called once, and no other event of this turn follows. The answer text
-   * emitted so far is kept in history, marked interrupted. Idempotent; a no-op once the turn has
-   * ended.
+   * Cancels the turn: the LLM call and every pending TTS call are cancelled at once, no text or
+   * audio event follows, and {@code onCancelled} is the turn's last event. The answer text emitted
+   * so far is kept in history, marked interrupted (nothing is stored when no answer text had
+   * arrived). Idempotent; a no-op once the turn has ended.
+   *
+   * <p>For barge-in prefer {@link #interrupt(PlaybackPosition)}: the caller knows how much audio
+   * was actually heard, the pipeline only what it sent.
    *
    * @return whether this call cancelled the turn (false when it had already ended)
    */
   boolean cancel();
 
   /**
+   * Barge-in with the caller's playback position: cancels the turn as {@link #cancel()} does, but
+   * history keeps only what the user heard — the chunks played in full, plus the played share of
+   * the chunk that was playing, cut back to a word boundary — marked interrupted, so the next turn
+   * tells the model where its answer was cut off. With {@link PlaybackPosition#NOTHING_PLAYED} the
+   * user's message is kept with an empty, interrupted answer; as with {@link #cancel()}, nothing is
+   * stored when no answer text had arrived yet.
+   *
+   * @param heard how far playback had got
+   * @return whether this call cancelled the turn (false when it had already ended)
+   */
+  boolean interrupt(PlaybackPosition heard);
+
+  /**
    * Completes with the {@link TurnResult} when the turn completes or is cancelled (outcome
    * {@link TurnOutcome#CANCELLED}), or exceptionally with an {@link OfficeHoursException} when it
-   * fails.
+   * fails — always after the listener's last callback has returned. Each call returns a new
+   * dependent future: completing or cancelling it does not affect the turn.
+   *
+   * @return the turn's outcome
    */
   CompletableFuture<TurnResult> completion();
 }

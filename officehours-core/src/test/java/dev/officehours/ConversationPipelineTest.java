@@ -315,9 +315,9 @@ class ConversationPipelineTest {
 
     FakeLlm.Stream s2 = llm.nextStream();
     List<ChatMessage> sent = s2.request.messages();
-    // system, the interrupted exchange, the new question
+    // system, the interrupted exchange (the model is told where it was cut off), the new question
     assertEquals("Tell me a long story", sent.get(1).text());
-    assertEquals("Once upon a time", sent.get(2).text());
+    assertEquals("Once upon a time " + PipelineTurn.INTERRUPTED_HERE, sent.get(2).text());
     assertEquals("Stop, what time is it?", sent.get(3).text());
     assertEquals(t2, pipeline.activeTurn("s1").orElseThrow());
     t2.cancel();
@@ -518,8 +518,10 @@ class ConversationPipelineTest {
     }
     assertEquals(500, pipeline.activeTurns());
     long added = liveThreads() - before;
-    // the shared turn pool (one worker per core), the timer, and a little slack for the JVM
-    assertTrue(added <= Math.max(2, Runtime.getRuntime().availableProcessors()) + 4,
+    // the shared turn pool (one worker per core), the callback threads that ran the text callbacks
+    // (reused while idle; carriers of virtual threads on Java 21+), the timer, and a little slack
+    int cores = Runtime.getRuntime().availableProcessors();
+    assertTrue(added <= 2 * Math.max(2, cores) + 8,
         "500 waiting turns added " + added + " threads");
   }
 
@@ -626,7 +628,7 @@ class ConversationPipelineTest {
     assertEquals(1, events.terminalCount);
     assertEquals(List.of("Hours?", "Nine"),
         held.delegate.load("s1").join().stream().map(HistoryMessage::text).toList());
-    assertThrows(IllegalStateException.class,
+    assertThrows(dev.officehours.errors.PipelineClosedException.class,
         () -> pipeline.start(TurnRequest.of("s1", "Again?"), new RecordingListener()));
   }
 

@@ -10,7 +10,15 @@ public final class TurnTimeoutException extends OfficeHoursException {
 
   /** @param deadline the deadline that was exceeded */
   public TurnTimeoutException(Duration deadline) {
-    super(Stage.PIPELINE, "turn exceeded its deadline of " + deadline.toMillis() + " ms");
+    this(deadline, null);
+  }
+
+  /**
+   * @param deadline the deadline that was exceeded
+   * @param cause what was still running at the deadline (a provider's own timeout), or {@code null}
+   */
+  public TurnTimeoutException(Duration deadline, Throwable cause) {
+    super(Stage.PIPELINE, "turn exceeded its deadline of " + deadline.toMillis() + " ms", cause);
     this.deadline = deadline;
   }
 

@@ -1,0 +1,549 @@
+package dev.officehours;
+
+import dev.officehours.errors.LimitExceededException;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.errors.OfficeHoursException.Stage;
+import dev.officehours.errors.ProviderException;
+import dev.officehours.internal.BufferBudget;
+import dev.officehours.internal.ReorderBuffer;
+import dev.officehours.text.SpeakableText;
+import dev.officehours.tts.AudioFormat;
+import dev.officehours.tts.AudioSink;
+import dev.officehours.tts.SpeechRequest;
+import dev.officehours.tts.TtsCall;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The speech of one turn: cuts chunks to what the TTS provider accepts, starts their syntheses
+ * (several in flight, no further ahead of playback than the speech lookahead), keeps each within
+ * its time and size budget, retries a chunk once when nothing retried it yet, and puts the audio
+ * back in chunk order. Confined to the turn's mailbox, like the turn itself; only the set of calls
+ * is touched from other threads, so that a cancel stops the network at once.
+ */
+final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
+  private static final Logger log = LoggerFactory.getLogger(ConversationPipeline.class);
+  /** Speech runs at about 16 characters a second: a chunk's length before its audio tells. */
+  static final long NANOS_PER_CHAR = 62_500_000L;
+
+  /** One speech chunk and how its synthesis goes. */
+  static final class Chunk {
+    final int index;
+    final String speakable;
+    final int rawStart;
+    final int rawEnd;
+    AudioFormat format;
+    long maxBytes;
+    TtsCall call;
+    PipelineClock.Timer timer;
+    int attempt;
+    int framesDelivered;
+    long firstStartNanos;
+    long attemptStartNanos;
+    long bytes;
+    long deliveredBytes;
+    boolean fromCache;
+    boolean ended;
+
+    Chunk(int index, String speakable, int rawStart, int rawEnd) {
+      this.index = index;
+      this.speakable = speakable;
+      this.rawStart = rawStart;
+      this.rawEnd = rawEnd;
+    }
+  }
+
+  private final PipelineTurn turn;
+  private final PipelineEngine engine;
+  private final BufferBudget budget;
+  private final ReorderBuffer<byte[]> order = new ReorderBuffer<>(this);
+  private final List<Chunk> chunks = new ArrayList<>();
+  private final Set<TtsCall> calls = ConcurrentHashMap.newKeySet();
+  private final List<SpeechFailure> failures = new ArrayList<>();
+  private int rawConsumed;
+  private int nextToStart;
+  private int inFlight;
+  private int cacheHits;
+  private int retries;
+  private long audioBytes;
+  private long firstAudioAt = -1;
+  private long deliveredNanos;
+  private PipelineClock.Timer lookaheadCheck;
+
+  SpeechScheduler(PipelineTurn turn, PipelineEngine engine, BufferBudget budget) {
+    this.turn = turn;
+    this.engine = engine;
+    this.budget = budget;
+  }
+
+  // ------------------------------------------------------------------ chunks in
+
+  /** A raw chunk from the chunker; its place in the answer text follows the ones before it. */
+  void onChunk(String raw) {
+    int rawStart = rawConsumed;
+    rawConsumed += raw.length();
+    String speakable = SpeakableText.clean(raw);
+    if (speakable.isEmpty()) {
+      return;
+    }
+    List<String> pieces = splitForProvider(speakable, engine.tts.maxInputChars());
+    for (int i = 0; i < pieces.size(); i++) {
+      // Pieces of one over-long chunk share its raw text in proportion to their length.
+      int from = rawStart + (int) ((long) raw.length() * i / pieces.size());
+      int to = rawStart + (int) ((long) raw.length() * (i + 1) / pieces.size());
+      chunks.add(new Chunk(order.open(), pieces.get(i), from, to));
+    }
+    startSyntheses();
+  }
+
+  /**
+   * Cuts {@code text} into pieces the provider accepts: at the last whitespace within the limit,
+   * else at the limit itself, never inside a surrogate pair.
+   */
+  static List<String> splitForProvider(String text, int maxChars) {
+    int max = Math.max(1, maxChars);
+    if (text.length() <= max) {
+      return List.of(text);
+    }
+    List<String> pieces = new ArrayList<>();
+    int from = 0;
+    while (text.length() - from > max) {
+      int cut = from + max;
+      int space = cut;
+      while (space > from + max / 2 && !Character.isWhitespace(text.charAt(space))) {
+        space--;
+      }
+      if (space > from + max / 2) {
+        cut = space;
+      } else if (Character.isLowSurrogate(text.charAt(cut)) && cut - 1 > from) {
+        cut--;
+      }
+      String piece = text.substring(from, cut).strip();
+      if (!piece.isEmpty()) {
+        pieces.add(piece);
+      }
+      from = cut;
+      while (from < text.length() && Character.isWhitespace(text.charAt(from))) {
+        from++;
+      }
+    }
+    if (from < text.length()) {
+      pieces.add(text.substring(from));
+    }
+    return pieces;
+  }
+
+  // ------------------------------------------------------------------ starting syntheses
+
+  private void startSyntheses() {
+    while (!turn.isEnding() && inFlight < engine.ttsConcurrency && nextToStart < chunks.size()) {
+      // The chunk about to be heard always starts; later ones only within the lookahead.
+      if (nextToStart > order.head() && aheadNanos() >= engine.speechLookahead.toNanos()) {
+        scheduleLookaheadCheck();
+        return;
+      }
+      inFlight++;
+      synthesize(chunks.get(nextToStart++));
+    }
+  }
+
+  /** Audio started (in flight or done) but not yet played, if playback runs in real time. */
+  private long aheadNanos() {
+    long started = 0;
+    for (int i = 0; i < nextToStart; i++) {
+      started += durationNanos(chunks.get(i));
+    }
+    long played = firstAudioAt < 0 ? 0
+        : Math.min(turn.clock().nanoTime() - firstAudioAt, deliveredNanos);
+    return started - played;
+  }
+
+  private void scheduleLookaheadCheck() {
+    if (lookaheadCheck != null) {
+      return;
+    }
+    long wait = Math.max(aheadNanos() - engine.speechLookahead.toNanos(), 10_000_000L);
+    lookaheadCheck = turn.clock().schedule(() -> turn.mailbox().execute(() -> {
+      lookaheadCheck = null;
+      startSyntheses();
+    }), Duration.ofNanos(wait));
+  }
+
+  private void synthesize(Chunk chunk) {
+    int attempt = ++chunk.attempt;
+    long now = turn.clock().nanoTime();
+    chunk.attemptStartNanos = now;
+    if (attempt == 1) {
+      chunk.firstStartNanos = now;
+    }
+    chunk.bytes = 0;
+    chunk.fromCache = false;
+    try {
+      SpeechRequest speech = engine.tts.request(chunk.speakable);
+      if (turn.request().voice().isPresent()) {
+        speech = speech.withVoice(turn.request().voice().get());
+      }
+      chunk.format = speech.format();
+      chunk.maxBytes = maxAudioBytes(chunk.format, chunk.speakable.length());
+      chunk.timer = turn.clock().schedule(
+          () -> turn.mailbox().execute(() -> onChunkTimer(chunk, attempt)),
+          engine.speechFirstByteTimeout);
+      TtsCall call = engine.tts.synthesize(speech, new Sink(chunk, attempt));
+      chunk.call = call;
+      calls.add(call);
+      if (turn.isEnding()) {
+        call.cancel();
+      }
+    } catch (RuntimeException e) {
+      onError(chunk, attempt, PipelineTurn.asOfficeHours(Stage.TTS, e));
+    }
+  }
+
+  /** The most audio a chunk of {@code chars} characters may bring: generous, but finite. */
+  long maxAudioBytes(AudioFormat format, int chars) {
+    // No encoding is larger than raw 16-bit PCM at the same rate, so this bounds every format.
+    long bytesPerSecond = (long) format.sampleRate() * format.channels() * 2;
+    long nanos = engine.speechAudioPerChar.toNanos() * chars + engine.speechAudioBase.toNanos();
+    return Math.max(1, (long) (bytesPerSecond * (nanos / 1e9)));
+  }
+
+  // ------------------------------------------------------------------ provider callbacks
+
+  /** Network callbacks of one TTS call: each takes its share of the budget, then hops on. */
+  private final class Sink implements AudioSink {
+    private final Chunk chunk;
+    private final int attempt;
+
+    Sink(Chunk chunk, int attempt) {
+      this.chunk = chunk;
+      this.attempt = attempt;
+    }
+
+    @Override
+    public void onCacheHit() {
+      turn.mailbox().execute(() -> {
+        if (chunk.attempt == attempt) {
+          chunk.fromCache = true;
+        }
+      });
+    }
+
+    @Override
+    public void onAudio(byte[] audio) {
+      if (turn.isEnding() || audio.length == 0) {
+        return;
+      }
+      if (budget.acquire(chunk.index, audio.length, turn.mayWait())) {
+        turn.mailbox().execute(() -> SpeechScheduler.this.onAudio(chunk, attempt, audio));
+      }
+    }
+
+    @Override
+    public void onComplete() {
+      turn.mailbox().execute(() -> SpeechScheduler.this.onComplete(chunk, attempt));
+    }
+
+    @Override
+    public void onError(OfficeHoursException error) {
+      turn.mailbox().execute(() -> SpeechScheduler.this.onError(chunk, attempt, error));
+    }
+  }
+
+  private boolean stale(Chunk chunk, int attempt) {
+    return turn.isEnding() || chunk.attempt != attempt || chunk.ended;
+  }
+
+  private void onAudio(Chunk chunk, int attempt, byte[] audio) {
+    if (stale(chunk, attempt)) {
+      budget.dropped(audio.length);
+      return;
+    }
+    if (chunk.bytes + audio.length > chunk.maxBytes) {
+      budget.dropped(audio.length);
+      OfficeHoursException error = new LimitExceededException(Stage.TTS, "speechAudioLimit",
+          chunk.maxBytes, "audio of chunk " + chunk.index + " passed its limit of "
+              + chunk.maxBytes + " bytes (" + engine.speechAudioPerChar.toMillis()
+              + " ms per character + " + engine.speechAudioBase.toMillis() + " ms, for "
+              + chunk.speakable.length() + " characters; setting: speechAudioLimit)");
+      engine.observer.error(Stage.TTS, error);
+      fail(chunk, error);
+      return;
+    }
+    if (chunk.bytes == 0) {
+      engine.observer.ttsFirstByte(nanos(turn.clock().nanoTime() - chunk.attemptStartNanos));
+    }
+    chunk.bytes += audio.length;
+    order.add(chunk.index, audio);
+  }
+
+  private void onComplete(Chunk chunk, int attempt) {
+    if (stale(chunk, attempt)) {
+      return;
+    }
+    calls.remove(chunk.call);
+    engine.observer.ttsCompleted(nanos(turn.clock().nanoTime() - chunk.attemptStartNanos),
+        chunk.bytes, chunk.fromCache);
+    if (chunk.fromCache) {
+      cacheHits++;
+    }
+    end(chunk);
+  }
+
+  private void onError(Chunk chunk, int attempt, OfficeHoursException error) {
+    if (stale(chunk, attempt)) {
+      return;
+    }
+    calls.remove(chunk.call);
+    cancelTimer(chunk);
+    engine.observer.error(Stage.TTS, error);
+    if (mayRetry(chunk, error)) {
+      retries++;
+      log.debug("turn {}: speech of chunk {} failed ({}); retrying once", turn.id(), chunk.index,
+          error.getMessage());
+      synthesize(chunk);
+      return;
+    }
+    fail(chunk, error);
+  }
+
+  /**
+   * One retry budget per chunk across the provider and the pipeline: only a retryable error, only
+   * when the provider made a single attempt, only before any audio of the chunk arrived (a retry
+   * would repeat it), and only with time left in the chunk's budget.
+   */
+  private boolean mayRetry(Chunk chunk, OfficeHoursException error) {
+    if (!error.retryable() || chunk.attempt > 1 || chunk.bytes > 0 || chunk.framesDelivered > 0) {
+      return false;
+    }
+    if (attemptsOf(error) > 1) {
+      return false;
+    }
+    long used = turn.clock().nanoTime() - chunk.firstStartNanos;
+    return used < engine.speechTotalTimeout.toNanos() - engine.speechFirstByteTimeout.toNanos();
+  }
+
+  static int attemptsOf(OfficeHoursException error) {
+    return error instanceof ProviderException ? 1 : 1;
+  }
+
+  private void onChunkTimer(Chunk chunk, int attempt) {
+    if (stale(chunk, attempt)) {
+      return;
+    }
+    chunk.timer = null;
+    long now = turn.clock().nanoTime();
+    if (chunk.bytes == 0) {
+      timedOut(chunk, engine.speechFirstByteTimeout, "no audio of chunk " + chunk.index
+          + " within " + engine.speechFirstByteTimeout.toMillis() + " ms (setting: speechTimeouts)");
+      return;
+    }
+    long left = chunk.firstStartNanos + engine.speechTotalTimeout.toNanos() - now;
+    if (left <= 0) {
+      timedOut(chunk, engine.speechTotalTimeout, "speech of chunk " + chunk.index
+          + " took longer than " + engine.speechTotalTimeout.toMillis() + " ms (setting: speechTimeouts)");
+      return;
+    }
+    chunk.timer = turn.clock().schedule(
+        () -> turn.mailbox().execute(() -> onChunkTimer(chunk, attempt)), nanos(left));
+  }
+
+  private void timedOut(Chunk chunk, Duration limit, String message) {
+    TtsCall call = chunk.call;
+    if (call != null) {
+      call.cancel();
+      calls.remove(call);
+    }
+    OfficeHoursException error =
+        new LimitExceededException(Stage.TTS, "speechTimeouts", limit.toMillis(), message);
+    engine.observer.error(Stage.TTS, error);
+    fail(chunk, error);
+  }
+
+  /** The chunk goes without (the rest of) its audio; the turn goes on. */
+  private void fail(Chunk chunk, OfficeHoursException error) {
+    TtsCall call = chunk.call;
+    if (call != null) {
+      call.cancel(); // past a limit: close the connection, keep nothing more
+      calls.remove(call);
+    }
+    log.warn("turn {}: speech of chunk {} failed; going on without it: {}", turn.id(), chunk.index,
+        error.getMessage());
+    failures.add(new SpeechFailure(chunk.index, chunk.speakable, error));
+    order.discard(chunk.index, piece -> budget.dropped(piece.length));
+    end(chunk);
+  }
+
+  private void end(Chunk chunk) {
+    chunk.ended = true;
+    chunk.call = null;
+    cancelTimer(chunk);
+    inFlight--;
+    order.end(chunk.index);
+    startSyntheses();
+    turn.speechProgressed();
+  }
+
+  private static void cancelTimer(Chunk chunk) {
+    if (chunk.timer != null) {
+      chunk.timer.cancel();
+      chunk.timer = null;
+    }
+  }
+
+  // ------------------------------------------------------------------ ordered delivery
+
+  @Override
+  public void piece(int seq, byte[] audio) {
+    Chunk chunk = chunks.get(seq);
+    if (turn.isEnding()) {
+      budget.dropped(audio.length);
+      return; // cancelled while a batch of kept audio was going out
+    }
+    if (firstAudioAt < 0) {
+      firstAudioAt = turn.clock().nanoTime();
+    }
+    audioBytes += audio.length;
+    chunk.deliveredBytes += audio.length;
+    if (chunk.format.isRawPcm() || chunk.format.encoding() == AudioFormat.Encoding.WAV) {
+      deliveredNanos += pcmNanos(chunk.format, audio.length);
+    }
+    turn.deliverAudio(chunk, chunk.framesDelivered++, audio);
+  }
+
+  @Override
+  public void done(int seq) {
+    Chunk chunk = chunks.get(seq);
+    if (chunk.format != null && !chunk.format.isRawPcm()
+        && chunk.format.encoding() != AudioFormat.Encoding.WAV && chunk.framesDelivered > 0) {
+      deliveredNanos += textNanos(chunk);
+    }
+    budget.head(seq + 1);
+  }
+
+  // ------------------------------------------------------------------ ending and reporting
+
+  /** Whether every chunk cut so far was spoken or given up. */
+  boolean drained() {
+    return order.drained();
+  }
+
+  /** Cancels every call now; safe from any thread. */
+  void cancelCalls() {
+    for (TtsCall call : calls) {
+      call.cancel();
+    }
+  }
+
+  /** Stops everything (the turn is ending): calls, timers, kept audio. Mailbox only. */
+  void stop() {
+    cancelCalls();
+    calls.clear();
+    for (Chunk chunk : chunks) {
+      cancelTimer(chunk);
+    }
+    if (lookaheadCheck != null) {
+      lookaheadCheck.cancel();
+      lookaheadCheck = null;
+    }
+    order.clear(piece -> budget.dropped(piece.length));
+  }
+
+  /**
+   * What the user heard of {@code answer} when playback was at {@code heard}: the chunks before
+   * the one playing, whole, and the played share of that one, cut back to a word boundary.
+   */
+  String heardText(String answer, PlaybackPosition heard) {
+    int lastPlayed = -1;
+    for (int i = chunks.size() - 1; i >= 0; i--) {
+      if (chunks.get(i).framesDelivered > 0) {
+        lastPlayed = i;
+        break;
+      }
+    }
+    if (heard.chunkIndex() < 0 || lastPlayed < 0) {
+      return "";
+    }
+    Chunk chunk;
+    long played;
+    if (heard.chunkIndex() > lastPlayed) {
+      // The client cannot have played what it never got: at most everything delivered.
+      chunk = chunks.get(lastPlayed);
+      played = deliveredDurationNanos(chunk);
+    } else {
+      chunk = chunks.get(heard.chunkIndex());
+      played = Math.min(heard.played().toNanos(), deliveredDurationNanos(chunk));
+    }
+    long length = Math.max(1, chunk.ended && chunk.deliveredBytes == chunk.bytes
+        ? durationNanos(chunk) : Math.max(textNanos(chunk), deliveredDurationNanos(chunk)));
+    String raw = answer.substring(chunk.rawStart, Math.min(chunk.rawEnd, answer.length()));
+    String cut = played >= length ? raw : cutAtWord(raw, (int) (raw.length() * (double) played / length));
+    return (answer.substring(0, chunk.rawStart) + cut).strip();
+  }
+
+  /** The first {@code n} characters of {@code raw}, moved back so no word is cut in two. */
+  static String cutAtWord(String raw, int n) {
+    if (n >= raw.length()) {
+      return raw;
+    }
+    int end = n;
+    if (end > 0 && !Character.isWhitespace(raw.charAt(end)) && !Character.isWhitespace(raw.charAt(end - 1))) {
+      while (end > 0 && !Character.isWhitespace(raw.charAt(end - 1))) {
+        end--;
+      }
+    }
+    return raw.substring(0, end);
+  }
+
+  private long durationNanos(Chunk chunk) {
+    if (chunk.format != null && (chunk.format.isRawPcm() || chunk.format.encoding() == AudioFormat.Encoding.WAV)) {
+      long fromAudio = pcmNanos(chunk.format, chunk.bytes);
+      return chunk.ended ? fromAudio : Math.max(fromAudio, textNanos(chunk));
+    }
+    return textNanos(chunk);
+  }
+
+  private long deliveredDurationNanos(Chunk chunk) {
+    if (chunk.format != null && (chunk.format.isRawPcm() || chunk.format.encoding() == AudioFormat.Encoding.WAV)) {
+      return pcmNanos(chunk.format, chunk.deliveredBytes);
+    }
+    return chunk.deliveredBytes > 0 ? textNanos(chunk) : 0;
+  }
+
+  private static long textNanos(Chunk chunk) {
+    return NANOS_PER_CHAR * chunk.speakable.length();
+  }
+
+  private static long pcmNanos(AudioFormat format, long bytes) {
+    long bytesPerSecond = (long) format.sampleRate() * format.channels() * 2;
+    return (long) (bytes * 1e9 / bytesPerSecond);
+  }
+
+  private static Duration nanos(long n) {
+    return Duration.ofNanos(Math.max(0, n));
+  }
+
+  int chunkCount() {
+    return chunks.size();
+  }
+
+  long audioBytes() {
+    return audioBytes;
+  }
+
+  int cacheHits() {
+    return cacheHits;
+  }
+
+  int retries() {
+    return retries;
+  }
+
+  List<SpeechFailure> failures() {
+    return failures;
+  }
+}

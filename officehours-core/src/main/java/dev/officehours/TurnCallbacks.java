@@ -1,0 +1,83 @@
+package dev.officehours;
+
+import dev.officehours.internal.BufferBudget;
+import dev.officehours.internal.SerialExecutor;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The listener side of one turn: its callbacks run one at a time, in order, on the pipeline's
+ * callback executor, never on the engine's threads, so a listener that blocks (a blocking
+ * WebSocket send) holds up only its own turn. What a callback carried is returned to the turn's
+ * {@link BufferBudget} once the listener has returned, which is how a slow listener slows its
+ * providers.
+ */
+final class TurnCallbacks {
+  private static final Logger log = LoggerFactory.getLogger(ConversationPipeline.class);
+  /** Set while a callback runs, so the turn never makes a listener's own thread wait. */
+  private static final ThreadLocal<Boolean> IN_CALLBACK = new ThreadLocal<>();
+
+  private final String turnId;
+  private final SerialExecutor queue;
+  private final BufferBudget budget;
+  /** Set when the turn is cancelled: text and audio still queued are dropped, not delivered. */
+  private volatile boolean cancelled;
+
+  TurnCallbacks(String turnId, Executor executor, BufferBudget budget) {
+    this.turnId = turnId;
+    this.budget = budget;
+    this.queue = new SerialExecutor(executor,
+        (t, e) -> log.error("turn {}: unexpected error running a listener callback", turnId, e));
+  }
+
+  /** Whether the current thread is running a listener callback of any turn. */
+  static boolean inCallback() {
+    return IN_CALLBACK.get() != null;
+  }
+
+  /** From now on, text and audio callbacks not yet run are dropped; safe from any thread. */
+  void cancel() {
+    cancelled = true;
+  }
+
+  /** Runs the terminal {@code callback} after every callback emitted before it. */
+  void emitTerminal(Runnable callback) {
+    run(callback, 0, false);
+  }
+
+  /**
+   * Runs a text or audio {@code callback}, which carries {@code bytes} of the turn's budget, after
+   * every callback emitted before it, unless the turn is cancelled by then; the bytes are released
+   * when it returns, whatever it did.
+   */
+  void emit(Runnable callback, long bytes) {
+    run(callback, bytes, true);
+  }
+
+  private void run(Runnable callback, long bytes, boolean droppedOnCancel) {
+    if (bytes > 0) {
+      budget.delivered(bytes);
+    }
+    queue.execute(() -> {
+      IN_CALLBACK.set(Boolean.TRUE);
+      try {
+        if (!(droppedOnCancel && cancelled)) {
+          callback.run();
+        }
+      } catch (Throwable t) { // an Error too: the turn must still end and release its budget
+        log.warn("turn {}: TurnListener threw; ignored", turnId, t);
+      } finally {
+        IN_CALLBACK.remove();
+        if (bytes > 0) {
+          budget.consumed(bytes);
+        }
+      }
+    });
+  }
+
+  /** Runs {@code task} after every callback emitted before it, for bookkeeping after the end. */
+  void then(Runnable task) {
+    queue.execute(task);
+  }
+}

@@ -1,0 +1,188 @@
+package dev.officehours.internal;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Bounds what one turn holds between its providers and its listener: bytes of text and audio
+ * accepted from a provider and not yet consumed by the listener. A provider thread that would
+ * take more than the capacity waits in {@link #acquire}: it stops reading its socket, and TCP
+ * pushes back on the server.
+ *
+ * <p>Who waits is chosen so that waiting can never deadlock the turn:
+ * <ul>
+ *   <li>a piece for the <em>head</em> of the ordered delivery (the LLM's text, or audio of the
+ *       chunk being delivered now) waits only while the listener has not consumed what it was
+ *       already given: the listener's progress frees it;
+ *   <li>a piece for a chunk <em>ahead</em> of the head (buffered for later) waits whenever the
+ *       budget is spent: the head's progress frees it.
+ * </ul>
+ * A caller that must not block (the turn's own threads) is always admitted; so is a piece when
+ * nothing is held, so one oversized piece cannot wait forever. {@link #close()} admits nobody and
+ * wakes every waiter, which then drops its piece.
+ *
+ * <p>Waiting uses {@link ForkJoinPool#managedBlock}, so a waiter on a fork-join pool's thread (a
+ * cache replaying audio) makes the pool add a thread rather than starve it.
+ */
+public final class BufferBudget {
+  /** The sequence number that stands for the LLM's text: always the head. */
+  public static final int TEXT = -1;
+
+  private final long capacity;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private long held;
+  private long unconsumed;
+  private int head;
+  private boolean closed;
+
+  /** @param capacity bytes a turn may hold before providers wait; at least 1 */
+  public BufferBudget(long capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be positive but was " + capacity);
+    }
+    this.capacity = capacity;
+  }
+
+  /**
+   * Takes {@code bytes} for a piece of chunk {@code seq} (or {@link #TEXT}), waiting while the
+   * budget is spent.
+   *
+   * @param seq the chunk the piece belongs to, or {@link #TEXT}
+   * @param bytes the piece's size
+   * @param mayWait false on a thread that must never block; it is admitted at once
+   * @return true when admitted; false when the budget was closed (the turn ended): drop the piece
+   */
+  public boolean acquire(int seq, long bytes, boolean mayWait) {
+    lock.lock();
+    try {
+      if (closed) {
+        return false;
+      }
+      if (!mayWait || !mustWait(seq, bytes)) {
+        held += bytes;
+        return true;
+      }
+    } finally {
+      lock.unlock();
+    }
+    try {
+      ForkJoinPool.managedBlock(new ForkJoinPool.ManagedBlocker() {
+        @Override
+        public boolean block() throws InterruptedException {
+          lock.lock();
+          try {
+            while (!closed && mustWait(seq, bytes)) {
+              changed.await();
+            }
+            return true;
+          } finally {
+            lock.unlock();
+          }
+        }
+
+        @Override
+        public boolean isReleasable() {
+          lock.lock();
+          try {
+            return closed || !mustWait(seq, bytes);
+          } finally {
+            lock.unlock();
+          }
+        }
+      });
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    lock.lock();
+    try {
+      if (closed) {
+        return false;
+      }
+      held += bytes;
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private boolean mustWait(int seq, long bytes) {
+    if (held == 0 || held + bytes <= capacity) {
+      return false;
+    }
+    boolean atHead = seq == TEXT || seq <= head;
+    return !atHead || unconsumed > 0;
+  }
+
+  /** {@code bytes} of an admitted piece were handed to the listener (not yet consumed). */
+  public void delivered(long bytes) {
+    lock.lock();
+    try {
+      unconsumed += bytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The listener returned from the callback that carried {@code bytes}: they are free again. */
+  public void consumed(long bytes) {
+    lock.lock();
+    try {
+      unconsumed = Math.max(0, unconsumed - bytes);
+      held = Math.max(0, held - bytes);
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** {@code bytes} of an admitted piece were dropped without reaching the listener. */
+  public void dropped(long bytes) {
+    lock.lock();
+    try {
+      held = Math.max(0, held - bytes);
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The chunk now being delivered; pieces of it and before it count as the head. */
+  public void head(int seq) {
+    lock.lock();
+    try {
+      head = seq;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Admits nobody from now on and wakes every waiter. */
+  public void close() {
+    lock.lock();
+    try {
+      closed = true;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Bytes held now (for tests and metrics). */
+  public long held() {
+    lock.lock();
+    try {
+      return held;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The capacity in bytes. */
+  public long capacity() {
+    return capacity;
+  }
+}
