@@ -74,6 +74,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   private long firstAudioAt = -1;
   private long deliveredNanos;
   private PipelineClock.Timer lookaheadCheck;
+  private boolean waitingForPlayback;
 
   SpeechScheduler(PipelineTurn turn, PipelineEngine engine, BufferBudget budget) {
     this.turn = turn;
@@ -141,6 +142,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   // ------------------------------------------------------------------ starting syntheses
 
   private void startSyntheses() {
+    waitingForPlayback = false;
     while (!turn.isEnding() && inFlight < engine.ttsConcurrency && nextToStart < chunks.size()) {
       // The chunk about to be heard always starts; later ones only within the lookahead.
       if (nextToStart > order.head() && aheadNanos() >= engine.speechLookahead.toNanos()) {
@@ -163,15 +165,25 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     return started - played;
   }
 
+  /**
+   * Comes back to the lookahead when playback has moved on: after the time the audio ahead needs
+   * to play, or, while playback waits for audio (nothing delivered yet, or all of it played), at
+   * the next delivery.
+   */
   private void scheduleLookaheadCheck() {
-    if (lookaheadCheck != null) {
+    waitingForPlayback = true;
+    if (lookaheadCheck != null || firstAudioAt < 0) {
       return;
     }
-    long wait = Math.max(aheadNanos() - engine.speechLookahead.toNanos(), 10_000_000L);
+    long elapsed = turn.clock().nanoTime() - firstAudioAt;
+    if (elapsed >= deliveredNanos) {
+      return;
+    }
+    long wait = Math.min(aheadNanos() - engine.speechLookahead.toNanos(), deliveredNanos - elapsed);
     lookaheadCheck = turn.clock().schedule(() -> turn.mailbox().execute(() -> {
       lookaheadCheck = null;
       startSyntheses();
-    }), Duration.ofNanos(wait));
+    }), Duration.ofNanos(Math.max(wait, 1_000_000L)));
   }
 
   private void synthesize(Chunk chunk) {
@@ -413,6 +425,9 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       deliveredNanos += pcmNanos(chunk.format, audio.length);
     }
     turn.deliverAudio(chunk, chunk.framesDelivered++, audio);
+    if (waitingForPlayback) {
+      startSyntheses();
+    }
   }
 
   @Override

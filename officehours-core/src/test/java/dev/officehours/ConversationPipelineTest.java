@@ -394,10 +394,14 @@ class ConversationPipelineTest {
   @Test
   void theTurnDeadlineFailsTheTurnAndCancelsItsCalls() {
     pipeline.close();
-    pipeline = pipeline(ConversationPipeline.builder().turnDeadline(Duration.ofMillis(1500)));
+    ManualClock clock = new ManualClock();
+    pipeline = pipeline(ConversationPipeline.builder().clock(clock).turnDeadline(Duration.ofSeconds(30)));
     RecordingListener events = new RecordingListener();
     Turn turn = pipeline.start(TurnRequest.of("s1", "Hi"), events);
     FakeLlm.Stream stream = llm.nextStream();
+    clock.advance(Duration.ofSeconds(29));
+    assertFalse(turn.completion().isDone());
+    clock.advance(Duration.ofSeconds(1));
     TurnFailed failed = (TurnFailed) events.awaitTerminal();
     assertInstanceOf(TurnTimeoutException.class, failed.error());
     assertTrue(stream.cancelled);
@@ -406,13 +410,37 @@ class ConversationPipelineTest {
   }
 
   @Test
+  void aProviderErrorRacingTheDeadlineIsStillATimeout() {
+    pipeline.close();
+    ManualClock clock = new ManualClock();
+    pipeline = pipeline(ConversationPipeline.builder().clock(clock).turnDeadline(Duration.ofSeconds(30)));
+    RecordingListener events = new RecordingListener();
+    pipeline.start(TurnRequest.of("s1", "Hi"), events);
+    FakeLlm.Stream stream = llm.nextStream();
+    clock.jump(Duration.ofSeconds(30)); // the deadline has passed, its timer has not run yet
+    ProviderException providerTimeout = ProviderException.builder(OfficeHoursException.Stage.LLM,
+        "chat completion failed: deadline exceeded").build();
+    stream.fail(providerTimeout);
+    TurnFailed failed = (TurnFailed) events.awaitTerminal();
+    assertInstanceOf(TurnTimeoutException.class, failed.error());
+    assertSame(providerTimeout, failed.error().getCause());
+  }
+
+  @Test
   void idleTextIsSpokenWithoutWaitingForMoreTokens() {
     pipeline.close();
-    pipeline = pipeline(ConversationPipeline.builder()
-        .chunker(new ChunkerSettings(8, 5, 20, 250, Duration.ofMillis(50))));
-    pipeline.start(TurnRequest.of("s1", "Hi"), new RecordingListener());
+    ManualClock clock = new ManualClock();
+    pipeline = pipeline(ConversationPipeline.builder().clock(clock)
+        .chunker(new ChunkerSettings(8, 5, 20, 250, Duration.ofMillis(400))));
+    RecordingListener events = new RecordingListener();
+    pipeline.start(TurnRequest.of("s1", "Hi"), events);
     FakeLlm.Stream stream = llm.nextStream();
     stream.tokens("Well");
+    events.await(e -> e instanceof TextDelta);
+    clock.awaitPending(2); // the turn deadline and the idle check
+    clock.advance(Duration.ofMillis(399));
+    assertTrue(tts.noPendingCall(), "spoken before the idle time had passed");
+    clock.advance(Duration.ofMillis(1));
     FakeTts.Synthesis s = tts.next();
     assertEquals("Well", s.request.text());
     assertFalse(stream.cancelled);
