@@ -171,7 +171,48 @@ public final class TurnRequest {
     }
   }
 
+  /**
+   * A rejected value as it may go into a message and from there into a log: at most its first 40
+   * characters, with control, format and line-separator characters escaped ({@code \r}, {@code \n},
+   * {@code \t}, others as {@code \}{@code uXXXX}) so a caller's input cannot forge a log line or
+   * drive a terminal. A backslash is doubled, so an escape in the message is never the caller's.
+   */
   private static String abbreviate(String s) {
-    return s.length() <= 40 ? s : s.substring(0, 40) + "...(" + s.length() + " chars)";
+    String head = s.length() <= 40 ? s : s.substring(0, 40);
+    StringBuilder b = new StringBuilder(head.length() + 16);
+    for (int i = 0; i < head.length(); i++) {
+      char c = head.charAt(i);
+      switch (c) {
+        case '\r' -> b.append("\\r");
+        case '\n' -> b.append("\\n");
+        case '\t' -> b.append("\\t");
+        case '\\' -> b.append("\\\\");
+        default -> {
+          if (mustEscape(head, i)) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return s.length() <= 40 ? b.toString() : b + "...(" + s.length() + " chars)";
+  }
+
+  /** Control, format (bidi overrides, zero-width) and separator characters; half a surrogate pair, as the cut may leave. */
+  private static boolean mustEscape(String s, int i) {
+    char c = s.charAt(i);
+    int type = Character.getType(c);
+    if (Character.isISOControl(c) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR) {
+      return true;
+    }
+    if (Character.isHighSurrogate(c)) {
+      return i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1));
+    }
+    if (Character.isLowSurrogate(c)) {
+      return i == 0 || !Character.isHighSurrogate(s.charAt(i - 1));
+    }
+    return false;
   }
 }

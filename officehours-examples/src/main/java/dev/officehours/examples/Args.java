@@ -50,7 +50,8 @@ public final class Args {
       }
       if (switches.contains(name)) {
         if (value != null) {
-          throw new UsageException("--" + name + " takes no value but got '" + value + "'");
+          // the value is not echoed: whatever was pasted there (a URL with a password?) stays private
+          throw new UsageException("--" + name + " takes no value but got one");
         }
         a.values.put(name, "true");
       } else if (valued.contains(name)) {

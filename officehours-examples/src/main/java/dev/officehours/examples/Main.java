@@ -5,6 +5,7 @@ import dev.officehours.examples.load.LoadTester;
 import dev.officehours.examples.sim.SimulatedOpenAiServer;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
 
 /**
  * The entry point of the examples jar: {@code chat}, {@code loadtest} or {@code simulate}.
@@ -16,6 +17,8 @@ import java.util.concurrent.CountDownLatch;
  * </pre>
  */
 public final class Main {
+  private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
+
   private Main() {}
 
   /**
@@ -41,7 +44,9 @@ public final class Main {
         System.exit(0);
       }
       default -> {
-        System.err.println("unknown command '" + command + "'\n" + usage());
+        // echoed only when it is a plain word: a URL pasted in its place may carry a password
+        System.err.println((PLAIN_WORD.matcher(command).matches() ? "unknown command '" + command + "'"
+            : "unknown command (the first argument must be chat, loadtest or simulate)") + "\n" + usage());
         System.exit(2);
       }
     }

@@ -46,6 +46,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import okhttp3.HttpUrl;
 
 /**
  * Chat with OfficeHours in a terminal: type a line, the answer streams as text and is spoken
@@ -80,15 +82,18 @@ public final class ChatCli {
       "image", "out", "redis");
   private static final Set<String> SWITCHES = Set.of("no-audio", "no-cache", "demo", "help");
   private static final long DOUBLE_CTRL_C_NANOS = 2_000_000_000L;
+  private static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
   private final PrintStream out;
   private final PrintStream err;
   private final List<AutoCloseable> resources = new ArrayList<>();
+  private final Redactor redactor = new Redactor();
   private ConversationPipeline pipeline;
   private AudioOutput audio;
   private String session;
-  private String baseUrl;
-  private String redisTarget = "";
+  /** The server's URL as it may be printed: no password, no query values. */
+  private String shownBaseUrl;
+  private String shownRedis = "";
   private volatile Turn current;
   private volatile long lastInterrupt;
   private int turns;
@@ -124,6 +129,7 @@ public final class ChatCli {
   }
 
   private int run(String[] argv, InputStream in, Map<String, String> env) {
+    registerSecrets(argv, env);
     Args args;
     byte[] image = null;
     try {
@@ -133,7 +139,8 @@ public final class ChatCli {
         return EXIT_OK;
       }
       if (!args.positional().isEmpty()) {
-        throw new UsageException("unexpected argument '" + args.positional().get(0) + "' (quote the question: --text \"...\")");
+        throw new UsageException("unexpected argument '" + showArgument(args.positional().get(0))
+            + "' (quote the question: --text \"...\")");
       }
       session = args.get("session", "cli");
       TurnRequest.of(session, "validate the session id");
@@ -142,31 +149,31 @@ public final class ChatCli {
         try {
           image = Files.readAllBytes(file);
         } catch (IOException | SecurityException e) {
-          err.println("chat: cannot read image " + file + ": " + reason(e));
+          printError("chat: cannot read image " + file + ": " + reason(e));
           return EXIT_UNREADABLE_FILE;
         }
         if (image.length == 0) {
-          err.println("chat: cannot use image " + file + ": the file is empty");
+          printError("chat: cannot use image " + file + ": the file is empty");
           return EXIT_UNREADABLE_FILE;
         }
       }
       setUp(args, env);
     } catch (WavFileOutput.CannotWrite e) {
-      err.println(cannotWrite(e));
+      printError(cannotWrite(e));
       closeAll();
       return EXIT_UNREADABLE_FILE;
     } catch (RedisConnectionException e) {
-      err.println("chat: cannot connect to Redis at " + redisTarget + " (" + reason(rootCause(e))
+      printError("chat: cannot connect to Redis at " + shownRedis + " (" + reason(rootCause(e))
           + "): is it running and the --redis URI right?");
       closeAll();
       return EXIT_CONNECTION;
     } catch (UsageException | InvalidRequestException e) {
-      err.println("chat: " + e.getMessage());
+      printError("chat: " + e.getMessage());
       err.println("Run with --help for the flags.");
       closeAll();
       return EXIT_USAGE;
     } catch (IllegalArgumentException e) {
-      err.println("chat: " + e.getMessage());
+      printError("chat: " + e.getMessage());
       closeAll();
       return EXIT_USAGE;
     }
@@ -180,10 +187,41 @@ public final class ChatCli {
     }
   }
 
+  /**
+   * Learns every secret before anything can be printed: the key, and whatever the base URL and
+   * the Redis URI carry, even when they turn out to be malformed.
+   */
+  private void registerSecrets(String[] argv, Map<String, String> env) {
+    String key = env.get("OPENAI_API_KEY");
+    redactor.secret(key);
+    redactor.secret(key == null ? null : key.strip());
+    redactor.secretsOf(env.get("OPENAI_BASE_URL"));
+    for (int i = 0; i < argv.length; i++) {
+      for (String flag : List.of("--base-url", "--redis")) {
+        if (argv[i].equals(flag) && i + 1 < argv.length) {
+          redactor.secretsOf(argv[i + 1]);
+        } else if (argv[i].startsWith(flag + "=")) {
+          redactor.secretsOf(argv[i].substring(flag.length() + 1));
+        }
+      }
+    }
+  }
+
+  /** An error line: secrets removed, control characters escaped, whatever the text came from. */
+  private void printError(String line) {
+    err.println(redactor.clean(line));
+  }
+
+  /** A stray argument, echoed so the user sees the mistake; one that looks like a URL is masked. */
+  private static String showArgument(String arg) {
+    return arg.contains("@") || arg.contains("://") ? Redactor.showUrl(arg) : Redactor.escapeControls(arg);
+  }
+
   private void setUp(Args args, Map<String, String> env) {
     boolean wantAudio = !args.has("no-audio");
     AudioFormat format = format(args.get("format", "pcm"));
     String apiKey = blankToNull(env.get("OPENAI_API_KEY"));
+    apiKey = apiKey == null ? null : apiKey.strip(); // a pasted key often ends in a newline
     String envUrl = blankToNull(env.get("OPENAI_BASE_URL"));
     boolean demo = args.has("demo") || (!args.has("base-url") && apiKey == null && envUrl == null);
     OpenAiChat chat;
@@ -192,8 +230,8 @@ public final class ChatCli {
       SimulatedOpenAiServer sim = SimulatedOpenAiServer.builder()
           .timeToFirstToken(Duration.ofMillis(250)).tokenInterval(Duration.ofMillis(30)).start();
       resources.add(sim);
-      baseUrl = sim.baseUrl();
-      chat = OpenAiChat.builder().baseUrl(baseUrl).model(SimulatedOpenAiServer.MODEL).build();
+      shownBaseUrl = sim.baseUrl();
+      chat = OpenAiChat.builder().baseUrl(sim.baseUrl()).model(SimulatedOpenAiServer.MODEL).build();
       if (wantAudio) {
         FreeTtsSpeech freeTts = FreeTtsSpeech.create();
         freeTts.warmUp();
@@ -201,19 +239,24 @@ public final class ChatCli {
         tts = freeTts;
       }
       err.println("Demo mode: no OPENAI_API_KEY or OPENAI_BASE_URL, so answers come from a simulated model on "
-          + baseUrl + (wantAudio ? " and speech from the offline FreeTTS voice." : ".")
+          + shownBaseUrl + (wantAudio ? " and speech from the offline FreeTTS voice." : ".")
           + (args.has("format") && format != AudioFormat.PCM_24K ? " (--format ignored: the demo voice speaks pcm.)" : "")
           + (args.has("voice") ? " (--voice ignored: the demo voice is " + FreeTtsSpeech.VOICE + ".)" : ""));
     } else {
-      baseUrl = args.get("base-url").orElse(envUrl == null ? "https://api.openai.com/v1" : envUrl);
+      HttpUrl url = baseUrl(args, envUrl);
+      shownBaseUrl = Redactor.show(url);
+      String root = url.newBuilder().query(null).fragment(null).build().toString();
       String model = args.get("model").orElse(env.getOrDefault("OPENAI_MODEL", OpenAiChat.DEFAULT_MODEL));
-      OpenAiChat.Builder c = OpenAiChat.builder().baseUrl(baseUrl).model(model);
+      OpenAiChat.Builder c = OpenAiChat.builder().baseUrl(root).model(model);
+      // the providers take query parameters apart from the base URL (Azure's ?api-version=...)
+      forEachQueryParameter(url, c::queryParameter);
       if (apiKey != null) {
         c.apiKey(apiKey);
       }
       chat = c.build();
       if (wantAudio) {
-        OpenAiSpeech.Builder s = OpenAiSpeech.builder().baseUrl(baseUrl).format(format);
+        OpenAiSpeech.Builder s = OpenAiSpeech.builder().baseUrl(root).format(format);
+        forEachQueryParameter(url, s::queryParameter);
         if (apiKey != null) {
           s.apiKey(apiKey);
         }
@@ -232,7 +275,7 @@ public final class ChatCli {
       // history and both caches in Redis: they outlive this process and are shared by every
       // instance pointed at the same Redis
       String uri = args.get("redis", "");
-      redisTarget = uri.replaceAll("//[^@/]*@", "//***@"); // never print a password
+      shownRedis = Redactor.showUrl(uri);
       OfficeHoursRedis redis;
       try {
         redis = OfficeHoursRedis.connect(uri);
@@ -251,6 +294,25 @@ public final class ChatCli {
     }
     args.get("system").ifPresent(b::systemPrompt);
     pipeline = b.build();
+  }
+
+  /** The server's URL from --base-url, else OPENAI_BASE_URL, else OpenAI's; checked here so a bad one is never echoed whole. */
+  private static HttpUrl baseUrl(Args args, String envUrl) {
+    String given = args.get("base-url").orElse(envUrl == null ? DEFAULT_BASE_URL : envUrl);
+    HttpUrl url = HttpUrl.parse(given.strip());
+    if (url == null) {
+      String source = args.has("base-url") ? "--base-url" : "OPENAI_BASE_URL";
+      throw new UsageException(source + " must be an http or https URL like " + DEFAULT_BASE_URL + " but was '"
+          + Redactor.showUrl(given) + "'" + (given.contains("://") ? "" : " (no http:// or https:// in front)"));
+    }
+    return url;
+  }
+
+  private static void forEachQueryParameter(HttpUrl url, BiConsumer<String, String> parameter) {
+    for (int i = 0; i < url.querySize(); i++) {
+      String value = url.queryParameterValue(i);
+      parameter.accept(url.queryParameterName(i), value == null ? "" : value);
+    }
   }
 
   private AudioOutput audioOutput(Args args, AudioFormat format) {
@@ -284,7 +346,7 @@ public final class ChatCli {
       try {
         line = reader.readLine();
       } catch (IOException e) {
-        err.println("chat: cannot read the input: " + e.getMessage());
+        printError("chat: cannot read the input: " + e.getMessage());
         return EXIT_OK;
       }
       if (line == null || line.strip().equals("/quit") || line.strip().equals("/exit")) {
@@ -311,7 +373,7 @@ public final class ChatCli {
       }
       request = rb.build();
     } catch (InvalidRequestException e) {
-      err.println("chat: " + e.getMessage());
+      printError("chat: " + e.getMessage());
       return EXIT_USAGE;
     }
     int number = ++turns;
@@ -334,7 +396,7 @@ public final class ChatCli {
     try {
       current = pipeline.start(request, listener);
     } catch (InvalidRequestException e) {
-      err.println("chat: " + e.getMessage());
+      printError("chat: " + e.getMessage());
       return EXIT_USAGE;
     }
     TurnEvent last = end.join();
@@ -347,13 +409,13 @@ public final class ChatCli {
         file = audio == null ? Optional.empty() : audio.endTurn();
       } catch (WavFileOutput.CannotWrite e) {
         err.println(metricsLine(result));
-        err.println(cannotWrite(e));
+        printError(cannotWrite(e));
         return EXIT_UNREADABLE_FILE;
       }
       err.println(metricsLine(result));
       file.ifPresent(f -> err.println("audio: " + f.toAbsolutePath()));
       if (!result.speechFailures().isEmpty()) {
-        err.println("speech failed for " + result.speechFailures().size() + " of " + result.metrics().chunks()
+        printError("speech failed for " + result.speechFailures().size() + " of " + result.metrics().chunks()
             + " chunks: " + result.speechFailures().get(0).error().getMessage());
       }
       return EXIT_OK;
@@ -367,7 +429,7 @@ public final class ChatCli {
       return EXIT_INTERRUPTED;
     }
     OfficeHoursException error = ((TurnFailed) last).error();
-    err.println("chat: " + describe(error));
+    printError("chat: " + describe(error));
     return exitCode(error);
   }
 
@@ -386,12 +448,12 @@ public final class ChatCli {
 
   private String describe(OfficeHoursException e) {
     if (isConnectionFailure(e)) {
-      return "cannot connect to " + baseUrl + " (" + reason(rootCause(e)) + "): is the server running and the URL "
+      return "cannot connect to " + shownBaseUrl + " (" + reason(rootCause(e)) + "): is the server running and the URL "
           + "right? (--base-url or OPENAI_BASE_URL)";
     }
     if (e instanceof ProviderException p && p.status().isPresent()
         && (p.status().getAsInt() == 401 || p.status().getAsInt() == 403)) {
-      return "the server at " + baseUrl + " refused the API key (HTTP " + p.status().getAsInt()
+      return "the server at " + shownBaseUrl + " refused the API key (HTTP " + p.status().getAsInt()
           + p.errorCode().map(c -> ", " + c).orElse("") + "): check OPENAI_API_KEY";
     }
     return "the turn failed: " + e.getMessage();
@@ -435,7 +497,7 @@ public final class ChatCli {
     return "chat: cannot write audio to " + e.dir() + ": " + why;
   }
 
-    private static String reason(Throwable e) {
+  private static String reason(Throwable e) {
     if (e instanceof java.nio.file.NoSuchFileException) {
       return "no such file";
     }
@@ -536,7 +598,8 @@ public final class ChatCli {
         "Without OPENAI_API_KEY and OPENAI_BASE_URL (or with --demo) a simulated model and the offline",
         "FreeTTS voice answer: demo mode.",
         "",
-        "  --base-url URL     OpenAI-compatible API root (default: OPENAI_BASE_URL or https://api.openai.com/v1)",
+        "  --base-url URL     OpenAI-compatible API root (default: OPENAI_BASE_URL or https://api.openai.com/v1);",
+        "                     its query parameters (?api-version=...) are sent with every request",
         "  --model NAME       chat model (default: OPENAI_MODEL or gpt-4o-mini)",
         "  --voice NAME       TTS voice (default alloy)",
         "  --format F         pcm (default), wav, mp3 or opus; mp3/opus are written to files, not played",

@@ -147,6 +147,20 @@ class ChatCliTest {
   }
 
   @Test
+  void theBaseUrlsQueryParametersAreSentWithEveryRequest(@TempDir Path dir) {
+    answerWith("Hello.");
+    int code = chat(Map.of("OPENAI_API_KEY", KEY), "--base-url", server.url("/v1").toString() + "?api-version=2024-06-01",
+        "--text", "Hi", "--out", dir.toString());
+
+    assertEquals(ChatCli.EXIT_OK, code, stderr());
+    assertEquals(2, requests.size(), "one chat, one speech request");
+    for (RecordedRequest r : requests) {
+      assertEquals("2024-06-01", r.getUrl().queryParameter("api-version"), r.getUrl().toString());
+      assertTrue(r.getUrl().encodedPath().startsWith("/v1/"), r.getUrl().toString());
+    }
+  }
+
+  @Test
   void anUnreadableImageIsOneClearLineAndExitCode6(@TempDir Path dir) {
     int code = chat(Map.of("OPENAI_API_KEY", KEY), "--base-url", server.url("/v1").toString(), "--text", "What is this?",
         "--image", dir.resolve("missing.png").toString());
