@@ -244,7 +244,8 @@ final class PipelineTurn implements Turn {
       }
       long before = answerChars.getAndAdd(delta.length());
       if (before >= maxAnswerChars) {
-        return; // past the limit: the call is being closed
+        answerLimitReached();
+        return;
       }
       String piece = delta;
       boolean limit = before + delta.length() > maxAnswerChars;
@@ -254,19 +255,27 @@ final class PipelineTurn implements Turn {
           keep--;
         }
         piece = delta.substring(0, keep);
-        answerLimitHit = true;
-        LlmCall call = llmCall;
-        if (call != null) {
-          call.cancel();
-        }
       }
       if (!piece.isEmpty() && budget.acquire(BufferBudget.TEXT, 2L * piece.length(), mayWait())) {
         String accepted = piece;
         mailbox.execute(() -> PipelineTurn.this.onToken(accepted));
       }
       if (limit) {
-        mailbox.execute(PipelineTurn.this::onAnswerLimit);
+        answerLimitReached();
       }
+    }
+
+    /** Once: close the LLM call and end the answer where it is. */
+    private void answerLimitReached() {
+      if (answerLimitHit) {
+        return; // provider callbacks never overlap: no race on this flag
+      }
+      answerLimitHit = true;
+      LlmCall call = llmCall;
+      if (call != null) {
+        call.cancel();
+      }
+      mailbox.execute(PipelineTurn.this::onAnswerLimit);
     }
 
     @Override

@@ -1,0 +1,119 @@
+package dev.officehours;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.officehours.errors.LimitExceededException;
+import dev.officehours.metrics.TurnOutcome;
+import dev.officehours.text.ChunkerSettings;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Speech against time, on a clock the tests move by hand: a hung chunk costs its own budget, not
+ * the turn; speech runs no further ahead of playback than the lookahead.
+ */
+class SpeechTimeTest {
+  static final String TWO_CHUNKS = "Our office hours are from nine to five. We close at noon on Fridays.";
+
+  final FakeLlm llm = new FakeLlm();
+  final FakeTts tts = new FakeTts();
+  final ManualClock clock = new ManualClock();
+  ConversationPipeline pipeline;
+
+  @AfterEach
+  void close() {
+    pipeline.close();
+  }
+
+  ConversationPipeline.Builder builder() {
+    // The first chunk ends at the first sentence, so TWO_CHUNKS is two chunks.
+    return ConversationPipeline.builder().llm(llm).tts(tts).clock(clock)
+        .chunker(new ChunkerSettings(8, 50, 20, 250, Duration.ofMillis(400)));
+  }
+
+  /** 24 kHz 16-bit mono PCM of the given length. */
+  static byte[] pcm(Duration d) {
+    return new byte[(int) (48_000 * d.toMillis() / 1000)];
+  }
+
+  @Test
+  void aChunkWithNoAudioWithinItsFirstByteBudgetIsSkippedAndTheTurnCompletes() {
+    pipeline = builder().build();
+    RecordingListener events = new RecordingListener();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    llm.nextStream().words(TWO_CHUNKS).complete();
+    FakeTts.Synthesis hung = tts.next();
+    FakeTts.Synthesis second = tts.next();
+    second.audio("two").complete();
+    clock.advance(Duration.ofMillis(4_999));
+    assertFalse(turn.completion().isDone());
+    assertTrue(events.audio().isEmpty(), "later audio waits for the chunk before it");
+    clock.advance(Duration.ofMillis(1));
+    TurnResult result = turn.completion().join();
+    assertEquals(TurnOutcome.COMPLETED, result.outcome());
+    assertEquals(List.of("two"), events.audioLabels());
+    assertTrue(hung.cancelled, "the hung synthesis is closed");
+    assertEquals(1, result.speechFailures().size());
+    assertEquals(0, result.speechFailures().get(0).chunkIndex());
+    LimitExceededException error =
+        assertInstanceOf(LimitExceededException.class, result.speechFailures().get(0).error());
+    assertEquals("speechTimeouts", error.setting());
+  }
+
+  @Test
+  void aChunkStillStreamingAtItsTotalBudgetIsCutAndTheTurnCompletes() {
+    pipeline = builder().speechTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(6)).build();
+    RecordingListener events = new RecordingListener();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    llm.nextStream().words(TWO_CHUNKS).complete();
+    FakeTts.Synthesis slow = tts.next();
+    FakeTts.Synthesis second = tts.next();
+    slow.audio("one");
+    second.audio("two").complete();
+    events.awaitAudioFrames(1);
+    clock.advance(Duration.ofMillis(5_999));
+    assertFalse(turn.completion().isDone());
+    clock.advance(Duration.ofMillis(1));
+    TurnResult result = turn.completion().join();
+    assertEquals(TurnOutcome.COMPLETED, result.outcome());
+    assertEquals(List.of("one", "two"), events.audioLabels());
+    assertTrue(slow.cancelled);
+    assertEquals(0, result.speechFailures().get(0).chunkIndex());
+  }
+
+  @Test
+  void speechStartsNoFurtherAheadOfPlaybackThanTheLookahead() {
+    pipeline = builder().speechLookahead(Duration.ofSeconds(2)).build();
+    RecordingListener events = new RecordingListener();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    // two chunks of about 2.4 and 1.8 s (at 16 characters a second)
+    llm.nextStream().words(TWO_CHUNKS).complete();
+    FakeTts.Synthesis first = tts.next();
+    first.audio("a"); // playback starts; the first chunk's audio is still coming
+    first.sink.onAudio(pcm(Duration.ofSeconds(3)));
+    events.awaitAudioFrames(2);
+    clock.awaitPending(2); // the turn deadline and the lookahead check
+    assertTrue(tts.noPendingCall(), "the second chunk would run more than 2 s ahead of playback");
+    clock.advance(Duration.ofMillis(2_000));
+    FakeTts.Synthesis second = tts.next();
+    assertEquals("We close at noon on Fridays.", second.request.text());
+    first.complete();
+    second.audio("b").complete();
+    assertEquals(TurnOutcome.COMPLETED, turn.completion().join().outcome());
+  }
+
+  @Test
+  void theChunkAboutToBeHeardAlwaysStarts() {
+    pipeline = builder().speechLookahead(Duration.ofMillis(1)).build();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new RecordingListener());
+    llm.nextStream().words(TWO_CHUNKS).complete();
+    tts.next().audio("a").complete();
+    tts.next().audio("b").complete(); // started once the first was done, however small the lookahead
+    assertEquals(TurnOutcome.COMPLETED, turn.completion().join().outcome());
+  }
+}
