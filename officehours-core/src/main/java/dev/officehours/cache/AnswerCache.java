@@ -218,7 +218,10 @@ public final class AnswerCache {
       return this;
     }
 
-    /** @param executor runs replayed answers' callbacks (default: a small shared pool) */
+    /**
+     * @param executor runs replayed answers' callbacks (default: a shared pool of daemon threads
+     *     that grows with the listeners busy at once)
+     */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
       return this;
