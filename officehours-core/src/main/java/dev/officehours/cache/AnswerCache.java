@@ -32,7 +32,12 @@ import java.util.concurrent.Executor;
  * <p>The key is a SHA-256, with a version prefix, over the provider id, the model (the request's,
  * else the provider's default), the system prompt, the generation settings (max tokens,
  * temperature), a fingerprint of the conversation before the question (every earlier message's
- * role and text) and the normalised question (case, punctuation and whitespace ignored). The
+ * role and text) and the normalised question. The question is normalised only where that never
+ * changes what is asked: Unicode NFC, fullwidth and halfwidth forms, typographic quotes, case,
+ * runs of whitespace, and the closing {@code ? ! . …} (a {@code !} after a digit stays, as a
+ * factorial). Operators, signs, decimal points, currency and unit symbols and emoji all count:
+ * "What is 3-1?" and "What is 3+1?", "C++" and "C#", "5°C" and "5 C" are different questions,
+ * while "What's the Wi-Fi password?" and " what’s the WI-FI  password " are the same. The
  * context in the key means a follow-up ("and the second one?") never gets another conversation's
  * answer. With {@link Builder#statelessFaq(boolean) statelessFaq(true)} the context is left out
  * (the system prompt stays): the same question gets the same answer in every conversation.
@@ -48,7 +53,7 @@ import java.util.concurrent.Executor;
  */
 public final class AnswerCache {
   /** The key prefix; its version changes whenever the key's recipe or the stored format does. */
-  public static final String KEY_PREFIX = "answer:v1:";
+  public static final String KEY_PREFIX = "answer:v2:";
   static final int FORMAT_VERSION = 1;
 
   private final CacheStore store;
@@ -213,7 +218,10 @@ public final class AnswerCache {
       return this;
     }
 
-    /** @param executor runs replayed answers' callbacks (default: a small shared pool) */
+    /**
+     * @param executor runs replayed answers' callbacks (default: a shared pool of daemon threads
+     *     that grows with the listeners busy at once)
+     */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
       return this;

@@ -7,7 +7,6 @@ import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;
 import dev.officehours.tts.TtsCall;
 import dev.officehours.tts.TtsProvider;
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,6 +19,12 @@ import org.slf4j.LoggerFactory;
  * that arrives meanwhile (single-flight). A joiner gets the bytes produced so far at once and the
  * live bytes as they arrive. The synthesis is cancelled only when every subscriber has cancelled;
  * only a complete synthesis is stored.
+ *
+ * <p>Memory is bounded against a provider that sends far more audio than a sentence needs: the
+ * flight keeps at most {@link TtsCache#maxEntryBytes()} (past it, it keeps nothing, stores
+ * nothing and takes no more joiners, who then start their own synthesis), and the provider's
+ * thread waits in {@code onAudio}, outside the flight's lock, while any subscriber has more than
+ * {@link TtsCache#maxQueuedBytes()} of live audio it has not yet taken.
  */
 final class TtsFlight {
   private static final Logger log = LoggerFactory.getLogger(TtsFlight.class);
@@ -36,7 +41,13 @@ final class TtsFlight {
   private final SpeechRequest request;
 
   private final List<SerialSink> subscribers = new ArrayList<>();
-  private final ByteArrayOutputStream produced = new ByteArrayOutputStream();
+  /** The audio so far, in the provider's pieces; owned here, never handed to a sink. */
+  private final List<byte[]> produced = new ArrayList<>();
+  private long producedBytes;
+  /** False once the audio outgrew maxEntryBytes: then nothing is kept, stored or joined. */
+  private boolean keeping = true;
+  /** STORING: the whole audio, being stored and replayed to late joiners. */
+  private byte[] complete;
   private State state = State.LOOKUP;
   private TtsCall call;
 
@@ -62,19 +73,19 @@ final class TtsFlight {
 
   /** Joins a flight in progress; empty when it has already ended (the caller starts a new one). */
   synchronized Optional<SerialSink> join(AudioSink sink) {
-    if (state == State.DONE) {
-      return Optional.empty();
+    if (state == State.DONE || !keeping) {
+      return Optional.empty(); // an oversized flight no longer has the beginning of its audio
     }
     SerialSink s = new SerialSink(sink, cache.executor(), this);
     s.cacheHit();
     if (state == State.STORING) {
       // complete but not yet in the store: serve the finished audio rather than synthesise again
-      replay(s, produced.toByteArray());
+      replay(s, complete);
       s.complete();
       return Optional.of(s);
     }
-    if (produced.size() > 0) {
-      s.audio(produced.toByteArray());
+    for (byte[] piece : produced) {
+      s.replay(piece);
     }
     subscribers.add(s);
     return Optional.of(s);
@@ -126,11 +137,13 @@ final class TtsFlight {
   }
 
   private void replay(SerialSink s, byte[] audio) {
-    int piece = REPLAY_PIECE_BYTES - REPLAY_PIECE_BYTES % request.format().frameSize();
-    for (int from = 0; from < audio.length; from += piece) {
-      int to = Math.min(audio.length, from + piece);
-      s.audio(java.util.Arrays.copyOfRange(audio, from, to));
-    }
+    s.replay(audio, REPLAY_PIECE_BYTES - REPLAY_PIECE_BYTES % request.format().frameSize());
+  }
+
+  /** Drops the kept audio (under the lock): the flight ended, or its audio is too large. */
+  private void forget() {
+    produced.clear();
+    producedBytes = 0;
   }
 
   void unsubscribe(SerialSink s) {
@@ -142,6 +155,7 @@ final class TtsFlight {
       }
       state = State.DONE;
       flights.remove(key, this);
+      forget();
       toCancel = call;
     }
     if (toCancel != null) {
@@ -156,6 +170,7 @@ final class TtsFlight {
       }
       state = State.DONE;
       flights.remove(key, this);
+      forget();
       for (SerialSink s : subscribers) {
         s.error(e);
       }
@@ -163,23 +178,42 @@ final class TtsFlight {
     }
   }
 
-  private static boolean audio(int bytes) {
-    return bytes > 0;
-  }
-
   /** The delegate's callbacks. */
   private final class Live implements AudioSink {
     @Override
     public void onAudio(byte[] audio) {
+      SerialSink[] listening;
       synchronized (TtsFlight.this) {
         if (state != State.LIVE || audio.length == 0) {
           return;
         }
-        produced.write(audio, 0, audio.length);
-        for (int i = 0; i < subscribers.size(); i++) {
-          subscribers.get(i).audio(i == 0 ? audio : audio.clone());
+        if (keeping && producedBytes + audio.length > cache.maxEntryBytes()) {
+          stopKeeping(producedBytes + audio.length);
+        }
+        if (keeping) {
+          produced.add(audio);
+          producedBytes += audio.length;
+        }
+        listening = subscribers.toArray(new SerialSink[0]);
+        for (int i = 0; i < listening.length; i++) {
+          // the kept array is never handed to a sink, which may change what it is given
+          listening[i].audio(i == 0 && !keeping ? audio : audio.clone());
         }
       }
+      // Outside the lock, so cancels, joins and the other subscribers' deliveries go on. A
+      // provider reading a socket on this thread stops reading, and TCP pushes back.
+      for (SerialSink s : listening) {
+        s.awaitRoom(cache.maxQueuedBytes());
+      }
+    }
+
+    /** Under the lock: the audio outgrew the entry limit. */
+    private void stopKeeping(long bytes) {
+      keeping = false;
+      forget();
+      flights.remove(key, TtsFlight.this); // later requests start a synthesis of their own
+      log.debug("TTS audio for one request passed {} bytes (maxEntryBytes = {}); not cached",
+          bytes, cache.maxEntryBytes());
     }
 
     @Override
@@ -189,28 +223,41 @@ final class TtsFlight {
         if (state != State.LIVE) {
           return;
         }
-        state = audio(produced.size()) ? State.STORING : State.DONE;
-        audio = produced.toByteArray();
+        audio = keeping && producedBytes > 0 ? concat() : null;
+        forget();
+        complete = audio;
+        state = audio != null ? State.STORING : State.DONE;
         for (SerialSink s : subscribers) {
           s.complete();
         }
         subscribers.clear();
       }
-      if (audio.length > 0) {
-        CompletableFutures.guard(() -> cache.store().put(key, audio, cache.ttl()))
-            .whenComplete((v, e) -> {
-              if (e != null) {
-                observer.cacheError("tts");
-                log.debug("TTS cache write failed; audio not stored", e);
-              }
-              synchronized (TtsFlight.this) {
-                state = State.DONE;
-              }
-              flights.remove(key, TtsFlight.this);
-            });
-      } else {
+      if (audio == null) {
         flights.remove(key, TtsFlight.this);
+        return;
       }
+      CompletableFutures.guard(() -> cache.store().put(key, audio, cache.ttl()))
+          .whenComplete((v, e) -> {
+            if (e != null) {
+              observer.cacheError("tts");
+              log.debug("TTS cache write failed; audio not stored", e);
+            }
+            synchronized (TtsFlight.this) {
+              state = State.DONE;
+              complete = null;
+            }
+            flights.remove(key, TtsFlight.this);
+          });
+    }
+
+    private byte[] concat() {
+      byte[] all = new byte[(int) producedBytes];
+      int at = 0;
+      for (byte[] piece : produced) {
+        System.arraycopy(piece, 0, all, at, piece.length);
+        at += piece.length;
+      }
+      return all;
     }
 
     @Override

@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.officehours.tts.AudioFormat;
+import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;
 import dev.officehours.tts.TtsCall;
 import dev.officehours.tts.TtsProvider;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -20,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -218,6 +221,210 @@ class TtsCacheTest {
     assertNotEquals(key, cache.key("p", new SpeechRequest("Hello there.", "m", "alloy", 1.0, "", AudioFormat.MP3)));
     assertNotEquals(key, cache.key("p", new SpeechRequest("Hello there.", "m", "alloy", 1.0, "",
         new AudioFormat(AudioFormat.Encoding.PCM_S16LE, 16_000, 1))));
+  }
+
+  /** The provider's reading thread: sends {@code pieces} pieces unless cancelled, then completes. */
+  private static final class Producer extends Thread {
+    final AtomicInteger sent = new AtomicInteger();
+    private final ScriptedTts.Synthesis synthesis;
+    private final int pieces;
+    private final int pieceBytes;
+
+    Producer(ScriptedTts.Synthesis synthesis, int pieces, int pieceBytes) {
+      super("test-provider-reader");
+      this.synthesis = synthesis;
+      this.pieces = pieces;
+      this.pieceBytes = pieceBytes;
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      for (int i = 0; i < pieces && !synthesis.cancelled; i++) {
+        sent.incrementAndGet();
+        synthesis.sink.onAudio(audio(pieceBytes, i));
+      }
+      if (!synthesis.cancelled) {
+        synthesis.complete();
+      }
+    }
+
+    void awaitBlocked() {
+      TestWait.until(() -> getState() == Thread.State.WAITING, "the provider's thread waits");
+    }
+  }
+
+  @Test
+  void audioLargerThanTheEntryLimitIsDeliveredInFullButNotStoredWhileSmallerAudioIs() throws Exception {
+    TtsProvider bounded = TtsCache.builder(store).maxEntryBytes(10_000).build().wrap(tts, observer);
+    SpeechRequest longOne = tts.request("A sentence with far too much audio.");
+    RecordingSink sink = new RecordingSink();
+    bounded.synthesize(longOne, sink);
+    byte[] first = audio(6_000, 20);
+    byte[] second = audio(6_000, 21);
+    tts.next().audio(first).audio(second).complete();
+    assertTrue(sink.awaitDone());
+    assertEquals(12_000, sink.bytes().length, "the request still gets all of its audio");
+    assertEquals(0, store.entryCount(), "nothing stored past maxEntryBytes");
+
+    SpeechRequest shortOne = tts.request("A short one.");
+    RecordingSink shortSink = new RecordingSink();
+    bounded.synthesize(shortOne, shortSink);
+    tts.next().audio(audio(9_600, 22)).complete();
+    assertTrue(shortSink.awaitDone());
+    TestWait.until(() -> store.entryCount() == 1, "the audio within the limit is stored");
+    assertEquals(0, observer.count("error:tts"), "an oversized entry is not a store error");
+
+    RecordingSink again = new RecordingSink();
+    bounded.synthesize(longOne, again);
+    ScriptedTts.Synthesis resynthesis = tts.next();
+    assertEquals(3, tts.started.get(), "the oversized audio is synthesised again");
+    resynthesis.complete();
+  }
+
+  @Test
+  void aRequestArrivingAfterTheAudioOutgrewTheLimitStartsItsOwnSynthesis() throws Exception {
+    TtsProvider bounded = TtsCache.builder(store).maxEntryBytes(10_000).build().wrap(tts, observer);
+    SpeechRequest request = tts.request("Too long to share.");
+    RecordingSink leader = new RecordingSink();
+    bounded.synthesize(request, leader);
+    ScriptedTts.Synthesis first = tts.next();
+    RecordingSink early = new RecordingSink();
+    bounded.synthesize(request, early); // joins while the audio is within the limit
+    first.audio(audio(6_000, 23)).audio(audio(6_000, 24));
+
+    RecordingSink late = new RecordingSink();
+    bounded.synthesize(request, late);
+    ScriptedTts.Synthesis own = tts.next();
+    assertEquals(2, tts.started.get(), "the late request did not join: the start of the audio is gone");
+    first.audio(audio(480, 25)).complete();
+    own.audio(audio(480, 26)).complete();
+    assertTrue(leader.awaitDone());
+    assertTrue(early.awaitDone());
+    assertTrue(late.awaitDone());
+    assertArrayEquals(leader.bytes(), early.bytes(), "the early joiner got the whole audio");
+    assertEquals(12_480, early.bytes().length);
+    assertEquals(480, late.bytes().length);
+    assertFalse(late.cacheHit);
+  }
+
+  @Test
+  void aSinkThatChangesItsAudioDoesNotChangeWhatIsStored() throws Exception {
+    SpeechRequest request = tts.request("Mutable arrays.");
+    AudioSink scribbler = new AudioSink() {
+      @Override
+      public void onAudio(byte[] audio) {
+        Arrays.fill(audio, (byte) 0); // the array was handed over: it may do this
+      }
+
+      @Override
+      public void onComplete() {}
+
+      @Override
+      public void onError(dev.officehours.errors.OfficeHoursException error) {}
+    };
+    cached.synthesize(request, scribbler);
+    byte[] original = audio(4_800, 27);
+    tts.next().audio(original).complete();
+    TestWait.until(() -> store.entryCount() == 1, "stored");
+    assertArrayEquals(original, store.get(cache.key(tts.id(), request)).join().orElseThrow());
+  }
+
+  @Test
+  void aSlowSinkPausesTheProvidersThreadUntilItCatchesUp() throws Exception {
+    TtsProvider bounded = TtsCache.builder(store).maxQueuedBytes(4_096).build().wrap(tts, observer);
+    GatedSink slow = new GatedSink();
+    bounded.synthesize(tts.request("Slowly, please."), slow);
+    Producer reader = new Producer(tts.next(), 100, 8_192);
+    reader.start();
+    slow.awaitEntered();
+    reader.awaitBlocked();
+    assertEquals(1, reader.sent.get(), "one piece past the limit, then the provider waits");
+    assertEquals(0, slow.bytes.get());
+
+    slow.gate.countDown();
+    reader.join(10_000);
+    assertFalse(reader.isAlive());
+    assertTrue(slow.done.get(10, TimeUnit.SECONDS));
+    assertEquals(100 * 8_192, slow.bytes.get(), "everything arrived once the sink caught up");
+  }
+
+  @Test
+  void aProviderWaitingForASinkIsReleasedWhenTheSinkCancels() throws Exception {
+    TtsProvider bounded = TtsCache.builder(store).maxQueuedBytes(4_096).build().wrap(tts, observer);
+    GatedSink slow = new GatedSink();
+    TtsCall call = bounded.synthesize(tts.request("Nobody listens."), slow);
+    ScriptedTts.Synthesis synthesis = tts.next();
+    Producer reader = new Producer(synthesis, 100, 8_192);
+    reader.start();
+    slow.awaitEntered();
+    reader.awaitBlocked();
+
+    call.cancel();
+    reader.join(10_000);
+    assertFalse(reader.isAlive(), "the provider's thread is no longer held");
+    assertTrue(synthesis.cancelled, "and the synthesis was cancelled");
+    slow.gate.countDown();
+    TestWait.until(() -> slow.bytes.get() == 8_192, "the piece the sink was taking");
+    assertFalse(slow.done.isDone(), "nothing after cancel");
+    assertEquals(0, store.entryCount());
+  }
+
+  @Test
+  void aProviderWaitingForOneSlowSinkGoesOnWhenThatSinkCancels() throws Exception {
+    TtsProvider bounded = TtsCache.builder(store).maxQueuedBytes(4_096).build().wrap(tts, observer);
+    SpeechRequest request = tts.request("Two listeners.");
+    GatedSink slow = new GatedSink();
+    TtsCall slowCall = bounded.synthesize(request, slow);
+    RecordingSink fast = new RecordingSink();
+    bounded.synthesize(request, fast);
+    Producer reader = new Producer(tts.next(), 50, 8_192);
+    reader.start();
+    slow.awaitEntered();
+    reader.awaitBlocked();
+
+    slowCall.cancel();
+    assertTrue(fast.awaitDone());
+    assertEquals(50 * 8_192, fast.bytes().length, "the other request got all of the audio");
+    slow.gate.countDown();
+  }
+
+  @Test
+  void sinksBlockedInOnAudioDoNotDelayAnotherRequestsAudio() throws Exception {
+    int blocked = 2 * Runtime.getRuntime().availableProcessors() + 2;
+    List<GatedSink> gated = new ArrayList<>();
+    try {
+      for (int i = 0; i < blocked; i++) {
+        SpeechRequest request = tts.request("Blocked " + i + ".");
+        store.put(cache.key(tts.id(), request), audio(4_800, i), Duration.ofMinutes(1)).join();
+        GatedSink sink = new GatedSink();
+        gated.add(sink);
+        cached.synthesize(request, sink);
+        sink.awaitEntered();
+      }
+      SpeechRequest other = tts.request("Not blocked.");
+      byte[] stored = audio(4_800, 99);
+      store.put(cache.key(tts.id(), other), stored, Duration.ofMinutes(1)).join();
+      RecordingSink sink = new RecordingSink();
+      cached.synthesize(other, sink);
+      assertTrue(sink.awaitDone(), "a hit while " + blocked + " sinks block on the shared executor");
+      assertArrayEquals(stored, sink.bytes());
+    } finally {
+      gated.forEach(g -> g.gate.countDown());
+    }
+  }
+
+  @Test
+  void theBuilderNamesBadSizeLimitsAndHasDefaults() {
+    IllegalArgumentException entry = assertThrows(IllegalArgumentException.class,
+        () -> TtsCache.builder(store).maxEntryBytes(0));
+    assertTrue(entry.getMessage().contains("maxEntryBytes") && entry.getMessage().contains("0"), entry.getMessage());
+    IllegalArgumentException queued = assertThrows(IllegalArgumentException.class,
+        () -> TtsCache.builder(store).maxQueuedBytes(-1));
+    assertTrue(queued.getMessage().contains("maxQueuedBytes"), queued.getMessage());
+    TtsCache defaults = TtsCache.inMemory();
+    assertEquals(8 * 1024 * 1024, defaults.maxEntryBytes());
+    assertEquals(1024 * 1024, defaults.maxQueuedBytes());
   }
 
   @Test
