@@ -71,6 +71,8 @@ final class PipelineEngine {
   private final ExecutorService ownCallbackExecutor;
   private final Set<PipelineTurn> turns = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<String, PipelineTurn> activeBySession = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> historyPending =
+      new ConcurrentHashMap<>();
   private volatile boolean closed;
 
   PipelineEngine(ConversationPipeline.Builder b) {
@@ -191,6 +193,10 @@ final class PipelineEngine {
       // history: read history after that, or this turn would answer without it.
       after = previous.historyWritten();
     }
+    CompletableFuture<Void> amending = historyPending.get(request.sessionId());
+    if (amending != null) {
+      after = CompletableFuture.allOf(after, amending); // an interrupt is trimming the last answer
+    }
     turn.begin(after);
     return turn;
   }
@@ -213,6 +219,17 @@ final class PipelineEngine {
             "image is not a JPEG, PNG, GIF, WebP or BMP image (" + bytes.length + " bytes)");
       }
     }
+  }
+
+  /** A change to the session's history is under way: the session's next turn reads after it. */
+  void historyPending(String sessionId, CompletableFuture<Void> change) {
+    historyPending.put(sessionId, change);
+  }
+
+  /** The change is done. */
+  void historySettled(String sessionId, CompletableFuture<Void> change) {
+    historyPending.remove(sessionId, change);
+    change.complete(null);
   }
 
   /** Called by a turn once it has ended and written its history. */

@@ -59,6 +59,9 @@ final class PipelineTurn implements Turn {
   private final AtomicLong answerChars = new AtomicLong();
   private final long maxAnswerChars;
   private volatile boolean answerLimitHit;
+  /** The turn completed and stored its whole answer: an interrupt may still amend it. */
+  private volatile boolean completedWhole;
+  private final AtomicBoolean amended = new AtomicBoolean();
 
   // --- confined to the mailbox ---
   private final SpeechChunker chunker;
@@ -411,6 +414,7 @@ final class PipelineTurn implements Turn {
     String answer = text.toString();
     TurnResult result = result(TurnOutcome.COMPLETED, answer, llmCompletion.finishReason(),
         llmCompletion.usage(), llmCompletion.fromCache());
+    completedWhole = true;
     writeHistory(answer, false).whenComplete((v, e) -> mailbox.execute(() -> {
       engine.ended(this);
       engine.observer.turnEnded(TurnOutcome.COMPLETED, result.metrics().total());
@@ -427,7 +431,47 @@ final class PipelineTurn implements Turn {
   @Override
   public boolean interrupt(PlaybackPosition heard) {
     java.util.Objects.requireNonNull(heard, "heard");
-    return stop(heard);
+    if (stop(heard)) {
+      return true;
+    }
+    // Already ended. Typically the whole answer was sent and stored while the caller was still
+    // playing it: amend the stored answer to what was heard.
+    if (!completedWhole || speech == null || !amended.compareAndSet(false, true)) {
+      return false;
+    }
+    CompletableFuture<Void> amendment = new CompletableFuture<>();
+    engine.historyPending(request.sessionId(), amendment);
+    historyWritten.thenRun(() -> mailbox.execute(() -> amendHistory(heard, amendment)));
+    return true;
+  }
+
+  private void amendHistory(PlaybackPosition heard, CompletableFuture<Void> amendment) {
+    String answer = text.toString();
+    String heardText = speech.heardText(answer, heard);
+    if (heardText.equals(answer.strip())) {
+      engine.historySettled(request.sessionId(), amendment); // heard to the end: nothing to amend
+      return;
+    }
+    CompletableFuture<Boolean> replaced;
+    try {
+      replaced = engine.store.replaceLastAnswer(request.sessionId(), answer,
+          new HistoryMessage(ChatMessage.Role.ASSISTANT, heardText, true, Instant.now()));
+    } catch (RuntimeException e) {
+      replaced = CompletableFuture.failedFuture(e);
+    }
+    replaced.whenComplete((ok, e) -> {
+      if (e != null) {
+        OfficeHoursException error = new OfficeHoursException(Stage.HISTORY,
+            "could not keep only the heard answer in history of session " + request.sessionId(),
+            unwrap(e));
+        log.warn("turn {}: {}", id, error.getMessage(), error.getCause());
+        engine.observer.error(Stage.HISTORY, error);
+      } else if (!ok) {
+        log.debug("turn {}: history kept the whole answer (a later exchange, or a store that "
+            + "cannot replace)", id);
+      }
+      engine.historySettled(request.sessionId(), amendment);
+    });
   }
 
   private boolean stop(PlaybackPosition heard) {

@@ -35,15 +35,23 @@ public interface Turn {
   boolean cancel();
 
   /**
-   * Barge-in with the caller's playback position: cancels the turn as {@link #cancel()} does, but
-   * history keeps only what the user heard — the chunks played in full, plus the played share of
-   * the chunk that was playing, cut back to a word boundary — marked interrupted, so the next turn
-   * tells the model where its answer was cut off. With {@link PlaybackPosition#NOTHING_PLAYED} the
-   * user's message is kept with an empty, interrupted answer; as with {@link #cancel()}, nothing is
-   * stored when no answer text had arrived yet.
+   * Barge-in with the caller's playback position. History keeps only what the user heard — the
+   * chunks played in full, plus the played share of the chunk that was playing, cut back to a
+   * word boundary — marked interrupted, so the next turn tells the model where its answer was cut
+   * off. With {@link PlaybackPosition#NOTHING_PLAYED} the user's message is kept with an empty,
+   * interrupted answer; as with {@link #cancel()}, nothing is stored when no answer text had
+   * arrived yet.
+   *
+   * <p>While the turn is in flight this cancels it as {@link #cancel()} does. After it completed
+   * — the usual case, as the whole answer is often sent long before it has been played — the
+   * answer already stored is trimmed to what was heard, provided no later exchange of the session
+   * was stored meanwhile and the store can replace messages ({@link
+   * dev.officehours.history.ConversationStore#replaceLastAnswer}); the session's next turn reads
+   * history after that.
    *
    * @param heard how far playback had got
-   * @return whether this call cancelled the turn (false when it had already ended)
+   * @return false when there was nothing to do: the turn was already cancelled, failed or
+   *     interrupted
    */
   boolean interrupt(PlaybackPosition heard);
 

@@ -58,6 +58,25 @@ public final class InMemoryConversationStore implements ConversationStore {
   }
 
   @Override
+  public CompletableFuture<Boolean> replaceLastAnswer(
+      String sessionId, String answer, HistoryMessage replacement) {
+    java.util.Objects.requireNonNull(replacement, "replacement");
+    boolean[] replaced = new boolean[1];
+    sessions.asMap().computeIfPresent(sessionId, (id, old) -> {
+      HistoryMessage last = old.isEmpty() ? null : old.get(old.size() - 1);
+      if (last == null || last.role() != dev.officehours.llm.ChatMessage.Role.ASSISTANT
+          || !last.text().equals(answer)) {
+        return old;
+      }
+      List<HistoryMessage> all = new ArrayList<>(old);
+      all.set(all.size() - 1, replacement);
+      replaced[0] = true;
+      return List.copyOf(all);
+    });
+    return CompletableFuture.completedFuture(replaced[0]);
+  }
+
+  @Override
   public CompletableFuture<Void> clear(String sessionId) {
     sessions.invalidate(sessionId);
     return CompletableFuture.completedFuture(null);

@@ -1,6 +1,7 @@
 package dev.officehours.history;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,5 +77,22 @@ class InMemoryConversationStoreTest {
     assertTrue(assertThrows(IllegalArgumentException.class,
         () -> InMemoryConversationStore.builder().idleTimeout(Duration.ofSeconds(-1)))
         .getMessage().contains("idleTimeout"));
+  }
+
+  @Test
+  void theLastAnswerIsReplacedOnlyWhileItIsStillTheLastAnswer() {
+    InMemoryConversationStore store = InMemoryConversationStore.create();
+    Instant t = Instant.EPOCH;
+    store.append("s", List.of(new HistoryMessage(ChatMessage.Role.USER, "Q1", false, t),
+        new HistoryMessage(ChatMessage.Role.ASSISTANT, "A1 in full.", false, t))).join();
+    HistoryMessage heard = new HistoryMessage(ChatMessage.Role.ASSISTANT, "A1", true, t);
+    assertTrue(store.replaceLastAnswer("s", "A1 in full.", heard).join());
+    assertEquals(heard, store.load("s").join().get(1));
+    assertFalse(store.replaceLastAnswer("s", "A1 in full.", heard).join(), "no longer that text");
+    store.append("s", List.of(new HistoryMessage(ChatMessage.Role.USER, "Q2", false, t),
+        new HistoryMessage(ChatMessage.Role.ASSISTANT, "A2", false, t))).join();
+    assertFalse(store.replaceLastAnswer("s", "A1", heard).join(), "a later exchange came in");
+    assertFalse(store.replaceLastAnswer("unknown", "A1", heard).join());
+    assertEquals(4, store.load("s").join().size());
   }
 }
