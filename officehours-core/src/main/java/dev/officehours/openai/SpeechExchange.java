@@ -102,13 +102,13 @@ final class SpeechExchange extends Exchange implements TtsCall {
 
   /** Fails with what the body says (an error message, usually), never delivering any of it. */
   private void rejectBody(Response response, String why) {
-    Errors.Details details = Errors.parseBody(Errors.readBody(response.body()));
+    Errors.Details details = Errors.parseBody(Errors.readBody(response.body())).redacted(endpoint);
     closeConnection();
     fail(ProviderException.builder(stage, summary + ": " + why + " (" + format.encoding().wireName()
             + " was requested)")
         .errorType(details.type())
         .errorCode(details.code())
-        .providerMessage(endpoint.redact(details.message()))
+        .providerMessage(details.message())
         .retryable(false)
         .build());
   }
