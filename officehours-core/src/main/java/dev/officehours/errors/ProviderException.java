@@ -10,6 +10,9 @@ import java.util.OptionalInt;
  * parsing messages: the HTTP status, the provider's error type, code and message, whether a retry
  * may succeed and how long the provider asked to wait.
  *
+ * <p>{@link #attempts()} says how many requests the provider made for the call, retries
+ * included, so a caller with retries of its own can keep one budget across both layers.
+ *
  * <p>The message and {@link #toString()} never contain credentials.
  */
 public class ProviderException extends OfficeHoursException {
@@ -21,9 +24,14 @@ public class ProviderException extends OfficeHoursException {
   private final String providerMessage;
   private final boolean retryable;
   private final Duration retryAfter;
+  private final int attempts;
+  // Kept to rebuild the exception with toBuilder(); the message is derived from it.
+  private final String summary;
 
   private ProviderException(Builder b) {
     super(b.stage, b.describe(), b.cause);
+    this.summary = b.summary;
+    this.attempts = b.attempts;
     this.status = b.status;
     this.errorType = b.errorType;
     this.errorCode = b.errorCode;
@@ -73,6 +81,36 @@ public class ProviderException extends OfficeHoursException {
     return Optional.ofNullable(retryAfter);
   }
 
+  /**
+   * How many requests the provider made for this call, the failed one and any retries included:
+   * 1 when it did not retry (and for exceptions whose provider does not count), 0 when none
+   * could be sent (the deadline had already passed).
+   *
+   * @return the number of requests made, at least 0
+   */
+  public int attempts() {
+    return attempts;
+  }
+
+  /**
+   * A builder holding every field of this exception, its cause included, to derive a copy that
+   * differs in some of them.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder(stage(), summary);
+    b.status = status;
+    b.errorType = errorType;
+    b.errorCode = errorCode;
+    b.providerMessage = providerMessage;
+    b.retryable = retryable;
+    b.retryAfter = retryAfter;
+    b.attempts = attempts;
+    b.cause = getCause();
+    return b;
+  }
+
   /** Builds a {@link ProviderException}; every setter is optional. */
   public static final class Builder {
     private final Stage stage;
@@ -83,6 +121,7 @@ public class ProviderException extends OfficeHoursException {
     private String providerMessage;
     private boolean retryable;
     private Duration retryAfter;
+    private int attempts = 1;
     private Throwable cause;
 
     private Builder(Stage stage, String summary) {
@@ -123,6 +162,20 @@ public class ProviderException extends OfficeHoursException {
     /** @param retryAfter the wait the provider asked for, or {@code null} */
     public Builder retryAfter(Duration retryAfter) {
       this.retryAfter = retryAfter;
+      return this;
+    }
+
+    /**
+     * @param attempts how many requests the provider made for the call, retries included;
+     *     default 1
+     * @return this builder
+     * @throws IllegalArgumentException when negative
+     */
+    public Builder attempts(int attempts) {
+      if (attempts < 0) {
+        throw new IllegalArgumentException("attempts must not be negative but was " + attempts);
+      }
+      this.attempts = attempts;
       return this;
     }
 

@@ -2,6 +2,7 @@ package dev.officehours.errors;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * When and how a provider call is retried. The whole policy is here, in one place:
@@ -14,13 +15,18 @@ import java.util.Objects;
  *   <li><b>How often</b>: {@link #maxRetries()} times (default 1).
  *   <li><b>How long to wait</b>: the provider's {@code retry-after-ms} or {@code Retry-After}
  *       header when present, else an exponential backoff from {@link #initialBackoff()} (0.5 s,
- *       then doubling) capped at {@link #maxBackoff()}; never past the turn's deadline: a wait that
- *       would end after it is not started and the error is reported instead.
+ *       then doubling) capped at {@link #maxBackoff()}.
+ *   <li><b>When not to wait</b>: a provider that asks for longer than {@link #maxBackoff()} is
+ *       not retried early against its word, and not waited for either: the error is reported at
+ *       once. Neither is a wait that would end after the call's deadline started. {@link
+ *       #retryDelay} decides both.
+ *   <li><b>One budget</b>: the error a caller gets says in {@link ProviderException#attempts()}
+ *       how many requests were made, so a caller that retries too can count the provider's.
  * </ul>
  *
  * @param maxRetries how many times a failed call is repeated, 0 to disable retries
  * @param initialBackoff the wait before the first retry when the provider names none
- * @param maxBackoff the longest wait between attempts, including a provider's own
+ * @param maxBackoff the longest wait between attempts; a provider asking for longer gets no retry
  */
 public record RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxBackoff) {
 
@@ -53,7 +59,8 @@ public record RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxB
   }
 
   /**
-   * The wait before retry number {@code attempt} (1-based).
+   * The wait before retry number {@code attempt} (1-based), capped at {@link #maxBackoff()}. It
+   * does not decide whether to retry: {@link #retryDelay} does, and refuses where this caps.
    *
    * @param attempt 1 for the first retry
    * @param providerAsked the wait the provider asked for, or {@code null}
@@ -67,5 +74,26 @@ public record RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxB
       wait = initialBackoff.multipliedBy(1L << Math.min(Math.max(attempt - 1, 0), 20));
     }
     return wait.compareTo(maxBackoff) > 0 ? maxBackoff : wait;
+  }
+
+  /**
+   * Whether to retry after a retryable failure, and after how long: the wait {@link #backoff}
+   * gives, unless the provider asked for longer than {@link #maxBackoff()} or the wait would not
+   * end before the deadline. The count of retries ({@link #maxRetries()}) is the caller's to
+   * check.
+   *
+   * @param attempt 1 for the first retry
+   * @param providerAsked the wait the provider asked for, or {@code null}
+   * @param timeLeft the time left until the call's deadline
+   * @return the wait before the retry, or empty when there must be no retry
+   */
+  public Optional<Duration> retryDelay(int attempt, Duration providerAsked,
+      Duration timeLeft) {
+    Objects.requireNonNull(timeLeft, "timeLeft");
+    if (providerAsked != null && providerAsked.compareTo(maxBackoff) > 0) {
+      return Optional.empty();
+    }
+    Duration wait = backoff(attempt, providerAsked);
+    return wait.compareTo(timeLeft) < 0 ? Optional.of(wait) : Optional.empty();
   }
 }

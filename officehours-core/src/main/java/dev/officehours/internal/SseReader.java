@@ -2,6 +2,7 @@ package dev.officehours.internal;
 
 import java.io.IOException;
 import java.util.Optional;
+import okio.Buffer;
 import okio.BufferedSource;
 import okio.ByteString;
 
@@ -15,8 +16,16 @@ import okio.ByteString;
  *
  * <p>Each {@link #next()} blocks only until the next complete event has arrived, so tokens are
  * handed on as soon as the server flushes them. Not thread-safe.
+ *
+ * <p>Bounded: a line longer than the limit, or an event whose {@code data} lines together exceed
+ * it, ends the stream with {@link TooLargeException}. The search for a line end never looks
+ * further than the limit, so a server that sends bytes without a newline costs at most the limit
+ * plus one read (8 KiB) of memory, not whatever it manages to send.
  */
 public final class SseReader {
+  /** The default limit on one line and on the data of one event: 1 MiB. */
+  public static final int DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+
   private static final ByteString LINE_ENDS = ByteString.encodeUtf8("\r\n");
   private static final ByteString BOM = ByteString.decodeHex("efbbbf");
 
@@ -29,19 +38,74 @@ public final class SseReader {
    */
   public record Event(String type, String data, String id) {}
 
+  /** A line or an event was larger than the reader's limit; nothing more can be read. */
+  public static final class TooLargeException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    /** What was too large: a single line, or the data of one event. */
+    public enum What {
+      /** One line (of any field, or a comment) had no end within the limit. */
+      LINE,
+      /** The {@code data} lines of one event together exceeded the limit. */
+      EVENT
+    }
+
+    private final What what;
+    private final long limit;
+
+    TooLargeException(What what, long limit) {
+      super(what == What.LINE
+          ? "server-sent event line longer than " + limit + " bytes"
+          : "server-sent event data longer than " + limit + " bytes");
+      this.what = what;
+      this.limit = limit;
+    }
+
+    /** @return whether a line or an event's data was too large */
+    public What what() {
+      return what;
+    }
+
+    /** @return the limit that was exceeded, in bytes */
+    public long limit() {
+      return limit;
+    }
+  }
+
   private final BufferedSource source;
+  private final long maxEventBytes;
   private boolean started;
   private boolean afterCr;
   private String lastId = "";
 
-  /** @param source the response body, read as it arrives */
+  /**
+   * A reader with the default limit of {@link #DEFAULT_MAX_EVENT_BYTES}.
+   *
+   * @param source the response body, read as it arrives
+   */
   public SseReader(BufferedSource source) {
+    this(source, DEFAULT_MAX_EVENT_BYTES);
+  }
+
+  /**
+   * @param source the response body, read as it arrives
+   * @param maxEventBytes the longest line, and the most {@code data} one event may carry, in
+   *     bytes of UTF-8; at least 1
+   */
+  public SseReader(BufferedSource source, long maxEventBytes) {
+    if (maxEventBytes < 1) {
+      throw new IllegalArgumentException("maxEventBytes must be at least 1 but was "
+          + maxEventBytes);
+    }
     this.source = source;
+    this.maxEventBytes = maxEventBytes;
   }
 
   /**
    * The next event, or empty at the end of the stream.
    *
+   * @return the event, or empty when the stream ended
+   * @throws TooLargeException when a line or an event's data is longer than the limit
    * @throws IOException when reading fails
    */
   public Optional<Event> next() throws IOException {
@@ -53,12 +117,14 @@ public final class SseReader {
       }
     }
     StringBuilder data = null;
+    long dataBytes = 0;
     String type = null;
     while (true) {
-      String line = readLine();
-      if (line == null) {
+      long length = nextLineLength();
+      if (length < 0) {
         return Optional.empty();
       }
+      String line = readLine(length);
       if (line.isEmpty()) {
         if (data != null) {
           return Optional.of(new Event(type == null || type.isEmpty() ? "message" : type,
@@ -86,6 +152,12 @@ public final class SseReader {
       }
       switch (field) {
         case "data":
+          // Counted by the line's bytes (field name included): cheap, and close enough for a
+          // limit whose purpose is to bound memory.
+          dataBytes += length + 1;
+          if (dataBytes > maxEventBytes + 1) {
+            throw new TooLargeException(TooLargeException.What.EVENT, maxEventBytes);
+          }
           if (data == null) {
             data = new StringBuilder(value);
           } else {
@@ -107,24 +179,46 @@ public final class SseReader {
     }
   }
 
-  /** The next line without its terminator, or {@code null} at the end of the stream. */
-  private String readLine() throws IOException {
+  /**
+   * The length in bytes of the next line, without its terminator, once the whole line is
+   * buffered; -1 at the end of the stream (an unterminated last line is discarded).
+   */
+  private long nextLineLength() throws IOException {
     if (afterCr) {
       // A CR may be the first half of CRLF; look at the next byte only when a line is wanted, so
       // a stream that ends its lines with lone CRs is not held back waiting for one more byte.
       afterCr = false;
       if (!source.request(1)) {
-        return null;
+        return -1;
       }
       if (source.getBuffer().getByte(0) == '\n') {
         source.skip(1);
       }
     }
-    long end = source.indexOfElement(LINE_ENDS);
-    if (end < 0) {
-      return null;
+    Buffer buffer = source.getBuffer();
+    long scanned = 0;
+    while (true) {
+      // Searches only what is buffered, never asks the source for more: the source's own
+      // indexOfElement would keep reading until it found a line end, however far away.
+      long end = buffer.indexOfElement(LINE_ENDS, scanned);
+      if (end >= 0) {
+        if (end > maxEventBytes) {
+          throw new TooLargeException(TooLargeException.What.LINE, maxEventBytes);
+        }
+        return end;
+      }
+      scanned = buffer.size();
+      if (scanned > maxEventBytes) {
+        throw new TooLargeException(TooLargeException.What.LINE, maxEventBytes);
+      }
+      if (!source.request(scanned + 1)) {
+        return -1;
+      }
     }
-    String line = source.readUtf8(end);
+  }
+
+  private String readLine(long length) throws IOException {
+    String line = source.readUtf8(length);
     byte terminator = source.readByte();
     afterCr = terminator == '\r';
     return line;

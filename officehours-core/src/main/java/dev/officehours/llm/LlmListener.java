@@ -9,12 +9,25 @@ import dev.officehours.errors.OfficeHoursException;
  */
 public interface LlmListener {
 
-  /** A piece of the answer, in order. Never empty. */
+  /**
+   * A piece of the answer, in order. Never empty. A model's refusal (OpenAI's {@code
+   * delta.refusal}) arrives here too, as the answer it is.
+   *
+   * @param delta the new text
+   */
   void onToken(String delta);
 
-  /** The stream ended normally. */
+  /**
+   * The stream ended normally.
+   *
+   * @param completion how it ended, with any tool calls the model asked for
+   */
   void onComplete(LlmCompletion completion);
 
-  /** The stream failed; no further callback follows. */
+  /**
+   * The stream failed; no further callback follows.
+   *
+   * @param error what went wrong
+   */
   void onError(OfficeHoursException error);
 }

@@ -20,18 +20,28 @@ import okhttp3.Response;
  * One streamed chat completion: parses the {@code chat.completion.chunk} events of OpenAI and the
  * servers that copy it (Azure's empty-choices first chunk, vLLM's and llama.cpp's extra fields,
  * Ollama's shape, a usage-only last chunk, an error payload after a 200).
+ *
+ * <p>{@code delta.content} and {@code delta.refusal} are answer text and go to the listener as
+ * they arrive; {@code delta.tool_calls} pieces are assembled and handed over in the completion.
+ * One limit bounds what a server can make this hold: a line or event of the stream, and the tool
+ * calls of the completion, are at most {@code maxEventBytes} each; past it the connection is
+ * closed and the call fails (not retried: the same server would send the same).
  */
 final class ChatExchange extends Exchange implements LlmCall {
+  private static final String LIMIT_SETTING = "OpenAiChat.Builder.maxEventBytes";
+
   private final LlmListener listener;
+  private final int maxEventBytes;
   private volatile boolean tokensDelivered;
   private String model;
 
   ChatExchange(Endpoint endpoint, OkHttpClient client, Request request, RetryPolicy retryPolicy,
-      long deadlineNanos, LlmListener listener, String requestedModel) {
+      long deadlineNanos, LlmListener listener, String requestedModel, int maxEventBytes) {
     super(Stage.LLM, "chat completion failed", endpoint, client, request, retryPolicy,
         deadlineNanos);
     this.listener = listener;
     this.model = requestedModel;
+    this.maxEventBytes = maxEventBytes;
   }
 
   @Override
@@ -46,12 +56,21 @@ final class ChatExchange extends Exchange implements LlmCall {
 
   @Override
   void onSuccess(Response response) throws IOException {
-    SseReader reader = new SseReader(response.body().source());
+    SseReader reader = new SseReader(response.body().source(), maxEventBytes);
+    ToolCallDeltas toolCalls = new ToolCallDeltas(maxEventBytes);
     String finishReason = null;
     TokenUsage usage = TokenUsage.NONE;
     boolean done = false;
     while (!isCancelled()) {
-      Optional<SseReader.Event> next = reader.next();
+      Optional<SseReader.Event> next;
+      try {
+        next = reader.next();
+      } catch (SseReader.TooLargeException e) {
+        String what = e.what() == SseReader.TooLargeException.What.LINE
+            ? "a line of the event stream is" : "an event of the stream is";
+        failOverLimit(what, e);
+        return;
+      }
       if (next.isEmpty()) {
         break;
       }
@@ -67,6 +86,7 @@ final class ChatExchange extends Exchange implements LlmCall {
       try {
         chunk = Errors.JSON.readTree(data);
       } catch (IOException e) {
+        closeConnection();
         fail(ProviderException.builder(stage, summary + ": malformed stream chunk")
             .retryable(false).cause(e).build());
         return;
@@ -95,13 +115,16 @@ final class ChatExchange extends Exchange implements LlmCall {
         if (choice.path("index").asInt(0) != 0) {
           continue;
         }
-        String content = text(choice.path("delta").get("content"));
-        if (content != null) {
-          if (isCancelled()) {
-            return;
-          }
-          tokensDelivered = true;
-          listener.onToken(content);
+        JsonNode delta = choice.path("delta");
+        // A refusal is the answer the user gets: shown and spoken like content.
+        if (!deliver(text(delta.get("content"))) || !deliver(text(delta.get("refusal")))) {
+          return;
+        }
+        try {
+          toolCalls.add(delta.get("tool_calls"));
+        } catch (ToolCallDeltas.TooLargeException e) {
+          failOverLimit("the tool calls of the completion are", e);
+          return;
         }
         String reason = text(choice.get("finish_reason"));
         if (reason != null) {
@@ -116,12 +139,38 @@ final class ChatExchange extends Exchange implements LlmCall {
       if (finish()) {
         listener.onComplete(new LlmCompletion(
             finishReason == null ? "unknown" : finishReason, usage, model == null ? "" : model,
-            false));
+            false, toolCalls.result()));
       }
       return;
     }
     fail(ProviderException.builder(stage, summary + ": stream ended before the completion finished")
         .retryable(!tokensDelivered)
+        .build());
+  }
+
+  /**
+   * Hands a piece of answer text to the listener.
+   *
+   * @return false when the call was cancelled and reading must stop
+   */
+  private boolean deliver(String text) {
+    if (text == null) {
+      return true;
+    }
+    if (isCancelled()) {
+      return false;
+    }
+    tokensDelivered = true;
+    listener.onToken(text);
+    return true;
+  }
+
+  private void failOverLimit(String what, Exception cause) {
+    closeConnection();
+    fail(ProviderException.builder(stage, summary + ": " + what + " longer than the limit of "
+            + maxEventBytes + " bytes (" + LIMIT_SETTING + ")")
+        .retryable(false)
+        .cause(cause)
         .build());
   }
 

@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
@@ -66,7 +68,12 @@ final class Endpoint {
     return builder;
   }
 
-  /** Removes every credential from text a server sent, in case it echoes one back. */
+  /**
+   * Removes every credential from text a server sent, in case it echoes one back: the API key,
+   * header values (of 8 characters or more: shorter ones are not credentials, and replacing them
+   * would garble the text), the values of query parameters whose name says they are one ({@code
+   * key}, {@code token}, {@code sig}, ...) and a password in the base URL.
+   */
   String redact(String text) {
     if (text == null) {
       return null;
@@ -81,25 +88,83 @@ final class Endpoint {
         secrets.add(headers.value(i));
       }
     }
+    queryParameters.forEach((name, value) -> {
+      if (value.length() >= 4 && CREDENTIAL_NAME.matcher(name).find()) {
+        secrets.add(value);
+      }
+    });
+    if (baseUrl.password().length() >= 4) {
+      secrets.add(baseUrl.password());
+    }
     for (String secret : secrets) {
       result = result.replace(secret, "[redacted]");
     }
     return result;
   }
 
+  /** Query parameter names whose values are credentials (Azure SAS's sig, many gateways' key). */
+  private static final Pattern CREDENTIAL_NAME = Pattern.compile(
+      "key|token|secret|sig|pass|pwd|auth|cred|session|code", Pattern.CASE_INSENSITIVE);
+
+  private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://");
+  private static final int MAX_DISPLAY_CHARS = 200;
+
   @Override
   public String toString() {
     return display(baseUrl);
   }
 
-  /** A URL as it may be shown: without any {@code user:password@} part. */
+  /** A URL as it may be shown: no {@code user:password@}, query values or fragment. */
   static String display(HttpUrl url) {
-    return url.newBuilder().username("").password("").build().toString();
+    return display(url.newBuilder().username("").password("").build().toString());
   }
 
-  /** Text of a URL that may not parse, with any {@code user:password@} part masked. */
+  /**
+   * Text of a URL that may not parse, as it may be shown in a message: whatever stands before an
+   * {@code @} (a user and password, whether or not there is a scheme) is masked, as are the values
+   * of a query and a fragment; control characters become {@code ?} so the text cannot forge log
+   * lines, and it is cut at 200 characters. Masks too much rather than too little: the text is
+   * there to show the shape of a mistake, not to be used.
+   */
   static String display(String url) {
-    return url.replaceFirst("//[^/@]*@", "//***@");
+    String s = url;
+    // The last '@' anywhere: a password may itself hold '/', '?' or '#', which would end the
+    // authority for a URL parser and leave the rest of it in view.
+    int at = s.lastIndexOf('@');
+    if (at >= 0) {
+      Matcher scheme = SCHEME.matcher(s);
+      int start = scheme.lookingAt() && scheme.end() <= at ? scheme.end() : 0;
+      s = s.substring(0, start) + "***" + s.substring(at);
+    }
+    int fragment = s.indexOf('#');
+    String tail = "";
+    if (fragment >= 0) {
+      tail = "#***";
+      s = s.substring(0, fragment);
+    }
+    int query = s.indexOf('?');
+    if (query >= 0) {
+      StringBuilder masked = new StringBuilder("?");
+      String[] params = s.substring(query + 1).split("&", -1);
+      for (int i = 0; i < params.length; i++) {
+        if (i > 0) {
+          masked.append('&');
+        }
+        int eq = params[i].indexOf('=');
+        // A parameter without '=' may be a bare token: mask it whole.
+        masked.append(eq < 0 ? (params[i].isEmpty() ? "" : "***")
+            : params[i].substring(0, eq) + "=***");
+      }
+      tail = masked + tail;
+      s = s.substring(0, query);
+    }
+    StringBuilder shown = new StringBuilder();
+    String all = s + tail;
+    for (int i = 0; i < all.length() && i < MAX_DISPLAY_CHARS; i++) {
+      char c = all.charAt(i);
+      shown.append(Character.isISOControl(c) ? '?' : c);
+    }
+    return all.length() <= MAX_DISPLAY_CHARS ? shown.toString() : shown + "...";
   }
 
   /**
@@ -144,8 +209,12 @@ final class Endpoint {
             "baseUrl must be an http or https URL but was '" + display(url) + "'");
       }
       if (parsed.query() != null) {
-        throw new IllegalArgumentException("baseUrl must not have a query (use queryParameter) but was '"
-            + display(parsed.newBuilder().query(null).build()) + "?...'");
+        throw new IllegalArgumentException("baseUrl must not have a query (use queryParameter) but"
+            + " was '" + display(url.trim()) + "'");
+      }
+      if (parsed.fragment() != null) {
+        throw new IllegalArgumentException("baseUrl must not have a fragment but was '"
+            + display(url.trim()) + "'");
       }
       // Drop a trailing slash so "{base}/chat/completions" has no empty segment.
       List<String> segments = new ArrayList<>(parsed.pathSegments());

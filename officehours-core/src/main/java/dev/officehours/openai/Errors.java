@@ -24,11 +24,19 @@ final class Errors {
   /** Error bodies are short; a server that sends megabytes gets cut here. */
   private static final long MAX_ERROR_BODY = 16 * 1024;
   private static final int MAX_MESSAGE_CHARS = 1000;
+  /** Error types, codes and params are identifiers; a server that sends essays gets cut. */
+  private static final int MAX_FIELD_CHARS = 200;
 
   private Errors() {}
 
   /** The fields of an OpenAI-style error. */
-  record Details(String message, String type, String code, String param) {}
+  record Details(String message, String type, String code, String param) {
+    /** The same with every credential of {@code endpoint} removed, from every field. */
+    Details redacted(Endpoint endpoint) {
+      return new Details(endpoint.redact(message), endpoint.redact(type), endpoint.redact(code),
+          endpoint.redact(param));
+    }
+  }
 
   /**
    * Maps an unsuccessful HTTP response. Reads at most 16 KiB of its body.
@@ -38,13 +46,13 @@ final class Errors {
   static ProviderException fromResponse(
       Stage stage, String summary, Response response, Endpoint endpoint) {
     String body = readBody(response.body());
-    Details details = parseBody(body);
+    Details details = parseBody(body).redacted(endpoint);
     int status = response.code();
     return ProviderException.builder(stage, summary)
         .status(status)
         .errorType(details.type())
         .errorCode(details.code())
-        .providerMessage(endpoint.redact(details.message()))
+        .providerMessage(details.message())
         .retryable(RetryPolicy.isRetryableStatus(status))
         .retryAfter(retryAfter(response, Instant.now()))
         .build();
@@ -85,12 +93,12 @@ final class Errors {
    */
   static ProviderException fromStreamPayload(
       Stage stage, String summary, JsonNode error, boolean outputDelivered, Endpoint endpoint) {
-    Details d = parseError(error);
+    Details d = parseError(error).redacted(endpoint);
     boolean transientKind = isTransient(d.type()) || isTransient(d.code());
     return ProviderException.builder(stage, summary + " (error in stream)")
         .errorType(d.type())
         .errorCode(d.code())
-        .providerMessage(endpoint.redact(d.message()))
+        .providerMessage(d.message())
         .retryable(!outputDelivered && transientKind)
         .build();
   }
@@ -159,8 +167,9 @@ final class Errors {
       JsonNode detail = error.get("detail");
       message = detail == null ? null : detail.isTextual() ? detail.asText() : detail.toString();
     }
-    return new Details(clip(message), text(error.get("type")), text(error.get("code")),
-        text(error.get("param")));
+    return new Details(clip(message), clip(text(error.get("type")), MAX_FIELD_CHARS),
+        clip(text(error.get("code")), MAX_FIELD_CHARS), clip(text(error.get("param")),
+        MAX_FIELD_CHARS));
   }
 
   private static String text(JsonNode node) {
@@ -172,10 +181,29 @@ final class Errors {
   }
 
   private static String clip(String s) {
+    return clip(s, MAX_MESSAGE_CHARS);
+  }
+
+  /**
+   * Cuts what a server sent to {@code max} characters, and turns control characters (CR, LF, ESC)
+   * into spaces: the text ends up in exception messages and logs, where a line break from a server
+   * could forge a log line.
+   */
+  private static String clip(String s, int max) {
     if (s == null) {
       return null;
     }
-    return s.length() <= MAX_MESSAGE_CHARS ? s : s.substring(0, MAX_MESSAGE_CHARS) + "...";
+    String cut = s.length() <= max ? s : s.substring(0, max) + "...";
+    StringBuilder clean = null;
+    for (int i = 0; i < cut.length(); i++) {
+      if (Character.isISOControl(cut.charAt(i))) {
+        if (clean == null) {
+          clean = new StringBuilder(cut);
+        }
+        clean.setCharAt(i, ' ');
+      }
+    }
+    return clean == null ? cut : clean.toString();
   }
 
   /**

@@ -7,10 +7,12 @@ import dev.officehours.errors.RetryPolicy;
 import dev.officehours.internal.Http;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.OkHttpClient;
@@ -26,7 +28,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>No thread sleeps between attempts: a retry is scheduled on the shared scheduler, which only
  * enqueues the next HTTP call. Every attempt's call timeout is the time left until the deadline,
- * and a retry whose wait would end after the deadline is not started.
+ * and a retry whose wait would end after the deadline, or that the provider asked to delay longer
+ * than the policy's longest wait, is not started ({@link RetryPolicy#retryDelay}). The error
+ * delivered says how many requests were sent ({@link ProviderException#attempts()}).
  *
  * <p>The body of a successful response is read by {@link #onSuccess} on OkHttp's dispatcher
  * thread (a virtual thread on Java 21+).
@@ -50,6 +54,7 @@ abstract class Exchange implements Callback {
   private volatile Call current;
   private volatile ScheduledFuture<?> pendingRetry;
   private int retries;
+  private final AtomicInteger requestsSent = new AtomicInteger();
 
   Exchange(Stage stage, String summary, Endpoint endpoint, OkHttpClient client, Request request,
       RetryPolicy retryPolicy, long deadlineNanos) {
@@ -99,6 +104,18 @@ abstract class Exchange implements Callback {
   }
 
   /**
+   * Closes the connection of the response being read at once, for a response that is abandoned
+   * part-way (over a limit, not what was asked for). Closing the body alone would first try to
+   * read and discard the rest of it.
+   */
+  final void closeConnection() {
+    Call call = current;
+    if (call != null) {
+      call.cancel();
+    }
+  }
+
+  /**
    * Claims the single terminal callback.
    *
    * @return true when the caller may deliver its terminal callback now
@@ -113,14 +130,17 @@ abstract class Exchange implements Callback {
       return;
     }
     if (error.retryable() && !outputDelivered() && retries < retryPolicy.maxRetries()) {
-      Duration wait = retryPolicy.backoff(retries + 1, error.retryAfter().orElse(null));
-      long waitNanos = wait.toNanos();
-      if (System.nanoTime() + waitNanos < deadlineNanos) {
+      Duration asked = error.retryAfter().orElse(null);
+      Optional<Duration> delay = retryPolicy.retryDelay(retries + 1, asked,
+          Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime())));
+      if (delay.isPresent()) {
+        Duration wait = delay.get();
         retries++;
         log.debug("{} failed ({}), retry {} of {} in {} ms", summary, error.getMessage(), retries,
             retryPolicy.maxRetries(), wait.toMillis());
         try {
-          pendingRetry = Http.scheduler().schedule(this::send, waitNanos, TimeUnit.NANOSECONDS);
+          pendingRetry = Http.scheduler().schedule(this::send, wait.toNanos(),
+              TimeUnit.NANOSECONDS);
           if (cancelled) {
             pendingRetry.cancel(false);
           }
@@ -129,13 +149,24 @@ abstract class Exchange implements Callback {
           // fall through and report the error
         }
       } else {
-        log.debug("{} failed ({}); a retry in {} ms would pass the deadline", summary,
-            error.getMessage(), wait.toMillis());
+        log.debug("{} failed ({}); no retry: the wait ({}) is longer than the policy allows or"
+            + " would pass the deadline", summary, error.getMessage(),
+            asked != null ? asked : retryPolicy.backoff(retries + 1, null));
       }
     }
     if (finish()) {
-      deliverError(error);
+      deliverError(withAttempts(error));
     }
+  }
+
+  private ProviderException withAttempts(ProviderException error) {
+    int sent = requestsSent.get();
+    if (error.attempts() == sent) {
+      return error;
+    }
+    ProviderException counted = error.toBuilder().attempts(sent).build();
+    counted.setStackTrace(error.getStackTrace());
+    return counted;
   }
 
   private void send() {
@@ -154,6 +185,7 @@ abstract class Exchange implements Callback {
       call.cancel();
       return;
     }
+    requestsSent.incrementAndGet();
     call.enqueue(this);
   }
 
@@ -184,7 +216,7 @@ abstract class Exchange implements Callback {
       // A bug or a listener that threw: report it rather than leave the caller waiting.
       if (!cancelled && finish()) {
         deliverError(ProviderException.builder(stage, summary + ": unexpected failure")
-            .cause(e).build());
+            .attempts(requestsSent.get()).cause(e).build());
       }
     }
   }
@@ -194,7 +226,7 @@ abstract class Exchange implements Callback {
   }
 
   /** The deadline as a {@link System#nanoTime()} value: {@code deadline} or now + timeout. */
-  static long deadlineNanos(java.util.Optional<java.time.Instant> deadline, Duration timeout) {
+  static long deadlineNanos(Optional<java.time.Instant> deadline, Duration timeout) {
     long now = System.nanoTime();
     if (deadline.isPresent()) {
       Duration left = Duration.between(java.time.Instant.now(), deadline.get());

@@ -32,10 +32,16 @@ import okhttp3.RequestBody;
  * }</pre>
  *
  * <p>Each call POSTs {@code {base}/chat/completions} with {@code stream: true} and reads the
- * server-sent events as they arrive: every non-empty {@code delta.content} becomes one {@link
- * LlmListener#onToken} call; {@code finish_reason}, {@code usage} and {@code model} end up in the
- * {@link dev.officehours.llm.LlmCompletion}. Images are scaled to at most 1024 px on the longest
- * side and sent as JPEG {@code data:} URLs.
+ * server-sent events as they arrive: every non-empty {@code delta.content} or {@code
+ * delta.refusal} becomes one {@link LlmListener#onToken} call; {@code finish_reason}, {@code
+ * usage}, {@code model} and the assembled {@code delta.tool_calls} end up in the {@link
+ * dev.officehours.llm.LlmCompletion}. Images are scaled to at most 1024 px on the longest side and
+ * sent as JPEG {@code data:} URLs.
+ *
+ * <p>What a server can make a call hold is bounded by {@link Builder#maxEventBytes(int)} (1 MiB by
+ * default): one line or event of the stream, and the tool calls of one completion. A server that
+ * goes past it, e.g. with bytes that never end a line, gets its connection closed and the call
+ * fails with a {@link dev.officehours.errors.ProviderException} naming the limit.
  *
  * <p>Failures are reported as {@link dev.officehours.errors.ProviderException} of stage {@code LLM}.
  * Retries follow the {@link RetryPolicy} and happen only before the first token was delivered.
@@ -50,6 +56,12 @@ public final class OpenAiChat implements LlmProvider {
   public static final String DEFAULT_MODEL = "gpt-4o-mini";
   /** How long a call may take when its request carries no deadline. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+  /** The default of {@link Builder#maxEventBytes(int)}: 1 MiB. */
+  public static final int DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+  /** The largest value {@link Builder#maxEventBytes(int)} accepts: 256 MiB. */
+  public static final int MAX_MAX_EVENT_BYTES = 256 * 1024 * 1024;
+  /** The smallest value {@link Builder#maxEventBytes(int)} accepts: 1 KiB. */
+  public static final int MIN_MAX_EVENT_BYTES = 1024;
 
   private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
 
@@ -60,6 +72,7 @@ public final class OpenAiChat implements LlmProvider {
   private final RetryPolicy retryPolicy;
   private final OkHttpClient client;
   private final Duration timeout;
+  private final int maxEventBytes;
 
   private OpenAiChat(Builder b) {
     this.endpoint = b.settings.build();
@@ -69,6 +82,7 @@ public final class OpenAiChat implements LlmProvider {
     this.retryPolicy = b.settings.retryPolicy;
     this.client = b.settings.client;
     this.timeout = b.settings.timeout;
+    this.maxEventBytes = b.maxEventBytes;
   }
 
   /**
@@ -131,7 +145,7 @@ public final class OpenAiChat implements LlmProvider {
         .post(body)
         .build();
     ChatExchange exchange = new ChatExchange(endpoint, client, http, retryPolicy,
-        Exchange.deadlineNanos(request.deadline(), timeout), listener, usedModel);
+        Exchange.deadlineNanos(request.deadline(), timeout), listener, usedModel, maxEventBytes);
     exchange.start();
     return exchange;
   }
@@ -208,6 +222,7 @@ public final class OpenAiChat implements LlmProvider {
     private String model = DEFAULT_MODEL;
     private boolean includeUsage = true;
     private String maxTokensField = "max_tokens";
+    private int maxEventBytes = DEFAULT_MAX_EVENT_BYTES;
 
     private Builder() {}
 
@@ -291,6 +306,25 @@ public final class OpenAiChat implements LlmProvider {
             "maxTokensField must be max_tokens or max_completion_tokens but was '" + field + "'");
       }
       this.maxTokensField = field;
+      return this;
+    }
+
+    /**
+     * Bounds what a server can make one call hold: the longest line of the event stream, the
+     * most data one event may carry, and the most characters the tool calls of one completion
+     * may add up to. Past it the connection is closed and the call fails, not retried.
+     *
+     * @param maxEventBytes the limit in bytes, 1 KiB to 256 MiB; default 1 MiB
+     *     ({@link OpenAiChat#DEFAULT_MAX_EVENT_BYTES})
+     * @return this builder
+     * @throws IllegalArgumentException naming the value when it is out of range
+     */
+    public Builder maxEventBytes(int maxEventBytes) {
+      if (maxEventBytes < MIN_MAX_EVENT_BYTES || maxEventBytes > MAX_MAX_EVENT_BYTES) {
+        throw new IllegalArgumentException("maxEventBytes must be in " + MIN_MAX_EVENT_BYTES
+            + ".." + MAX_MAX_EVENT_BYTES + " but was " + maxEventBytes);
+      }
+      this.maxEventBytes = maxEventBytes;
       return this;
     }
 

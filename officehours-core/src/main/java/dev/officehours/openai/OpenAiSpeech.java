@@ -30,7 +30,9 @@ import okhttp3.RequestBody;
  *
  * <p>The default format is {@link AudioFormat#PCM_24K} (raw 16-bit PCM, no header), the one that
  * can be played as it arrives; for it, every {@link AudioSink#onAudio} buffer holds whole
- * samples. Failures are {@link dev.officehours.errors.ProviderException}s of stage {@code TTS}; retries
+ * samples. A 200 whose body is not audio (an error as JSON, a proxy's HTML page: checked by its
+ * Content-Type and its first bytes) fails and delivers nothing. Failures are {@link
+ * dev.officehours.errors.ProviderException}s of stage {@code TTS}; retries
  * follow the {@link RetryPolicy} and happen only before the first audio byte was delivered. A
  * call ends after {@link Builder#timeout(Duration)} (30 s by default).
  *
@@ -150,7 +152,7 @@ public final class OpenAiSpeech implements TtsProvider {
         .post(RequestBody.create(body, JSON))
         .build();
     SpeechExchange exchange = new SpeechExchange(endpoint, client, http, retryPolicy,
-        Exchange.deadlineNanos(Optional.empty(), timeout), sink, request.format().frameSize());
+        Exchange.deadlineNanos(Optional.empty(), timeout), sink, request.format());
     exchange.start();
     return exchange;
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -28,9 +29,34 @@ class RetryPolicyTest {
   }
 
   @Test
-  void theProvidersRetryAfterWinsButIsCapped() {
+  void theProvidersRetryAfterWinsOverTheBackoff() {
     assertEquals(Duration.ofMillis(1200), RetryPolicy.DEFAULT.backoff(1, Duration.ofMillis(1200)));
-    assertEquals(Duration.ofSeconds(8), RetryPolicy.DEFAULT.backoff(1, Duration.ofMinutes(5)));
+    assertEquals(Optional.of(Duration.ofMillis(1200)),
+        RetryPolicy.DEFAULT.retryDelay(1, Duration.ofMillis(1200), Duration.ofSeconds(30)));
+  }
+
+  @Test
+  void aProviderAskingForLongerThanTheLongestBackoffGetsNoRetry() {
+    assertEquals(Optional.empty(),
+        RetryPolicy.DEFAULT.retryDelay(1, Duration.ofMinutes(5), Duration.ofHours(1)));
+    // Exactly the longest wait is still fine.
+    assertEquals(Optional.of(Duration.ofSeconds(8)),
+        RetryPolicy.DEFAULT.retryDelay(1, Duration.ofSeconds(8), Duration.ofHours(1)));
+  }
+
+  @Test
+  void aWaitThatWouldNotEndBeforeTheDeadlineGetsNoRetry() {
+    assertEquals(Optional.empty(),
+        RetryPolicy.DEFAULT.retryDelay(1, Duration.ofSeconds(3), Duration.ofSeconds(2)));
+    assertEquals(Optional.empty(), RetryPolicy.DEFAULT.retryDelay(1, null, Duration.ofMillis(500)));
+    assertEquals(Optional.of(Duration.ofMillis(500)),
+        RetryPolicy.DEFAULT.retryDelay(1, null, Duration.ofMillis(501)));
+  }
+
+  @Test
+  void theBackoffWithoutAProvidersWordDoublesInRetryDelayToo() {
+    RetryPolicy p = new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1));
+    assertEquals(Optional.of(Duration.ofMillis(400)), p.retryDelay(3, null, Duration.ofMinutes(1)));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.officehours.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -11,6 +12,8 @@ import okio.Buffer;
 import okio.BufferedSink;
 import okio.Okio;
 import okio.Pipe;
+import okio.Source;
+import okio.Timeout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -108,5 +111,109 @@ class SseReaderTest {
     assertEquals("second", reader.next().orElseThrow().data());
     writer.close();
     assertTrue(reader.next().isEmpty());
+  }
+
+  // ---------------------------------------------------------------- limits
+
+  /** An endless stream of one byte, no line end ever, counting what was read from it. */
+  private static final class EndlessLine implements Source {
+    private final byte[] prefix;
+    long read;
+
+    EndlessLine(String prefix) {
+      this.prefix = prefix.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public long read(Buffer sink, long byteCount) {
+      long n = Math.min(byteCount, 4096);
+      for (long i = 0; i < n; i++, read++) {
+        sink.writeByte(read < prefix.length ? prefix[(int) read] : 'x');
+      }
+      return n;
+    }
+
+    @Override
+    public Timeout timeout() {
+      return Timeout.NONE;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void aLineWithoutEndFailsOnceItPassesTheLimitWithoutReadingMuchFurther() {
+    EndlessLine endless = new EndlessLine("data: ");
+    SseReader reader = new SseReader(Okio.buffer(endless), 64 * 1024);
+
+    SseReader.TooLargeException e = assertThrows(SseReader.TooLargeException.class, reader::next);
+    assertEquals(SseReader.TooLargeException.What.LINE, e.what());
+    assertEquals(64 * 1024, e.limit());
+    assertTrue(e.getMessage().contains("65536"), e.getMessage());
+    // At most the limit plus one read of the buffered source (8 KiB) was taken from the socket.
+    assertTrue(endless.read <= 64 * 1024 + 8192 + 1, "read " + endless.read + " bytes");
+  }
+
+  @Test
+  void aCommentLineCountsAgainstTheLineLimitToo() {
+    SseReader reader = new SseReader(Okio.buffer(new EndlessLine(": ")), 1024);
+    assertEquals(SseReader.TooLargeException.What.LINE,
+        assertThrows(SseReader.TooLargeException.class, reader::next).what());
+  }
+
+  @Test
+  void aLineOfExactlyTheLimitIsAcceptedAndOneByteMoreIsNot() throws IOException {
+    String atLimit = "data: " + "y".repeat(100 - 6);
+    SseReader ok = new SseReader(new Buffer().writeUtf8(atLimit + "\n\n"), 100);
+    assertEquals(94, ok.next().orElseThrow().data().length());
+
+    SseReader tooLong = new SseReader(new Buffer().writeUtf8(atLimit + "y\n\n"), 100);
+    assertEquals(SseReader.TooLargeException.What.LINE,
+        assertThrows(SseReader.TooLargeException.class, tooLong::next).what());
+  }
+
+  @Test
+  void theLimitCountsBytesOfUtf8NotCharacters() {
+    // 66 characters (UTF-16 units), 126 bytes.
+    SseReader reader = new SseReader(new Buffer().writeUtf8("data: " + "👋".repeat(30) + "\n\n"),
+        100);
+    assertThrows(SseReader.TooLargeException.class, reader::next);
+  }
+
+  @Test
+  void anEventWhoseDataLinesTogetherPassTheLimitFails() throws IOException {
+    StringBuilder stream = new StringBuilder("data: first\n\n");
+    for (int i = 0; i < 20; i++) {
+      stream.append("data: ").append("z".repeat(30)).append('\n');
+    }
+    stream.append('\n');
+    SseReader reader = new SseReader(new Buffer().writeUtf8(stream.toString()), 200);
+
+    assertEquals("first", reader.next().orElseThrow().data());
+    SseReader.TooLargeException e = assertThrows(SseReader.TooLargeException.class, reader::next);
+    assertEquals(SseReader.TooLargeException.What.EVENT, e.what());
+  }
+
+  @Test
+  void manySmallEventsNeverAddUpAgainstTheLimit() throws IOException {
+    StringBuilder stream = new StringBuilder();
+    for (int i = 0; i < 1000; i++) {
+      stream.append("data: ").append("e".repeat(50)).append("\n\n");
+    }
+    assertEquals(1000, data(stream.toString()).size());
+    SseReader reader = new SseReader(new Buffer().writeUtf8(stream.toString()), 100);
+    int events = 0;
+    while (reader.next().isPresent()) {
+      events++;
+    }
+    assertEquals(1000, events);
+  }
+
+  @Test
+  void theLimitMustBePositive() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new SseReader(new Buffer(), 0));
+    assertTrue(e.getMessage().contains("maxEventBytes"), e.getMessage());
   }
 }

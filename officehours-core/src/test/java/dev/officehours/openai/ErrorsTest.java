@@ -70,4 +70,13 @@ class ErrorsTest {
     String huge = "x".repeat(5000);
     assertEquals(1003, Errors.parseBody(huge).message().length());
   }
+
+  @Test
+  void lineBreaksFromTheServerCannotForgeLogLinesAndLongIdentifiersAreCut() {
+    Errors.Details d = Errors.parseBody("{\"error\":{\"message\":\"bad\\r\\nINFO forged\","
+        + "\"type\":\"" + "t".repeat(500) + "\",\"code\":\"c\\u001b[31m\"}}");
+    assertEquals("bad  INFO forged", d.message());
+    assertEquals(203, d.type().length());
+    assertEquals("c [31m", d.code());
+  }
 }

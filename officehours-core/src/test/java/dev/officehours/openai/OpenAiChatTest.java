@@ -18,6 +18,7 @@ import dev.officehours.llm.ContentPart;
 import dev.officehours.llm.LlmCall;
 import dev.officehours.llm.LlmCompletion;
 import dev.officehours.llm.TokenUsage;
+import dev.officehours.llm.ToolCallRequest;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -399,6 +400,132 @@ class OpenAiChatTest {
     assertEquals(List.of(), l.events());
   }
 
+  // ---------------------------------------------------------------- refusals and tool calls
+
+  @Test
+  void aRefusalIsDeliveredAsAnswerTextWithTheFinishReasonAsSent() throws Exception {
+    server.enqueue(sseChunked(SampleStreams.OPENAI_REFUSAL, 29));
+    RecordingListener l = run(chat().build(), ask("Help me with something bad"));
+
+    LlmCompletion c = l.awaitCompletion();
+    assertEquals("I'm sorry, I can't help with that.", l.text());
+    assertEquals("stop", c.finishReason());
+    assertEquals(List.of(), c.toolCalls());
+  }
+
+  @Test
+  void aToolCallSplitAcrossChunksIsAssembledIntoTheCompletion() throws Exception {
+    server.enqueue(sseChunked(SampleStreams.OPENAI_TOOL_CALL, 23));
+    RecordingListener l = run(chat().build(), ask("Weather in Paris?"));
+
+    LlmCompletion c = l.awaitCompletion();
+    assertEquals(List.of(new ToolCallRequest(0, "call_DdmO9pD3xa9XTPNJ32zg2hcA", "get_weather",
+        "{\"location\":\"Paris, France\"}")), c.toolCalls());
+    assertEquals("tool_calls", c.finishReason());
+    assertEquals(new TokenUsage(80, 18, 98), c.usage());
+    // Tool calls are not answer text: nothing was shown or spoken.
+    assertEquals(List.of("complete"), l.events());
+  }
+
+  @Test
+  void parallelToolCallsWithInterleavedPiecesAreKeptApartInIndexOrder() throws Exception {
+    server.enqueue(sseChunked(SampleStreams.OPENAI_PARALLEL_TOOL_CALLS, 41));
+    RecordingListener l = run(chat().build(), ask("Weather and time?"));
+
+    LlmCompletion c = l.awaitCompletion();
+    assertEquals(List.of(
+        new ToolCallRequest(0, "call_A1", "get_weather", "{\"city\": \"Paris\"}"),
+        new ToolCallRequest(1, "call_B2", "get_time", "{\"zone\": \"CET\"}")), c.toolCalls());
+    for (ToolCallRequest call : c.toolCalls()) {
+      assertTrue(JSON.readTree(call.arguments()).isObject(), call.arguments());
+    }
+  }
+
+  @Test
+  void wholeToolCallsWithoutIndexBecomeOneCallEach() throws Exception {
+    server.enqueue(sse(SampleStreams.WHOLE_TOOL_CALLS_WITHOUT_INDEX));
+    RecordingListener l = run(chat().build(), ask("Weather in Paris and Rome?"));
+
+    LlmCompletion c = l.awaitCompletion();
+    assertEquals(List.of(
+        new ToolCallRequest(0, "function-call-1", "get_weather", "{\"city\":\"Paris\"}"),
+        new ToolCallRequest(1, "function-call-2", "get_weather", "{\"city\":\"Rome\"}")),
+        c.toolCalls());
+    assertEquals("tool_calls", c.finishReason());
+  }
+
+  @Test
+  void toolCallArgumentsLongerThanTheLimitFailTheCallNamingTheSetting() throws Exception {
+    StringBuilder body = new StringBuilder(SampleStreams.OPENAI_TOOL_CALL.substring(0,
+        SampleStreams.OPENAI_TOOL_CALL.indexOf("\n\n") + 2));
+    String piece = "a".repeat(500);
+    for (int i = 0; i < 10; i++) {
+      // Each event is far below the limit; together they are not.
+      body.append("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,"
+          + "\"function\":{\"arguments\":\"").append(piece).append("\"}}]}}]}\n\n");
+    }
+    body.append(SampleStreams.finish("tool_calls")).append(SampleStreams.DONE);
+    server.enqueue(sse(body.toString()));
+    server.enqueue(sse(SampleStreams.OPENAI));
+    RecordingListener l = run(chat().maxEventBytes(2048).build(), ask("x"));
+
+    ProviderException e = (ProviderException) l.awaitError();
+    assertEquals(OfficeHoursException.Stage.LLM, e.stage());
+    assertFalse(e.retryable());
+    assertTrue(e.getMessage().contains("tool calls"), e.getMessage());
+    assertTrue(e.getMessage().contains("2048"), e.getMessage());
+    assertTrue(e.getMessage().contains("maxEventBytes"), e.getMessage());
+    assertEquals(1, server.getRequestCount());
+  }
+
+  // ---------------------------------------------------------------- limits
+
+  @Test
+  void aLineLongerThanTheLimitFailsTheCallWithoutRetryNamingLimitAndSetting() throws Exception {
+    server.enqueue(sse(SampleStreams.delta("Hi") + "data: {\"pad\":\"" + "p".repeat(3000) + "\"}\n\n"
+        + SampleStreams.finish("stop") + SampleStreams.DONE));
+    server.enqueue(sse(SampleStreams.OPENAI));
+    RecordingListener l = run(chat().maxEventBytes(2048).build(), ask("x"));
+
+    ProviderException e = (ProviderException) l.awaitError();
+    assertEquals(OfficeHoursException.Stage.LLM, e.stage());
+    assertFalse(e.retryable());
+    assertTrue(e.getMessage().contains("line"), e.getMessage());
+    assertTrue(e.getMessage().contains("2048 bytes"), e.getMessage());
+    assertTrue(e.getMessage().contains("OpenAiChat.Builder.maxEventBytes"), e.getMessage());
+    assertEquals(List.of("Hi"), l.tokens);
+    assertEquals(1, server.getRequestCount());
+  }
+
+  @Test
+  void anEventOverTheLimitBeforeAnyTokenIsNotRetriedEither() throws Exception {
+    StringBuilder event = new StringBuilder();
+    for (int i = 0; i < 30; i++) {
+      event.append("data: ").append("q".repeat(100)).append('\n');
+    }
+    server.enqueue(sse(event + "\n" + SampleStreams.DONE));
+    server.enqueue(sse(SampleStreams.OPENAI));
+    RecordingListener l = run(chat().maxEventBytes(2048).build(), ask("x"));
+
+    ProviderException e = (ProviderException) l.awaitError();
+    assertFalse(e.retryable());
+    assertTrue(e.getMessage().contains("event"), e.getMessage());
+    assertEquals(1, e.attempts());
+    assertEquals(1, server.getRequestCount());
+  }
+
+  @Test
+  void maxEventBytesIsValidatedByName() {
+    IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
+        () -> OpenAiChat.builder().maxEventBytes(1023));
+    assertTrue(small.getMessage().contains("maxEventBytes"), small.getMessage());
+    assertTrue(small.getMessage().contains("1023"), small.getMessage());
+    assertThrows(IllegalArgumentException.class,
+        () -> OpenAiChat.builder().maxEventBytes(OpenAiChat.MAX_MAX_EVENT_BYTES + 1));
+    OpenAiChat.builder().maxEventBytes(OpenAiChat.MIN_MAX_EVENT_BYTES)
+        .maxEventBytes(OpenAiChat.MAX_MAX_EVENT_BYTES).build();
+  }
+
   // ---------------------------------------------------------------- HTTP errors
 
   @Test
@@ -413,6 +540,7 @@ class OpenAiChatTest {
     ProviderException e = (ProviderException) l.awaitError();
     assertEquals(OfficeHoursException.Stage.LLM, e.stage());
     assertEquals(400, e.status().getAsInt());
+    assertEquals(1, e.attempts());
     assertEquals("invalid_request_error", e.errorType().orElseThrow());
     assertEquals("invalid_value", e.errorCode().orElseThrow());
     assertEquals("Invalid value for 'temperature'.", e.providerMessage().orElseThrow());
@@ -520,13 +648,67 @@ class OpenAiChatTest {
     server.enqueue(sse(SampleStreams.DONE));
     ChatRequest request = ChatRequest.builder(List.of(ChatMessage.user("x")))
         .deadline(Instant.now().plusSeconds(5)).build();
-    RecordingListener l = run(chat().build(), request);
+    // The policy would wait up to a minute: only the deadline stands in the way.
+    RecordingListener l = run(chat()
+        .retryPolicy(new RetryPolicy(1, Duration.ofMillis(10), Duration.ofMinutes(1))).build(),
+        request);
 
     ProviderException e = (ProviderException) l.awaitError();
     assertEquals(429, e.status().getAsInt());
     assertTrue(e.retryable());
     assertEquals(Duration.ofSeconds(30), e.retryAfter().orElseThrow());
     assertEquals(1, server.getRequestCount());
+  }
+
+  @Test
+  void aRetryAfterLongerThanTheLongestBackoffIsNotRetriedEarlyButReported() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(503).setHeader("retry-after-ms", "2500")
+        .body("{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}").build());
+    server.enqueue(sse(SampleStreams.OPENAI));
+    // Plenty of time before the deadline (30 s), but the policy waits at most 1 s.
+    RecordingListener l = run(chat()
+        .retryPolicy(new RetryPolicy(1, Duration.ofMillis(10), Duration.ofSeconds(1))).build(),
+        ask("x"));
+
+    ProviderException e = (ProviderException) l.awaitError();
+    assertEquals(503, e.status().getAsInt());
+    assertTrue(e.retryable());
+    assertEquals(Duration.ofMillis(2500), e.retryAfter().orElseThrow());
+    assertEquals(1, e.attempts());
+    assertEquals(1, server.getRequestCount());
+  }
+
+  @Test
+  void anUnauthorizedCallMakesExactlyOneRequest() throws Exception {
+    server.enqueue(new MockResponse.Builder().code(401)
+        .body("{\"error\":{\"message\":\"Incorrect API key provided.\",\"type\":"
+            + "\"invalid_request_error\",\"code\":\"invalid_api_key\"}}").build());
+    server.enqueue(sse(SampleStreams.OPENAI));
+    RecordingListener l = run(chat()
+        .retryPolicy(new RetryPolicy(3, Duration.ofMillis(10), Duration.ofSeconds(1))).build(),
+        ask("x"));
+
+    ProviderException e = (ProviderException) l.awaitError();
+    assertEquals(401, e.status().getAsInt());
+    assertFalse(e.retryable());
+    assertEquals(1, e.attempts());
+    assertEquals(1, server.getRequestCount());
+  }
+
+  @Test
+  void theErrorAfterRetriesCountsEveryRequestMade() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      server.enqueue(new MockResponse.Builder().code(503)
+          .body("{\"error\":{\"message\":\"busy\",\"type\":\"server_error\"}}").build());
+    }
+    RecordingListener l = run(chat()
+        .retryPolicy(new RetryPolicy(2, Duration.ofMillis(10), Duration.ofSeconds(1))).build(),
+        ask("x"));
+
+    ProviderException e = (ProviderException) l.awaitError();
+    assertEquals(503, e.status().getAsInt());
+    assertEquals(3, e.attempts());
+    assertEquals(3, server.getRequestCount());
   }
 
   @Test
@@ -544,6 +726,7 @@ class OpenAiChatTest {
     ProviderException e = (ProviderException) l.awaitError();
     assertTrue(e.getMessage().contains("deadline"), e.getMessage());
     assertFalse(e.retryable());
+    assertEquals(0, e.attempts());
     assertEquals(0, server.getRequestCount());
   }
 

@@ -231,6 +231,115 @@ class OpenAiSpeechTest {
     assertEquals(1, server.getRequestCount());
   }
 
+  // ---------------------------------------------------------------- bodies that are not audio
+
+  private ProviderException rejected(MockResponse response, AudioFormat format) throws Exception {
+    server.enqueue(response);
+    server.enqueue(audio(pcm(480)));
+    OpenAiSpeech tts = speech().format(format).build();
+    RecordingSink sink = new RecordingSink();
+    tts.synthesize(tts.request("Hello."), sink);
+    ProviderException e = (ProviderException) sink.awaitError();
+    assertEquals(OfficeHoursException.Stage.TTS, e.stage());
+    assertFalse(e.retryable());
+    assertEquals(List.of("error"), sink.events(), "nothing may be delivered");
+    assertEquals(1, server.getRequestCount(), "not retried");
+    return e;
+  }
+
+  @Test
+  void a200WithAJsonErrorIsAFailureCarryingTheProvidersMessage() throws Exception {
+    ProviderException e = rejected(new MockResponse.Builder()
+        .setHeader("Content-Type", "application/json")
+        .body("{\"error\":{\"message\":\"Quota exceeded for key " + FAKE_KEY + "\","
+            + "\"type\":\"insufficient_quota\",\"code\":\"insufficient_quota\"}}").build(),
+        AudioFormat.PCM_24K);
+
+    assertTrue(e.getMessage().contains("application/json"), e.getMessage());
+    assertEquals("insufficient_quota", e.errorCode().orElseThrow());
+    assertEquals("Quota exceeded for key [redacted]", e.providerMessage().orElseThrow());
+    assertFalse(e.toString().contains(FAKE_KEY), e.toString());
+  }
+
+  @Test
+  void a200HtmlPageFromAProxyIsNotAudio() throws Exception {
+    ProviderException e = rejected(new MockResponse.Builder()
+        .setHeader("Content-Type", "text/html; charset=utf-8")
+        .body("<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head></html>").build(),
+        AudioFormat.MP3);
+
+    assertTrue(e.getMessage().contains("text/html"), e.getMessage());
+    assertTrue(e.providerMessage().orElseThrow().contains("502 Bad Gateway"));
+  }
+
+  @Test
+  void jsonLabelledAsAudioIsCaughtByItsFirstBytes() throws Exception {
+    ProviderException e = rejected(new MockResponse.Builder()
+        .setHeader("Content-Type", "audio/pcm")
+        .body("{\"detail\":\"voice 'bob' not found\"}").build(), AudioFormat.PCM_24K);
+
+    assertTrue(e.getMessage().contains("JSON"), e.getMessage());
+    assertEquals("voice 'bob' not found", e.providerMessage().orElseThrow());
+  }
+
+  @Test
+  void markupWithoutContentTypeIsCaughtByItsFirstBytes() throws Exception {
+    MockResponse response = new MockResponse.Builder()
+        .body("\n  <html><body>Service Unavailable</body></html>")
+        .removeHeader("Content-Type").build();
+    ProviderException e = rejected(response, AudioFormat.OPUS);
+
+    assertTrue(e.getMessage().contains("markup"), e.getMessage());
+  }
+
+  @Test
+  void aContainerFormatWhenRawPcmWasAskedForIsRejected() throws Exception {
+    Buffer wav = new Buffer().writeUtf8("RIFF").writeIntLe(36 + 480).writeUtf8("WAVEfmt ")
+        .write(pcm(480));
+    ProviderException e = rejected(new MockResponse.Builder()
+        .setHeader("Content-Type", "audio/wav").body(wav).build(), AudioFormat.PCM_24K);
+
+    assertTrue(e.getMessage().contains("WAV"), e.getMessage());
+    assertTrue(e.getMessage().contains("pcm"), e.getMessage());
+  }
+
+  @ParameterizedTest(name = "{0} as {1}")
+  @CsvSource({
+      "pcm, audio/pcm", "pcm, 'audio/L16; rate=24000; channels=1'", "pcm, application/octet-stream",
+      "pcm, ''", "pcm, audio/mpeg", "mp3, audio/mpeg", "opus, audio/opus", "opus, audio/ogg",
+      "opus, application/ogg", "wav, audio/wav", "wav, audio/x-wav", "mp3, application/octet-stream"})
+  void theContentTypesRealServersSendAreAccepted(String wire, String contentType)
+      throws Exception {
+    AudioFormat format = Map.of("pcm", AudioFormat.PCM_24K, "mp3", AudioFormat.MP3,
+        "opus", AudioFormat.OPUS, "wav", AudioFormat.WAV).get(wire);
+    byte[] bytes = pcm(480);
+    MockResponse.Builder response = new MockResponse.Builder().body(new Buffer().write(bytes));
+    if (contentType.isEmpty()) {
+      response.removeHeader("Content-Type");
+    } else {
+      response.setHeader("Content-Type", contentType);
+    }
+    server.enqueue(response.build());
+    OpenAiSpeech tts = speech().format(format).build();
+    RecordingSink sink = new RecordingSink();
+    tts.synthesize(tts.request("Accepted."), sink);
+    sink.awaitComplete();
+
+    assertArrayEquals(bytes, sink.audio());
+  }
+
+  @Test
+  void audioShorterThanTheSniffedStartIsDeliveredWhole() throws Exception {
+    byte[] bytes = pcm(10);
+    server.enqueue(audio(bytes));
+    OpenAiSpeech tts = speech().build();
+    RecordingSink sink = new RecordingSink();
+    tts.synthesize(tts.request("Short."), sink);
+    sink.awaitComplete();
+
+    assertArrayEquals(bytes, sink.audio());
+  }
+
   @Test
   void cancelClosesTheConnectionAndNoCallbackFollows() throws Exception {
     CountDownLatch cancelled = new CountDownLatch(1);

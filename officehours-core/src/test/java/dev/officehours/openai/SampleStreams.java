@@ -118,6 +118,87 @@ final class SampleStreams {
       + "\"usage\":{\"completion_tokens\":5,\"prompt_tokens\":30,\"total_tokens\":35}}\n\n"
       + "data: [DONE]\n\n").replace("\n", "\r\n");
 
+  private static String openAiChunk(String choice) {
+    return "data: {\"id\":\"chatcmpl-T00l\",\"object\":\"chat.completion.chunk\",\"created\":1731400005,"
+        + "\"model\":\"gpt-4o-mini-2024-07-18\",\"service_tier\":\"default\","
+        + "\"system_fingerprint\":\"fp_0ba0d124f1\",\"choices\":[" + choice + "],\"usage\":null}\n\n";
+  }
+
+  private static final String USAGE_AND_DONE = ""
+      + "data: {\"id\":\"chatcmpl-T00l\",\"object\":\"chat.completion.chunk\",\"created\":1731400005,"
+      + "\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[],\"usage\":{\"prompt_tokens\":80,"
+      + "\"completion_tokens\":18,\"total_tokens\":98}}\n\n"
+      + "data: [DONE]\n\n";
+
+  /** OpenAI refusing (structured outputs): the text comes in {@code delta.refusal}, content null. */
+  static final String OPENAI_REFUSAL = ""
+      + openAiChunk("{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"refusal\":\"\"},"
+          + "\"logprobs\":null,\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{\"refusal\":\"I'm sorry,\"},\"logprobs\":null,"
+          + "\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{\"refusal\":\" I can't help with that.\"},\"logprobs\":null,"
+          + "\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"stop\"}")
+      + USAGE_AND_DONE;
+
+  /**
+   * OpenAI calling one function: id, type and name in the first piece with empty arguments, the
+   * arguments in pieces that split the JSON anywhere, finish_reason {@code tool_calls}.
+   */
+  static final String OPENAI_TOOL_CALL = ""
+      + openAiChunk("{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+          + "{\"index\":0,\"id\":\"call_DdmO9pD3xa9XTPNJ32zg2hcA\",\"type\":\"function\",\"function\":"
+          + "{\"name\":\"get_weather\",\"arguments\":\"\"}}],\"refusal\":null},\"logprobs\":null,"
+          + "\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+          + "{\"arguments\":\"{\\\"\"}}]},\"logprobs\":null,\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+          + "{\"arguments\":\"location\"}}]},\"logprobs\":null,\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+          + "{\"arguments\":\"\\\":\\\"\"}}]},\"logprobs\":null,\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+          + "{\"arguments\":\"Paris, France\"}}]},\"logprobs\":null,\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+          + "{\"arguments\":\"\\\"}\"}}]},\"logprobs\":null,\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}")
+      + USAGE_AND_DONE;
+
+  /**
+   * OpenAI calling two functions in parallel: each call starts with its own index and id; here
+   * the pieces of the two calls interleave, which the format allows.
+   */
+  static final String OPENAI_PARALLEL_TOOL_CALLS = ""
+      + openAiChunk("{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null,\"tool_calls\":["
+          + "{\"index\":0,\"id\":\"call_A1\",\"type\":\"function\",\"function\":"
+          + "{\"name\":\"get_weather\",\"arguments\":\"\"}}],\"refusal\":null},\"logprobs\":null,"
+          + "\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+          + "{\"arguments\":\"{\\\"city\\\": \"}}]},\"logprobs\":null,\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_B2\","
+          + "\"type\":\"function\",\"function\":{\"name\":\"get_time\",\"arguments\":\"\"}}]},"
+          + "\"logprobs\":null,\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":"
+          + "{\"arguments\":\"{\\\"zone\\\": \\\"CET\\\"}\"}}]},\"logprobs\":null,\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+          + "{\"arguments\":\"\\\"Paris\\\"}\"}}]},\"logprobs\":null,\"finish_reason\":null}")
+      + openAiChunk("{\"index\":0,\"delta\":{},\"logprobs\":null,\"finish_reason\":\"tool_calls\"}")
+      + USAGE_AND_DONE;
+
+  /**
+   * A compatibility layer that sends every call whole, in its own chunk and without an index
+   * (as Gemini's OpenAI endpoint has done).
+   */
+  static final String WHOLE_TOOL_CALLS_WITHOUT_INDEX = ""
+      + "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"function\":"
+      + "{\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\",\"name\":\"get_weather\"},\"id\":\"function-call-1\","
+      + "\"type\":\"function\"}]},\"index\":0}],\"created\":1731400006,\"model\":\"gemini-2.0-flash\","
+      + "\"object\":\"chat.completion.chunk\"}\n\n"
+      + "data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"tool_calls\":[{\"function\":"
+      + "{\"arguments\":\"{\\\"city\\\":\\\"Rome\\\"}\",\"name\":\"get_weather\"},\"id\":\"function-call-2\","
+      + "\"type\":\"function\"}]},\"finish_reason\":\"tool_calls\",\"index\":0}],\"created\":1731400006,"
+      + "\"model\":\"gemini-2.0-flash\",\"object\":\"chat.completion.chunk\"}\n\n"
+      + "data: [DONE]\n\n";
+
   /** One chunk with a content delta. */
   static String delta(String content) {
     return "data: {\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{\"index\":0,"
