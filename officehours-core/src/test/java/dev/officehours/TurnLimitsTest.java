@@ -168,9 +168,21 @@ class TurnLimitsTest {
     assertEquals(1, tts.all.size());
   }
 
+  @Test
+  void aChunkTheProviderAlreadyRetriedIsNotRetriedAgain() {
+    pipeline = ConversationPipeline.builder().llm(llm).tts(tts).build();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hi"), new RecordingListener());
+    llm.nextStream().tokens("Hello there.").complete();
+    tts.next().fail(status(503, true, 2)); // the provider's own retry was the chunk's one retry
+    TurnResult result = turn.completion().join();
+    assertEquals(1, result.speechFailures().size());
+    assertEquals(0, result.metrics().ttsRetries());
+    assertEquals(1, tts.all.size());
+  }
+
   static ProviderException status(int status, boolean retryable, int attempts) {
     return ProviderException.builder(OfficeHoursException.Stage.TTS, "speech failed")
-        .status(status).retryable(retryable).build();
+        .status(status).retryable(retryable).attempts(attempts).build();
   }
 
   /** A TTS engine that takes at most {@code max} characters a request. */
