@@ -135,6 +135,8 @@ class HungRedisTest {
     StatefulRedisConnection<String, String> control = plain.connect();
 
     long scriptsBefore = scriptsRun(control);
+    Matcher version = Pattern.compile("redis_version:(\\S+)").matcher(control.sync().info("server"));
+    System.out.println("write deadlines checked against redis-server " + (version.find() ? version.group(1) : "?"));
 
     server.pause();
     CompletableFuture<Void> put = store.put("doomed", new byte[] {2}, Duration.ofMinutes(5));
