@@ -438,8 +438,18 @@ final class RedisLink implements AutoCloseable {
       return true;
     }
 
+    /** Fails the call now; a timeout (lettuce's own backstop included) counts and closes the gate. */
     void fail(Throwable e) {
-      result.completeExceptionally(e);
+      if (result.completeExceptionally(e) && e instanceof RedisCommandTimeoutException) {
+        timedOut();
+      }
+    }
+
+    private void timedOut() {
+      if (command) {
+        timeouts.increment();
+      }
+      trip();
     }
 
     /** Reports {@code e} when the timer fires, not before: the write may still be applied until then. */
@@ -450,15 +460,8 @@ final class RedisLink implements AutoCloseable {
     @Override
     public void run() {
       Throwable held = heldBack;
-      if (held != null) {
-        result.completeExceptionally(held);
-      } else if (result.completeExceptionally(new RedisCommandTimeoutException(
-          "Command timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"))) {
-        if (command) {
-          timeouts.increment();
-        }
-        trip();
-      }
+      fail(held != null ? held : new RedisCommandTimeoutException(
+          "Command timed out after " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms"));
     }
   }
 
