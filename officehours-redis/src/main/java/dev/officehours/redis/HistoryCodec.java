@@ -10,23 +10,34 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * A {@link HistoryMessage} as one Redis list element: version byte, role, interrupted flag, the
  * instant (seconds, nanos) and the UTF-8 text. Small, exact and free of a JSON dependency.
+ *
+ * <p>Version 2 (written) stores the role by name (length byte and ASCII), so reordering or
+ * extending {@link ChatMessage.Role} cannot change what stored history means. Version 1 (read
+ * only) stored the ordinal of the role as the enum was when it was written.
  */
 final class HistoryCodec {
-  static final int VERSION = 1;
+  static final int VERSION = 2;
+  private static final int V1 = 1;
+  /** The roles in the order their ordinals had when version 1 was written; never to change. */
+  private static final List<ChatMessage.Role> V1_ROLES =
+      List.of(ChatMessage.Role.SYSTEM, ChatMessage.Role.USER, ChatMessage.Role.ASSISTANT);
 
   private HistoryCodec() {}
 
   static byte[] encode(HistoryMessage m) {
     byte[] text = m.text().getBytes(StandardCharsets.UTF_8);
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length + 20);
+    byte[] role = m.role().name().getBytes(StandardCharsets.US_ASCII);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(text.length + role.length + 20);
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       out.writeByte(VERSION);
-      out.writeByte(m.role().ordinal());
+      out.writeByte(role.length);
+      out.write(role);
       out.writeBoolean(m.interrupted());
       out.writeLong(m.at().getEpochSecond());
       out.writeInt(m.at().getNano());
@@ -37,21 +48,26 @@ final class HistoryCodec {
     return bytes.toByteArray();
   }
 
-  /** The message, or empty when the bytes are of another version or corrupt (then skipped). */
+  /**
+   * The message, or empty when the bytes are of an unknown version, name an unknown role, or are
+   * corrupt (the pipeline then goes on without that message).
+   */
   static Optional<HistoryMessage> decode(byte[] bytes) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
-      if (in.readByte() != VERSION) {
-        return Optional.empty();
-      }
-      int role = in.readByte();
-      ChatMessage.Role[] roles = ChatMessage.Role.values();
-      if (role < 0 || role >= roles.length) {
+      int version = in.readByte();
+      ChatMessage.Role role;
+      if (version == VERSION) {
+        byte[] name = in.readNBytes(in.readUnsignedByte());
+        role = ChatMessage.Role.valueOf(new String(name, StandardCharsets.US_ASCII));
+      } else if (version == V1) {
+        role = V1_ROLES.get(in.readByte());
+      } else {
         return Optional.empty();
       }
       boolean interrupted = in.readBoolean();
       Instant at = Instant.ofEpochSecond(in.readLong(), in.readInt());
       String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-      return Optional.of(new HistoryMessage(roles[role], text, interrupted, at));
+      return Optional.of(new HistoryMessage(role, text, interrupted, at));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

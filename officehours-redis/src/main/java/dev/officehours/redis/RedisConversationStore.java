@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,8 +30,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Fails open (the default): when Redis is slow or down, a load returns the near-cached history
  * or none, an append is dropped, the observer's {@code cacheError("history")} is called and a
- * warning is logged at most once per 10 s; the turn goes on. With the near cache on, loads it
- * answers count as {@code cacheHit("history")}, those that go to Redis as {@code cacheMiss}.
+ * warning is logged at most once per 10 s; the turn goes on. A load waits at most the command
+ * timeout, and not at all while the connection's health gate is closed (see
+ * {@link OfficeHoursRedis}). With the near cache on, loads it answers count as
+ * {@code cacheHit("history")}, those that go to Redis as {@code cacheMiss}.
+ *
+ * <p>An append or clear reported failed is never applied later: the script checks a deadline
+ * against Redis's clock first. Messages are stored with their role by name (format version 2);
+ * messages written by earlier versions (role as an ordinal, version 1) are still read.
  */
 public final class RedisConversationStore implements ConversationStore {
   private static final Logger log = LoggerFactory.getLogger(RedisConversationStore.class);
@@ -42,12 +47,12 @@ public final class RedisConversationStore implements ConversationStore {
       "local v = redis.call('LRANGE', KEYS[1], 0, -1)\n"
       + "if #v > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end\n"
       + "return v";
-  /** KEYS[1] the list; ARGV[1] max length, ARGV[2] idle ms, ARGV[3..] the messages. */
-  private static final String APPEND =
-      "for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end\n"
-      + "redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)\n"
-      + "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
-      + "return redis.call('LLEN', KEYS[1])";
+  /** KEYS[1] the list; ARGV[1] deadline, ARGV[2] max length, ARGV[3] idle ms, ARGV[4..] the messages. */
+  private static final String APPEND = RedisLink.DEADLINE_GUARD
+      + "for i = 4, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end\n"
+      + "redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)\n"
+      + "redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
+      + "return 1";
 
   private final OfficeHoursRedis redis;
   private final int maxMessages;
@@ -58,7 +63,6 @@ public final class RedisConversationStore implements ConversationStore {
   /** Bumped by every local write, so a load that raced a write does not fill the near cache. */
   private final AtomicLong writes = new AtomicLong();
   private final RateLimitedWarning warning = new RateLimitedWarning(log, Duration.ofSeconds(10));
-  private final long guardMillis;
 
   private RedisConversationStore(Builder b) {
     this.redis = b.redis;
@@ -70,10 +74,14 @@ public final class RedisConversationStore implements ConversationStore {
         .maximumSize(b.nearCacheMaxSessions)
         .expireAfterWrite(b.nearCacheTtl)
         .build();
-    this.guardMillis = redis.commandTimeout().toMillis() * 2 + 100;
   }
 
-  /** Starts a store on {@code redis}. */
+  /**
+   * Starts a store on {@code redis}.
+   *
+   * @param redis the connection, shared with the cache store
+   * @return a builder with the defaults
+   */
   public static Builder builder(OfficeHoursRedis redis) {
     return new Builder(redis);
   }
@@ -87,15 +95,15 @@ public final class RedisConversationStore implements ConversationStore {
       if (cached != null) {
         observer.cacheHit("history");
         // still refresh the idle timer in Redis; a failure here costs nothing but a warning
-        send("PEXPIRE", () -> redis.commands().pexpire(key, idleTimeout.toMillis()).toCompletableFuture());
+        // (a late PEXPIRE only keeps a session a little longer, so it needs no deadline)
+        send("PEXPIRE", redis.link().read(c -> c.pexpire(key, idleTimeout.toMillis())));
         return CompletableFuture.completedFuture(cached);
       }
       observer.cacheMiss("history");
     }
     long writesBefore = writes.get();
-    CompletableFuture<List<Object>> loaded = send("EVAL load", () -> redis.commands()
-        .<List<Object>>eval(LOAD, ScriptOutputType.MULTI, new byte[][] {key}, millis(idleTimeout))
-        .toCompletableFuture());
+    CompletableFuture<List<Object>> loaded = send("EVAL load", redis.link().read(c -> c
+        .<List<Object>>eval(LOAD, ScriptOutputType.MULTI, new byte[][] {key}, millis(idleTimeout))));
     return loaded.handle((raw, error) -> {
       if (error != null) {
         if (!failOpen) {
@@ -125,16 +133,18 @@ public final class RedisConversationStore implements ConversationStore {
     if (added.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    byte[][] args = new byte[added.size() + 2][];
-    args[0] = Integer.toString(maxMessages).getBytes(StandardCharsets.US_ASCII);
-    args[1] = millis(idleTimeout);
+    byte[][] args = new byte[added.size() + 3][];
+    args[1] = Integer.toString(maxMessages).getBytes(StandardCharsets.US_ASCII);
+    args[2] = millis(idleTimeout);
     for (int i = 0; i < added.size(); i++) {
-      args[i + 2] = HistoryCodec.encode(added.get(i));
+      args[i + 3] = HistoryCodec.encode(added.get(i));
     }
-    byte[] key = redis.key("history", sessionId);
-    CompletableFuture<Long> appended = send("EVAL append", () -> redis.commands()
-        .<Long>eval(APPEND, ScriptOutputType.INTEGER, new byte[][] {key}, args)
-        .toCompletableFuture());
+    byte[][] keys = {redis.key("history", sessionId)};
+    CompletableFuture<Void> appended = send("EVAL append", redis.link().write("history append", (c, deadline) -> {
+      byte[][] withDeadline = args.clone();
+      withDeadline[0] = deadline;
+      return c.eval(APPEND, ScriptOutputType.INTEGER, keys, withDeadline);
+    }));
     return finish(appended.whenComplete((n, e) -> invalidate(sessionId)));
   }
 
@@ -142,17 +152,26 @@ public final class RedisConversationStore implements ConversationStore {
   public CompletableFuture<Void> clear(String sessionId) {
     Objects.requireNonNull(sessionId, "sessionId");
     invalidate(sessionId);
-    CompletableFuture<Long> deleted = send("DEL", () -> redis.commands()
-        .del(redis.key("history", sessionId)).toCompletableFuture());
+    byte[][] keys = {redis.key("history", sessionId)};
+    CompletableFuture<Void> deleted = send("DEL", redis.link().write("history clear", (c, deadline) ->
+        c.eval(RedisCacheStore.DEL, ScriptOutputType.INTEGER, keys, deadline)));
     return finish(deleted.whenComplete((n, e) -> invalidate(sessionId)));
   }
 
-  /** The most messages kept per session. */
+  /**
+   * The most messages kept per session.
+   *
+   * @return the bound, oldest dropped first
+   */
   public int maxMessages() {
     return maxMessages;
   }
 
-  /** How long an unused session is kept. */
+  /**
+   * How long an unused session is kept.
+   *
+   * @return the idle timeout
+   */
   public Duration idleTimeout() {
     return idleTimeout;
   }
@@ -173,14 +192,8 @@ public final class RedisConversationStore implements ConversationStore {
     });
   }
 
-  private <T> CompletableFuture<T> send(String command, java.util.function.Supplier<CompletableFuture<T>> call) {
-    CompletableFuture<T> f;
-    try {
-      f = call.get();
-    } catch (RuntimeException e) {
-      f = CompletableFuture.failedFuture(e);
-    }
-    return f.orTimeout(guardMillis, TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+  private <T> CompletableFuture<T> send(String command, CompletableFuture<T> f) {
+    return f.whenComplete((v, e) -> {
       if (e != null) {
         observer.cacheError("history");
         warning.warn("Redis " + command + " of conversation history failed on " + redis
@@ -213,7 +226,12 @@ public final class RedisConversationStore implements ConversationStore {
       this.redis = Objects.requireNonNull(redis, "redis");
     }
 
-    /** @param maxMessages messages kept per session, oldest dropped first (default 50) */
+    /**
+     * Bounds each session.
+     *
+     * @param maxMessages messages kept per session, at least 2, oldest dropped first (default 50)
+     * @return this builder
+     */
     public Builder maxMessages(int maxMessages) {
       if (maxMessages < 2) {
         throw new IllegalArgumentException("maxMessages must be at least 2 but was " + maxMessages);
@@ -222,7 +240,12 @@ public final class RedisConversationStore implements ConversationStore {
       return this;
     }
 
-    /** @param idleTimeout a session unused this long is forgotten (default 30 min) */
+    /**
+     * Sets when an unused session is forgotten.
+     *
+     * @param idleTimeout a session unused this long is forgotten, at least 1 ms (default 30 min)
+     * @return this builder
+     */
     public Builder idleTimeout(Duration idleTimeout) {
       Objects.requireNonNull(idleTimeout, "idleTimeout");
       if (idleTimeout.toMillis() < 1) {
@@ -237,6 +260,7 @@ public final class RedisConversationStore implements ConversationStore {
      *
      * @param ttl how long a loaded session is served from memory (e.g. 5 s; off by default)
      * @param maxSessions sessions kept at most
+     * @return this builder
      */
     public Builder nearCache(Duration ttl, long maxSessions) {
       Objects.requireNonNull(ttl, "nearCache ttl");
@@ -252,21 +276,33 @@ public final class RedisConversationStore implements ConversationStore {
     }
 
     /**
+     * Chooses what a Redis failure does to the futures.
+     *
      * @param failOpen when Redis fails, answer loads with no history and drop appends (default
      *     true); false fails the futures instead, and the pipeline logs and goes on
+     * @return this builder
      */
     public Builder failOpen(boolean failOpen) {
       this.failOpen = failOpen;
       return this;
     }
 
-    /** @param observer told about near-cache hits and misses and Redis errors, as {@code history} */
+    /**
+     * Sets who is told about hits, misses and errors.
+     *
+     * @param observer told about near-cache hits and misses and Redis errors, as {@code history}
+     * @return this builder
+     */
     public Builder observer(PipelineObserver observer) {
       this.observer = Objects.requireNonNull(observer, "observer");
       return this;
     }
 
-    /** Builds the store. */
+    /**
+     * Builds the store.
+     *
+     * @return the store
+     */
     public RedisConversationStore build() {
       return new RedisConversationStore(this);
     }

@@ -8,6 +8,7 @@ import dev.officehours.TurnResult;
 import dev.officehours.cache.AnswerCache;
 import dev.officehours.cache.CacheStore;
 import dev.officehours.cache.TtsCache;
+import dev.officehours.history.ConversationStore;
 import dev.officehours.metrics.MetricsSnapshot;
 import dev.officehours.metrics.MicrometerObserver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -20,12 +21,22 @@ final class PipelineHarness implements AutoCloseable {
   final ConversationPipeline pipeline;
 
   PipelineHarness(FaqLlm llm, PcmTts tts, CacheStore store, OfficeHoursRedis redis, boolean statelessFaq) {
+    this(llm, tts, store, null, redis, statelessFaq);
+  }
+
+  /** With {@code history} as the conversation store (its errors are not in {@link #metrics}). */
+  PipelineHarness(FaqLlm llm, PcmTts tts, CacheStore store, ConversationStore history) {
+    this(llm, tts, store, history, null, false);
+  }
+
+  private PipelineHarness(FaqLlm llm, PcmTts tts, CacheStore store, ConversationStore history,
+      OfficeHoursRedis redis, boolean statelessFaq) {
     this.pipeline = ConversationPipeline.builder()
         .llm(llm)
         .tts(tts)
         .ttsCache(TtsCache.builder(store).build())
         .answerCache(AnswerCache.builder(store).statelessFaq(statelessFaq).build())
-        .conversationStore(RedisConversationStore.builder(redis).observer(metrics).build())
+        .conversationStore(history != null ? history : RedisConversationStore.builder(redis).observer(metrics).build())
         .observer(metrics)
         .build();
   }

@@ -120,6 +120,24 @@ class RedisCacheStoreTest {
   }
 
   @Test
+  void theBuilderNamesBadHealthGateSettings() {
+    OfficeHoursRedis.Builder b = OfficeHoursRedis.builder("redis://localhost");
+    IllegalArgumentException probe = assertThrows(IllegalArgumentException.class, () -> b.probeInterval(Duration.ZERO));
+    assertTrue(probe.getMessage().contains("probeInterval"), probe.getMessage());
+    IllegalArgumentException sync = assertThrows(IllegalArgumentException.class,
+        () -> b.clockSyncInterval(Duration.ofSeconds(-1)));
+    assertTrue(sync.getMessage().contains("clockSyncInterval"), sync.getMessage());
+    IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+        () -> b.clockSkewAllowance(Duration.ofMillis(-1)));
+    assertTrue(negative.getMessage().contains("clockSkewAllowance"), negative.getMessage());
+    // checked when both are known, before anything connects
+    IllegalArgumentException skew = assertThrows(IllegalArgumentException.class,
+        () -> b.commandTimeout(Duration.ofMillis(100)).clockSkewAllowance(Duration.ofMillis(100)).build());
+    assertTrue(skew.getMessage().contains("clockSkewAllowance") && skew.getMessage().contains("commandTimeout"),
+        skew.getMessage());
+  }
+
+  @Test
   void aMalformedUriNeverEchoesItsPassword() {
     // An un-encoded % makes java.net.URI fail with the whole URI in its message.
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -6,12 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.officehours.history.HistoryMessage;
 import dev.officehours.llm.ChatMessage;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -165,6 +175,56 @@ class RedisConversationStoreTest {
     Await.until(Duration.ofSeconds(5), "history works again after restart",
         () -> strict.append("s", pair("q3", "a3")).handle((v, e) -> e == null).join());
     assertEquals(List.of("q3", "a3"), load(store, "s").stream().map(HistoryMessage::text).toList());
+  }
+
+  @Test
+  void theRoleIsStoredByItsName(RedisServerProcess server) throws Exception {
+    redis.conversationStore().append("s", pair("q", "a")).get(5, TimeUnit.SECONDS);
+    List<byte[]> stored = raw(server, c -> c.lrange(key("s"), 0, -1));
+    assertEquals(HistoryCodec.VERSION, stored.get(1)[0]);
+    String asText = new String(stored.get(1), StandardCharsets.ISO_8859_1);
+    assertTrue(asText.contains("ASSISTANT"), asText);
+  }
+
+  @Test
+  void messagesStoredInTheOldOrdinalFormatAreStillRead(RedisServerProcess server) throws Exception {
+    Instant at = Instant.parse("2026-11-01T10:00:00.5Z");
+    raw(server, c -> c.rpush(key("old"), version1(1, "Wann habt ihr offen?", false, at),
+        version1(2, "Von neun bis fünf.", true, at), version1(7, "an ordinal no role ever had", false, at)));
+    assertEquals(List.of(new HistoryMessage(ChatMessage.Role.USER, "Wann habt ihr offen?", false, at),
+            new HistoryMessage(ChatMessage.Role.ASSISTANT, "Von neun bis fünf.", true, at)),
+        load(redis.conversationStore(), "old"), "read as written; the unreadable entry skipped");
+  }
+
+  private static byte[] key(String session) {
+    return ("officehours:history:" + session).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A message as version 1 wrote it: version, role ordinal, flag, seconds, nanos, text. */
+  private static byte[] version1(int ordinal, String text, boolean interrupted, Instant at) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(1);
+      out.writeByte(ordinal);
+      out.writeBoolean(interrupted);
+      out.writeLong(at.getEpochSecond());
+      out.writeInt(at.getNano());
+      out.write(text.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Runs one command on a plain connection of its own, as another program would. */
+  private static <T> T raw(RedisServerProcess server,
+      Function<RedisCommands<byte[], byte[]>, T> command) {
+    RedisClient client = RedisClient.create(server.uri());
+    try (StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE)) {
+      return command.apply(c.sync());
+    } finally {
+      client.shutdown();
+    }
   }
 
   @Test

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * Starts one real Redis server per test class and hands it to tests as a
- * {@link RedisServerProcess} parameter. Before each test the server is running (restarted if a
- * test stopped it) and empty.
+ * {@link RedisServerProcess} parameter. Before each test the server is running (resumed or
+ * restarted if a test paused or stopped it) and empty.
  */
 final class RedisExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(RedisExtension.class);
@@ -31,6 +31,7 @@ final class RedisExtension implements BeforeAllCallback, AfterAllCallback, Befor
   @Override
   public void beforeEach(ExtensionContext context) throws Exception {
     RedisServerProcess server = server(context);
+    server.resume(); // a test may have left it paused
     server.start();
     server.flushAll();
   }

@@ -26,6 +26,7 @@ final class RedisServerProcess implements AutoCloseable {
   private final Path dir;
   private final List<String> extraArgs;
   private Process process;
+  private boolean paused;
 
   private RedisServerProcess(File binary, int port, Path dir, List<String> extraArgs) {
     this.binary = binary;
@@ -36,10 +37,15 @@ final class RedisServerProcess implements AutoCloseable {
 
   /** Starts a server; {@code extraArgs} are more {@code --name value} settings. */
   static RedisServerProcess startOnFreePort(String... extraArgs) throws IOException {
-    RedisServerProcess server = new RedisServerProcess(findBinary(), freePort(),
-        Files.createTempDirectory("officehours-redis-test"), List.of(extraArgs));
+    RedisServerProcess server = notStartedOnFreePort(extraArgs);
     server.start();
     return server;
+  }
+
+  /** A server not started yet: nothing listens on its port until {@link #start()}. */
+  static RedisServerProcess notStartedOnFreePort(String... extraArgs) throws IOException {
+    return new RedisServerProcess(findBinary(), freePort(),
+        Files.createTempDirectory("officehours-redis-test"), List.of(extraArgs));
   }
 
   private static File findBinary() throws IOException {
@@ -101,16 +107,58 @@ final class RedisServerProcess implements AutoCloseable {
     }
   }
 
-  /** Stops the server (its data is gone) and waits until the process has exited. */
-  synchronized void stop() throws InterruptedException {
+  /**
+   * Freezes the server with SIGSTOP: its port still accepts connections and bytes (the kernel
+   * does that), but no command is answered until {@link #resume()}. A hung Redis, as a long
+   * fork, a swapped-out host or a stuck VM shows it.
+   */
+  synchronized void pause() throws IOException, InterruptedException {
+    signal("STOP");
+    paused = true;
+  }
+
+  /** Lets a paused server go on (SIGCONT): it then answers everything sent meanwhile, in order. */
+  synchronized void resume() throws IOException, InterruptedException {
+    if (paused) {
+      signal("CONT");
+      paused = false;
+    }
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    if (!running()) {
+      throw new IllegalStateException("redis-server is not running");
+    }
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+        .redirectErrorStream(true).start();
+    if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed: "
+          + new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Kills the server with SIGKILL, paused or not (its data is gone), and waits until it has exited. */
+  synchronized void kill() throws InterruptedException {
     if (process == null) {
       return;
     }
+    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+    process = null;
+    paused = false;
+  }
+
+  /** Stops the server (its data is gone) and waits until the process has exited. */
+  synchronized void stop() throws InterruptedException, IOException {
+    if (process == null) {
+      return;
+    }
+    resume(); // a stopped process would not act on SIGTERM
     process.destroy();
     if (!process.waitFor(5, TimeUnit.SECONDS)) {
       process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
     }
     process = null;
+    paused = false;
   }
 
   /** Empties the database. */
@@ -144,7 +192,7 @@ final class RedisServerProcess implements AutoCloseable {
   @Override
   public void close() throws IOException {
     try {
-      stop();
+      kill();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
