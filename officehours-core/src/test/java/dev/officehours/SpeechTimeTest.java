@@ -30,6 +30,14 @@ class SpeechTimeTest {
     pipeline.close();
   }
 
+  static TurnResult done(Turn turn) {
+    try {
+      return turn.completion().get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("the turn did not end within 10 s", e);
+    }
+  }
+
   ConversationPipeline.Builder builder() {
     // The first chunk ends at the first sentence, so TWO_CHUNKS is two chunks.
     return ConversationPipeline.builder().llm(llm).tts(tts).clock(clock)
@@ -54,7 +62,7 @@ class SpeechTimeTest {
     assertFalse(turn.completion().isDone());
     assertTrue(events.audio().isEmpty(), "later audio waits for the chunk before it");
     clock.advance(Duration.ofMillis(1));
-    TurnResult result = turn.completion().join();
+    TurnResult result = done(turn);
     assertEquals(TurnOutcome.COMPLETED, result.outcome());
     assertEquals(List.of("two"), events.audioLabels());
     assertTrue(hung.cancelled, "the hung synthesis is closed");
@@ -77,9 +85,11 @@ class SpeechTimeTest {
     second.audio("two").complete();
     events.awaitAudioFrames(1);
     clock.advance(Duration.ofMillis(5_999));
+    // the first-byte check ran at 2 s, found audio, and re-armed for the total budget
+    clock.awaitPending(2);
     assertFalse(turn.completion().isDone());
     clock.advance(Duration.ofMillis(1));
-    TurnResult result = turn.completion().join();
+    TurnResult result = done(turn);
     assertEquals(TurnOutcome.COMPLETED, result.outcome());
     assertEquals(List.of("one", "two"), events.audioLabels());
     assertTrue(slow.cancelled);
@@ -104,7 +114,7 @@ class SpeechTimeTest {
     assertEquals("We close at noon on Fridays.", second.request.text());
     first.complete();
     second.audio("b").complete();
-    assertEquals(TurnOutcome.COMPLETED, turn.completion().join().outcome());
+    assertEquals(TurnOutcome.COMPLETED, done(turn).outcome());
   }
 
   @Test
@@ -114,6 +124,6 @@ class SpeechTimeTest {
     llm.nextStream().words(TWO_CHUNKS).complete();
     tts.next().audio("a").complete();
     tts.next().audio("b").complete(); // started once the first was done, however small the lookahead
-    assertEquals(TurnOutcome.COMPLETED, turn.completion().join().outcome());
+    assertEquals(TurnOutcome.COMPLETED, done(turn).outcome());
   }
 }
