@@ -28,6 +28,32 @@ final class HistoryCodec {
   private static final List<ChatMessage.Role> V1_ROLES =
       List.of(ChatMessage.Role.SYSTEM, ChatMessage.Role.USER, ChatMessage.Role.ASSISTANT);
 
+  /** Bytes after the role and before the text: interrupted flag, seconds, nanos. */
+  private static final int FLAG_AND_INSTANT = 1 + 8 + 4;
+
+  /**
+   * Lua that defines {@code answerText(m)}: the text of the encoded message {@code m} (a Lua
+   * string) when it is an assistant answer of a version this class reads, else {@code nil}. It
+   * mirrors {@link #decode} so that a script can check a stored answer without a round trip.
+   */
+  static final String LUA_ANSWER_TEXT =
+      "local function answerText(m)\n"
+      + "  local version, textAt = string.byte(m, 1), nil\n"
+      + "  if version == " + VERSION + " then\n"
+      + "    local n = string.byte(m, 2)\n"
+      + "    if n == nil or string.sub(m, 3, 2 + n) ~= '" + ChatMessage.Role.ASSISTANT.name() + "' then return nil end\n"
+      + "    textAt = 3 + n + " + FLAG_AND_INSTANT + "\n"
+      + "  elseif version == " + V1 + " then\n"
+      + "    if string.byte(m, 2) ~= " + V1_ROLES.indexOf(ChatMessage.Role.ASSISTANT) + " then return nil end\n"
+      + "    textAt = 3 + " + FLAG_AND_INSTANT + "\n"
+      + "  else\n"
+      + "    return nil\n"
+      + "  end\n"
+      // shorter than its header: corrupt, and decode skips it, so it is no answer either
+      + "  if #m < textAt - 1 then return nil end\n"
+      + "  return string.sub(m, textAt)\n"
+      + "end\n";
+
   private HistoryCodec() {}
 
   static byte[] encode(HistoryMessage m) {

@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * LTRIM, PEXPIRE), so a reader on another machine sees both or neither.
  *
  * <p>An optional near cache ({@link Builder#nearCache}) keeps recently loaded sessions in this
- * JVM and is invalidated by this JVM's appends and clears. Another instance's append is not seen
- * until the near-cache entry expires, so keep its TTL short, or use it with sticky sessions.
+ * JVM and is invalidated by this JVM's appends, replacements and clears. Another instance's
+ * writes are not seen until the near-cache entry expires, so keep its TTL short, or use it with
+ * sticky sessions.
  *
  * <p>Fails open (the default): when Redis is slow or down, a load returns the near-cached history
  * or none, an append is dropped, the observer's {@code cacheError("history")} is called and a
@@ -35,9 +36,13 @@ import org.slf4j.LoggerFactory;
  * {@link OfficeHoursRedis}). With the near cache on, loads it answers count as
  * {@code cacheHit("history")}, those that go to Redis as {@code cacheMiss}.
  *
- * <p>An append or clear reported failed is never applied later: the script checks a deadline
- * against Redis's clock first. Messages are stored with their role by name (format version 2);
- * messages written by earlier versions (role as an ordinal, version 1) are still read.
+ * <p>When a caller reports barge-in after a turn's whole answer was stored, the pipeline trims it
+ * with {@link #replaceLastAnswer}, one script that checks and replaces the last element, so it
+ * never overwrites a later exchange.
+ *
+ * <p>An append, replacement or clear reported failed is never applied later: the script checks a
+ * deadline against Redis's clock first. Messages are stored with their role by name (format
+ * version 2); messages written by earlier versions (role as an ordinal, version 1) are still read.
  */
 public final class RedisConversationStore implements ConversationStore {
   private static final Logger log = LoggerFactory.getLogger(RedisConversationStore.class);
@@ -52,6 +57,20 @@ public final class RedisConversationStore implements ConversationStore {
       + "for i = 4, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end\n"
       + "redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)\n"
       + "redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
+      + "return 1";
+  /** What {@link #REPLACE_LAST_ANSWER} answers when the last message is not that answer. */
+  private static final long NOT_THE_LAST_ANSWER = -1;
+  /**
+   * KEYS[1] the list; ARGV[1] deadline, ARGV[2] idle ms, ARGV[3] the answer's text (UTF-8), ARGV[4]
+   * the replacement. Replaces the last element only while it is that answer; one script, so no
+   * append can come between the check and the LSET.
+   */
+  private static final String REPLACE_LAST_ANSWER = RedisLink.DEADLINE_GUARD
+      + HistoryCodec.LUA_ANSWER_TEXT
+      + "local last = redis.call('LINDEX', KEYS[1], -1)\n"
+      + "if not last or answerText(last) ~= ARGV[3] then return " + NOT_THE_LAST_ANSWER + " end\n"
+      + "redis.call('LSET', KEYS[1], -1, ARGV[4])\n"
+      + "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
       + "return 1";
 
   private final OfficeHoursRedis redis;
@@ -146,6 +165,45 @@ public final class RedisConversationStore implements ConversationStore {
       return c.eval(APPEND, ScriptOutputType.INTEGER, keys, withDeadline);
     }));
     return finish(appended.whenComplete((n, e) -> invalidate(sessionId)));
+  }
+
+  /**
+   * Replaces the session's last message with {@code replacement} while it is still the assistant
+   * answer {@code answer} (stored in either format version), in one Lua script, so an append from
+   * any machine either comes before the check (and nothing changes) or after the replacement. The
+   * replacement also refreshes the idle timer. Like an append it carries a deadline: when it is
+   * reported failed it has not replaced anything, nor will it later. This JVM's near cache forgets
+   * the session; other instances' near caches see the change when their entry expires.
+   *
+   * @param sessionId the session
+   * @param answer the stored answer's text, as it must still be
+   * @param replacement what to keep instead
+   * @return whether the message was replaced; false also when Redis failed (fail open), or fails
+   *     with the error when built with {@code failOpen(false)}
+   */
+  @Override
+  public CompletableFuture<Boolean> replaceLastAnswer(
+      String sessionId, String answer, HistoryMessage replacement) {
+    Objects.requireNonNull(sessionId, "sessionId");
+    Objects.requireNonNull(answer, "answer");
+    Objects.requireNonNull(replacement, "replacement");
+    byte[][] keys = {redis.key("history", sessionId)};
+    byte[] idle = millis(idleTimeout);
+    byte[] expected = answer.getBytes(StandardCharsets.UTF_8);
+    byte[] encoded = HistoryCodec.encode(replacement);
+    invalidate(sessionId);
+    CompletableFuture<Long> checked = send("EVAL replace", redis.link().conditionalWrite("history replace",
+        (c, deadline) -> c.eval(REPLACE_LAST_ANSWER, ScriptOutputType.INTEGER, keys,
+            deadline, idle, expected, encoded)));
+    return checked.whenComplete((n, e) -> invalidate(sessionId)).handle((n, e) -> {
+      if (e != null) {
+        if (!failOpen) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+        return false;
+      }
+      return n == 1L;
+    });
   }
 
   @Override
@@ -256,7 +314,7 @@ public final class RedisConversationStore implements ConversationStore {
     }
 
     /**
-     * Keeps loaded sessions in this JVM for {@code ttl}, invalidated by this JVM's appends.
+     * Keeps loaded sessions in this JVM for {@code ttl}, invalidated by this JVM's writes.
      *
      * @param ttl how long a loaded session is served from memory (e.g. 5 s; off by default)
      * @param maxSessions sessions kept at most

@@ -252,12 +252,25 @@ final class RedisLink implements AutoCloseable {
    */
   CompletableFuture<Void> write(String what,
       BiFunction<RedisClusterAsyncCommands<byte[], byte[]>, byte[], RedisFuture<Long>> script) {
+    return conditionalWrite(what, script).thenApply(answer -> null);
+  }
+
+  /**
+   * Sends a guarded write that may decide for itself to change nothing: as {@link #write}, but
+   * the script returns 1 once applied or any other value but 0 (which {@link #DEADLINE_GUARD}
+   * returns when the deadline has passed) when it checked and left Redis as it was.
+   *
+   * @return the script's answer (never 0); fails when refused, expired, failed by Redis, or timed
+   *     out, and then the script has not changed anything nor will it
+   */
+  CompletableFuture<Long> conditionalWrite(String what,
+      BiFunction<RedisClusterAsyncCommands<byte[], byte[]>, byte[], RedisFuture<Long>> script) {
     Connected c = connected;
     ServerClock k = clock;
     if (c == null || k == null || !answering.get() || closed) {
       return refuse(c);
     }
-    Call<Void> call = new Call<>(true);
+    Call<Long> call = new Call<>(true);
     long reportAt = System.nanoTime() + timeoutNanos;
     if (!call.arm()) {
       return refuse(c);
@@ -274,10 +287,10 @@ final class RedisLink implements AutoCloseable {
     }
     // failed before dispatch returned: rejected by lettuce, never on the wire
     boolean neverSent = sent.isDone() && sent.toCompletableFuture().isCompletedExceptionally();
-    sent.whenComplete((applied, e) -> {
+    sent.whenComplete((answer, e) -> {
       if (e == null) {
-        if (applied != null && applied == 1L) {
-          call.result.complete(null);
+        if (answer != null && answer != 0L) {
+          call.result.complete(answer);
         } else {
           call.fail(new RedisUnavailableException(what + " reached Redis at " + description
               + " after its deadline and was not applied"));

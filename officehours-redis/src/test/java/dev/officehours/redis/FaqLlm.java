@@ -8,6 +8,8 @@ import dev.officehours.llm.LlmListener;
 import dev.officehours.llm.LlmProvider;
 import dev.officehours.llm.TokenUsage;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class FaqLlm implements LlmProvider, AutoCloseable {
   final AtomicInteger calls = new AtomicInteger();
+  /** Every request, in the order they came: what the model was told. */
+  final Queue<ChatRequest> requests = new ConcurrentLinkedQueue<>();
   private final ExecutorService network = Executors.newFixedThreadPool(2, r -> {
     Thread t = new Thread(r, "fake-llm-network");
     t.setDaemon(true);
@@ -44,6 +48,7 @@ final class FaqLlm implements LlmProvider, AutoCloseable {
   @Override
   public LlmCall stream(ChatRequest request, LlmListener listener) {
     calls.incrementAndGet();
+    requests.add(request);
     List<ChatMessage> messages = request.messages();
     String text = answer(messages.get(messages.size() - 1).text());
     AtomicInteger cancelled = new AtomicInteger();

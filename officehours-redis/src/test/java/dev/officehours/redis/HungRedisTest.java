@@ -165,6 +165,29 @@ class HungRedisTest {
         "writes apply again once Redis answers");
   }
 
+  @Test
+  void aReplacementReportedFailedNeverLandsLater(RedisServerProcess server) throws Exception {
+    OfficeHoursRedis redis = connect(server);
+    RedisConversationStore history = RedisConversationStore.builder(redis).failOpen(false).build();
+    history.append("s", pair("q", "a in full")).get(5, TimeUnit.SECONDS);
+    RedisClient plain = RedisClient.create(server.uri());
+    closing.add(plain::shutdown);
+    StatefulRedisConnection<String, String> control = plain.connect();
+    long scriptsBefore = scriptsRun(control);
+
+    server.pause();
+    CompletableFuture<Boolean> replace = history.replaceLastAnswer("s", "a in full",
+        new HistoryMessage(ChatMessage.Role.ASSISTANT, "a", true, Instant.now()));
+    assertInstanceOf(RedisCommandTimeoutException.class, failureOf(replace), "reported failed by timeout");
+
+    server.resume();
+    Await.until(Duration.ofSeconds(10), "a probe finds Redis answering again", redis::isAvailable);
+    assertEquals(scriptsBefore + 1, scriptsRun(control), "Redis ran the replacement once it resumed");
+    List<HistoryMessage> kept = history.load("s").get(5, TimeUnit.SECONDS);
+    assertEquals("a in full", kept.get(1).text(), "its deadline check declined it");
+    assertFalse(kept.get(1).interrupted());
+  }
+
   /** How many EVALs Redis has executed, from its own statistics. */
   private static long scriptsRun(StatefulRedisConnection<String, String> c) {
     Matcher m = Pattern.compile("cmdstat_eval:calls=(\\d+)").matcher(c.sync().info("commandstats"));

@@ -1,6 +1,7 @@
 package dev.officehours.redis;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -194,6 +195,122 @@ class RedisConversationStoreTest {
     assertEquals(List.of(new HistoryMessage(ChatMessage.Role.USER, "Wann habt ihr offen?", false, at),
             new HistoryMessage(ChatMessage.Role.ASSISTANT, "Von neun bis fünf.", true, at)),
         load(redis.conversationStore(), "old"), "read as written; the unreadable entry skipped");
+  }
+
+  private static HistoryMessage heard(String text) {
+    return new HistoryMessage(ChatMessage.Role.ASSISTANT, text, true, Instant.parse("2026-11-24T08:00:00Z"));
+  }
+
+  private static boolean replace(RedisConversationStore store, String session, String answer,
+      HistoryMessage replacement) throws Exception {
+    return store.replaceLastAnswer(session, answer, replacement).get(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void theLastAnswerIsReplacedWhileItIsStillTheLastAnswer() throws Exception {
+    RedisConversationStore store = redis.conversationStore();
+    store.append("s", pair("When are you open?", "From nine to five. On Saturdays from ten.")).get(5, TimeUnit.SECONDS);
+    HistoryMessage heard = heard("From nine to five.");
+    assertTrue(replace(store, "s", "From nine to five. On Saturdays from ten.", heard));
+    List<HistoryMessage> history = load(store, "s");
+    assertEquals(List.of("When are you open?", "From nine to five."), history.stream().map(HistoryMessage::text).toList());
+    assertEquals(heard, history.get(1), "stored exactly, marked interrupted");
+    assertFalse(replace(store, "s", "From nine to five. On Saturdays from ten.", heard("From")),
+        "the stored answer is no longer that text");
+    assertEquals(heard, load(store, "s").get(1));
+  }
+
+  @Test
+  void anAnswerIsNeverReplacedOnceALaterExchangeWasAppended() throws Exception {
+    RedisConversationStore store = redis.conversationStore();
+    store.append("s", pair("q1", "a1 in full")).get(5, TimeUnit.SECONDS);
+    store.append("s", pair("q2", "a2")).get(5, TimeUnit.SECONDS);
+    assertFalse(replace(store, "s", "a1 in full", heard("a1")));
+    assertEquals(List.of("q1", "a1 in full", "q2", "a2"), load(store, "s").stream().map(HistoryMessage::text).toList());
+  }
+
+  @Test
+  void anAnswerWithOtherTextIsNotReplaced() throws Exception {
+    RedisConversationStore store = redis.conversationStore();
+    store.append("s", pair("q", "Von neun bis fünf.")).get(5, TimeUnit.SECONDS);
+    for (String other : List.of("Von neun bis fünf", "Von neun bis fünf. ", "von neun bis fünf.", "Von neun", "")) {
+      assertFalse(replace(store, "s", other, heard("Von")), "'" + other + "' is not the stored answer");
+    }
+    assertEquals("Von neun bis fünf.", load(store, "s").get(1).text());
+    assertFalse(load(store, "s").get(1).interrupted());
+  }
+
+  @Test
+  void aUserMessageWithTheAnswersTextIsNotReplaced() throws Exception {
+    RedisConversationStore store = redis.conversationStore();
+    HistoryMessage question = new HistoryMessage(ChatMessage.Role.USER, "same words", false, Instant.now());
+    store.append("s", List.of(question)).get(5, TimeUnit.SECONDS);
+    assertFalse(replace(store, "s", "same words", heard("same")));
+    assertEquals(List.of(question), load(store, "s"));
+  }
+
+  @Test
+  void anUnknownSessionIsNotReplacedAndNotCreated(RedisServerProcess server) throws Exception {
+    assertFalse(replace(redis.conversationStore(), "unknown", "a", heard("")));
+    assertEquals(":0", server.command("EXISTS officehours:history:unknown"));
+  }
+
+  @Test
+  void aReplacementRefreshesTheIdleTimer(RedisServerProcess server) throws Exception {
+    RedisConversationStore store = RedisConversationStore.builder(redis).idleTimeout(Duration.ofMinutes(2)).build();
+    store.append("s", pair("q", "a in full")).get(5, TimeUnit.SECONDS);
+    server.command("PEXPIRE officehours:history:s 5000"); // pretend the session was idle a while
+    assertTrue(replace(store, "s", "a in full", heard("a")));
+    long ttl = Long.parseLong(server.command("PTTL officehours:history:s").substring(1));
+    assertTrue(ttl > 5000 && ttl <= 120_000, "the replacement set the idle timer back to 2 min, was " + ttl);
+  }
+
+  @Test
+  void theNearCacheAndAnotherInstanceSeeTheReplacement(RedisServerProcess server) throws Exception {
+    CountingObserver observer = new CountingObserver();
+    RedisConversationStore store = RedisConversationStore.builder(redis)
+        .nearCache(Duration.ofMinutes(1), 100).observer(observer).build();
+    store.append("s", pair("q", "a in full")).get(5, TimeUnit.SECONDS);
+    assertEquals("a in full", load(store, "s").get(1).text());
+    assertEquals("a in full", load(store, "s").get(1).text());
+    assertEquals(1, observer.count("hit:history"), "the session is in the near cache");
+
+    assertTrue(replace(store, "s", "a in full", heard("a")));
+    assertEquals(heard("a"), load(store, "s").get(1), "the replacement invalidated the near cache");
+    try (OfficeHoursRedis otherMachine = OfficeHoursRedis.connect(server.uri())) {
+      assertEquals(heard("a"), load(otherMachine.conversationStore(), "s").get(1));
+    }
+  }
+
+  @Test
+  void anAnswerStoredInTheOldOrdinalFormatIsReplaced(RedisServerProcess server) throws Exception {
+    Instant at = Instant.parse("2026-11-01T10:00:00Z");
+    raw(server, c -> c.rpush(key("old"), version1(1, "Wann?", false, at), version1(2, "Von neun bis fünf.", false, at)));
+    RedisConversationStore store = redis.conversationStore();
+    assertFalse(replace(store, "old", "Von neun", heard("Von")), "the text is compared whole");
+    assertTrue(replace(store, "old", "Von neun bis fünf.", heard("Von neun")));
+    assertEquals(List.of(new HistoryMessage(ChatMessage.Role.USER, "Wann?", false, at), heard("Von neun")),
+        load(store, "old"));
+  }
+
+  @Test
+  void anOldFormatQuestionIsNotTakenForAnAnswer(RedisServerProcess server) throws Exception {
+    Instant at = Instant.parse("2026-11-01T10:00:00Z");
+    raw(server, c -> c.rpush(key("old"), version1(1, "Wann?", false, at)));
+    assertFalse(replace(redis.conversationStore(), "old", "Wann?", heard("Wann")));
+    assertEquals("Wann?", load(redis.conversationStore(), "old").get(0).text());
+  }
+
+  @Test
+  void whenRedisIsDownAReplacementFailsOpenAndCountsAnError(RedisServerProcess server) throws Exception {
+    CountingObserver observer = new CountingObserver();
+    RedisConversationStore store = RedisConversationStore.builder(redis).observer(observer).build();
+    store.append("s", pair("q", "a in full")).get(5, TimeUnit.SECONDS);
+    server.stop();
+    assertFalse(replace(store, "s", "a in full", heard("a")), "not replaced rather than a failure");
+    assertEquals(1, observer.count("error:history"));
+    RedisConversationStore strict = RedisConversationStore.builder(redis).failOpen(false).build();
+    assertThrows(Exception.class, () -> replace(strict, "s", "a in full", heard("a")));
   }
 
   private static byte[] key(String session) {
