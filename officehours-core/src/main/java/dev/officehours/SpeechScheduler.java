@@ -340,7 +340,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   }
 
   static int attemptsOf(OfficeHoursException error) {
-    return error instanceof ProviderException ? 1 : 1;
+    return error instanceof ProviderException ? ((ProviderException) error).attempts() : 1;
   }
 
   private void onChunkTimer(Chunk chunk, int attempt) {

@@ -25,7 +25,7 @@ class TurnPublisherTest {
     pipeline.close();
   }
 
-  static final class Collecting implements Flow.Subscriber<TurnEvent> {
+  static class Collecting implements Flow.Subscriber<TurnEvent> {
     final List<TurnEvent> items = new CopyOnWriteArrayList<>();
     final CompletableFuture<Void> done = new CompletableFuture<>();
     volatile Flow.Subscription subscription;
@@ -82,5 +82,86 @@ class TurnPublisherTest {
   void anInvalidRequestIsRejectedAtOnce() {
     assertThrows(InvalidRequestException.class,
         () -> pipeline.publisher(TurnRequest.of("s1", "x".repeat(5000))));
+  }
+  @Test
+  void withoutDemandTheTurnHoldsABoundedAmountAndItsProviderWaits() throws Exception {
+    pipeline.close();
+    ConversationPipeline small = ConversationPipeline.builder().llm(llm).turnBufferBytes(64 * 1024)
+        .maxTokens(50_000).build();
+    try {
+      Collecting sub = new Collecting();
+      small.publisher(TurnRequest.of("s1", "Talk")).subscribe(sub);
+      FakeLlm.Stream stream = llm.nextStream();
+      String token = "x".repeat(1024); // 2 KiB of budget each
+      int tokens = 400;                // 800 KiB in all: far more than the 64 KiB a turn may hold
+      CompletableFuture<Void> producer = CompletableFuture.runAsync(() -> {
+        for (int i = 0; i < tokens; i++) {
+          stream.tokens(token);
+        }
+        stream.complete();
+      }, java.util.concurrent.Executors.newSingleThreadExecutor(r -> new Thread(r, "provider")));
+      Thread provider = awaitThread("provider");
+      awaitState(provider, Thread.State.WAITING); // the provider's "socket read" waits for demand
+      assertTrue(!producer.isDone());
+      assertTrue(sub.items.isEmpty(), "nothing was requested");
+      sub.subscription.request(Long.MAX_VALUE);
+      producer.get(10, TimeUnit.SECONDS);
+      sub.done.get(10, TimeUnit.SECONDS);
+      assertEquals(tokens + 1, sub.items.size());
+      assertEquals(tokens * 1024, ((TurnResult) sub.items.get(tokens)).text().length());
+    } finally {
+      small.close();
+    }
+  }
+
+  @Test
+  void aSubscriberThatThrowsFromOnNextIsCancelledAndItsTurnEnds() throws Exception {
+    Collecting sub = new Collecting() {
+      @Override
+      public void onNext(TurnEvent item) {
+        throw new IllegalStateException("broken subscriber");
+      }
+    };
+    pipeline.publisher(TurnRequest.of("s1", "Hi")).subscribe(sub);
+    FakeLlm.Stream stream = llm.nextStream();
+    sub.subscription.request(10);
+    stream.tokens("Hello");
+    assertTrue(stream.awaitCancelled(), "the turn is cancelled (rule 2.13)");
+    assertTrue(pipeline.activeTurn("s1").isEmpty() || awaitEnded());
+    assertTrue(!sub.done.isDone(), "nothing is signalled after the throw");
+  }
+
+  private boolean awaitEnded() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (pipeline.activeTurn("s1").isPresent()) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.onSpinWait();
+    }
+    return true;
+  }
+
+  static Thread awaitThread(String name) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      for (Thread t : Thread.getAllStackTraces().keySet()) {
+        if (t.getName().equals(name)) {
+          return t;
+        }
+      }
+      Thread.onSpinWait();
+    }
+    throw new AssertionError("no thread " + name);
+  }
+
+  static void awaitState(Thread t, Thread.State state) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (t.getState() != state) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(t.getName() + " is " + t.getState() + ", not " + state);
+      }
+      Thread.onSpinWait();
+    }
   }
 }
