@@ -71,6 +71,7 @@ final class PipelineTurn implements Turn {
   private boolean llmDone;
   private LlmCompletion llmCompletion;
   private long firstTokenNanos = -1;
+  private boolean answerFromCache;
   private long firstAudioNanos = -1;
   private long lastTokenNanos;
   private PipelineClock.Timer idleCheck;
@@ -282,6 +283,11 @@ final class PipelineTurn implements Turn {
     }
 
     @Override
+    public void onCacheHit() {
+      mailbox.execute(() -> answerFromCache = true);
+    }
+
+    @Override
     public void onComplete(LlmCompletion c) {
       mailbox.execute(() -> onLlmComplete(c));
     }
@@ -304,7 +310,7 @@ final class PipelineTurn implements Turn {
     long now = engine.clock.nanoTime();
     if (firstTokenNanos < 0) {
       firstTokenNanos = now - startNanos;
-      engine.observer.llmFirstToken(Duration.ofNanos(firstTokenNanos));
+      engine.observer.llmFirstToken(Duration.ofNanos(firstTokenNanos), answerFromCache);
     }
     lastTokenNanos = now;
     text.append(delta);

@@ -30,9 +30,9 @@ final class SafeObserver extends PipelineObserver {
   }
 
   @Override
-  public void llmFirstToken(Duration d) {
+  public void llmFirstToken(Duration d, boolean fromCache) {
     try {
-      delegate.llmFirstToken(d);
+      delegate.llmFirstToken(d, fromCache);
     } catch (RuntimeException e) {
       failed("llmFirstToken", e);
     }

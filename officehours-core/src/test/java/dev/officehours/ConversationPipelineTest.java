@@ -666,6 +666,22 @@ class ConversationPipelineTest {
         () -> pipeline.start(TurnRequest.of("s1", "Again?"), new RecordingListener()));
   }
 
+  @Test
+  void timeToFirstTokenOfACachedAnswerIsRecordedAsFromTheCache() {
+    pipeline.close();
+    pipeline = ConversationPipeline.builder().llm(llm).conversationStore(store).observer(metrics)
+        .answerCache(dev.officehours.cache.AnswerCache.builder(
+            dev.officehours.cache.CaffeineCacheStore.create()).statelessFaq(true).build())
+        .build();
+    Turn live = pipeline.start(TurnRequest.of("s1", "Hours?"), new RecordingListener());
+    llm.nextStream().tokens("Nine", " to five.").complete();
+    live.completion().join();
+    Turn cached = pipeline.start(TurnRequest.of("s2", "Hours?"), new RecordingListener());
+    assertTrue(cached.completion().join().answerFromCache());
+    assertEquals(1, registry.get("officehours.llm.ttft").tag("source", "live").timer().count());
+    assertEquals(1, registry.get("officehours.llm.ttft").tag("source", "cache").timer().count());
+  }
+
   static ProviderException serverError() {
     return ProviderException.builder(OfficeHoursException.Stage.TTS, "speech failed")
         .status(503).retryable(true).build();

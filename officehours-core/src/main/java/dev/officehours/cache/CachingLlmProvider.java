@@ -97,7 +97,12 @@ final class CachingLlmProvider implements LlmProvider {
         observer.cacheHit("answer");
         String model = stored.get()[0];
         String text = stored.get()[1];
-        cache.executor().execute(() -> replay(model, text));
+        cache.executor().execute(() -> {
+          if (!cancelled) {
+            listener.onCacheHit();
+          }
+          replay(model, text);
+        });
         return;
       }
       if (error != null) {

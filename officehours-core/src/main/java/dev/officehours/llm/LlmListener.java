@@ -10,6 +10,12 @@ import dev.officehours.errors.OfficeHoursException;
 public interface LlmListener {
 
   /**
+   * Called once, before any token, when the answer is replayed from a cache rather than
+   * generated now (so time to first token can be told apart).
+   */
+  default void onCacheHit() {}
+
+  /**
    * A piece of the answer, in order. Never empty. A model's refusal (OpenAI's {@code
    * delta.refusal}) arrives here too, as the answer it is.
    *

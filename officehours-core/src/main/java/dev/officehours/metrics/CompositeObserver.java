@@ -20,9 +20,9 @@ final class CompositeObserver extends PipelineObserver {
   }
 
   @Override
-  public void llmFirstToken(Duration d) {
+  public void llmFirstToken(Duration d, boolean fromCache) {
     for (PipelineObserver o : observers) {
-      o.llmFirstToken(d);
+      o.llmFirstToken(d, fromCache);
     }
   }
 

@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class MicrometerObserver extends PipelineObserver {
   private final MeterRegistry registry;
   private final Timer ttft;
+  private final Timer ttftCached;
   private final Timer llmDuration;
   private final Timer llmDurationCached;
   private final Timer ttsTtfb;
@@ -55,6 +56,7 @@ public final class MicrometerObserver extends PipelineObserver {
   public MicrometerObserver(MeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
     ttft = timer("officehours.llm.ttft", "LLM time to first token", "source", "live");
+    ttftCached = timer("officehours.llm.ttft", "LLM time to first token", "source", "cache");
     llmDuration = timer("officehours.llm.duration", "LLM stream duration", "source", "live");
     llmDurationCached = timer("officehours.llm.duration", "LLM stream duration", "source", "cache");
     ttsTtfb = timer("officehours.tts.ttfb", "TTS time to first byte");
@@ -92,8 +94,8 @@ public final class MicrometerObserver extends PipelineObserver {
   }
 
   @Override
-  public void llmFirstToken(Duration d) {
-    ttft.record(d);
+  public void llmFirstToken(Duration d, boolean fromCache) {
+    (fromCache ? ttftCached : ttft).record(d);
   }
 
   @Override

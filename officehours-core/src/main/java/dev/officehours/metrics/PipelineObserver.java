@@ -23,8 +23,13 @@ public abstract class PipelineObserver {
   /** A turn was accepted and is starting. */
   public void turnStarted(String sessionId, String turnId) {}
 
-  /** The first LLM token arrived (time to first token). */
-  public void llmFirstToken(Duration timeToFirstToken) {}
+  /**
+   * The first LLM token arrived (time to first token).
+   *
+   * @param timeToFirstToken from the turn's start
+   * @param fromCache whether the answer is replayed from the answer cache
+   */
+  public void llmFirstToken(Duration timeToFirstToken, boolean fromCache) {}
 
   /** An LLM stream ended normally. */
   public void llmCompleted(Duration duration, boolean fromCache) {}
