@@ -47,6 +47,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     long attemptStartNanos;
     long bytes;
     long deliveredBytes;
+    /** Audio received while the chunk was not yet the head, kept until it is. */
+    long keptBytes;
     boolean fromCache;
     boolean ended;
 
@@ -290,6 +292,10 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       engine.observer.ttsFirstByte(nanos(turn.clock().nanoTime() - chunk.attemptStartNanos));
     }
     chunk.bytes += audio.length;
+    if (chunk.index != order.head()) {
+      chunk.keptBytes += audio.length;
+      budget.keptAhead(audio.length);
+    }
     order.add(chunk.index, audio);
   }
 
@@ -386,7 +392,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     log.warn("turn {}: speech of chunk {} failed; going on without it: {}", turn.id(), chunk.index,
         error.getMessage());
     failures.add(new SpeechFailure(chunk.index, chunk.speakable, error));
-    order.discard(chunk.index, piece -> budget.dropped(piece.length));
+    order.discard(chunk.index, piece -> budget.droppedAhead(piece.length));
+    chunk.keptBytes = 0;
     end(chunk);
   }
 
@@ -412,9 +419,21 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   @Override
   public void piece(int seq, byte[] audio) {
     Chunk chunk = chunks.get(seq);
+    // Kept pieces go out first, in order, before any live piece of the chunk.
+    boolean wasKept = chunk.keptBytes > 0;
+    if (wasKept) {
+      chunk.keptBytes -= audio.length;
+    }
     if (turn.isEnding()) {
-      budget.dropped(audio.length);
+      if (wasKept) {
+        budget.droppedAhead(audio.length);
+      } else {
+        budget.dropped(audio.length);
+      }
       return; // cancelled while a batch of kept audio was going out
+    }
+    if (wasKept) {
+      budget.releasedAhead(audio.length);
     }
     if (firstAudioAt < 0) {
       firstAudioAt = turn.clock().nanoTime();
@@ -465,7 +484,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       lookaheadCheck.cancel();
       lookaheadCheck = null;
     }
-    order.clear(piece -> budget.dropped(piece.length));
+    order.clear(piece -> budget.droppedAhead(piece.length));
   }
 
   /**

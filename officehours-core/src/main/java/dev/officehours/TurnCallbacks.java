@@ -56,9 +56,6 @@ final class TurnCallbacks {
   }
 
   private void run(Runnable callback, long bytes, boolean droppedOnCancel) {
-    if (bytes > 0) {
-      budget.delivered(bytes);
-    }
     queue.execute(() -> {
       IN_CALLBACK.set(Boolean.TRUE);
       try {

@@ -103,7 +103,7 @@ class TurnPublisherTest {
       Thread provider = awaitThread("provider");
       awaitState(provider, Thread.State.WAITING); // the provider's "socket read" waits for demand
       assertTrue(!producer.isDone());
-      assertTrue(sub.items.isEmpty(), "nothing was requested");
+      assertTrue(sub.items.isEmpty(), "nothing was requested, got " + sub.items);
       sub.subscription.request(Long.MAX_VALUE);
       producer.get(10, TimeUnit.SECONDS);
       sub.done.get(10, TimeUnit.SECONDS);

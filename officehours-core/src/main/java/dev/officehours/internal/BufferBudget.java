@@ -13,10 +13,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Who waits is chosen so that waiting can never deadlock the turn:
  * <ul>
  *   <li>a piece for the <em>head</em> of the ordered delivery (the LLM's text, or audio of the
- *       chunk being delivered now) waits only while the listener has not consumed what it was
- *       already given: the listener's progress frees it;
- *   <li>a piece for a chunk <em>ahead</em> of the head (buffered for later) waits whenever the
- *       budget is spent: the head's progress frees it.
+ *       chunk being delivered now) waits only while something else on its way to the listener is
+ *       held — in the turn's queue, the listener's queue or the listener itself — as that moves
+ *       on without it: the turn's and the listener's progress frees it;
+ *   <li>a piece for a chunk <em>ahead</em> of the head (kept for later) waits whenever the budget
+ *       is spent: the head's progress frees it.
  * </ul>
  * A caller that must not block (the turn's own threads) is always admitted; so is a piece when
  * nothing is held, so one oversized piece cannot wait forever. {@link #close()} admits nobody and
@@ -33,7 +34,8 @@ public final class BufferBudget {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private long held;
-  private long unconsumed;
+  /** Of {@link #held}: bytes kept for chunks after the head, which wait for the head to move. */
+  private long ahead;
   private int head;
   private boolean closed;
 
@@ -113,14 +115,25 @@ public final class BufferBudget {
       return false;
     }
     boolean atHead = seq == TEXT || seq <= head;
-    return !atHead || unconsumed > 0;
+    return !atHead || held - ahead > 0;
   }
 
-  /** {@code bytes} of an admitted piece were handed to the listener (not yet consumed). */
-  public void delivered(long bytes) {
+  /** {@code bytes} of an admitted piece are kept for a chunk after the head. */
+  public void keptAhead(long bytes) {
     lock.lock();
     try {
-      unconsumed += bytes;
+      ahead += bytes;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** {@code bytes} kept for a later chunk are on their way to the listener now. */
+  public void releasedAhead(long bytes) {
+    lock.lock();
+    try {
+      ahead = Math.max(0, ahead - bytes);
+      changed.signalAll();
     } finally {
       lock.unlock();
     }
@@ -128,9 +141,13 @@ public final class BufferBudget {
 
   /** The listener returned from the callback that carried {@code bytes}: they are free again. */
   public void consumed(long bytes) {
+    dropped(bytes);
+  }
+
+  /** {@code bytes} of an admitted piece were dropped without reaching the listener. */
+  public void dropped(long bytes) {
     lock.lock();
     try {
-      unconsumed = Math.max(0, unconsumed - bytes);
       held = Math.max(0, held - bytes);
       changed.signalAll();
     } finally {
@@ -138,10 +155,11 @@ public final class BufferBudget {
     }
   }
 
-  /** {@code bytes} of an admitted piece were dropped without reaching the listener. */
-  public void dropped(long bytes) {
+  /** {@code bytes} kept for a later chunk were dropped (the chunk failed, the turn ended). */
+  public void droppedAhead(long bytes) {
     lock.lock();
     try {
+      ahead = Math.max(0, ahead - bytes);
       held = Math.max(0, held - bytes);
       changed.signalAll();
     } finally {
