@@ -80,11 +80,8 @@ class PipelineOverHttpTest {
     pipeline = ConversationPipeline.builder()
         .llm(OpenAiChat.builder().baseUrl(base).apiKey("sk-test").retryPolicy(fast).build())
         .tts(OpenAiSpeech.builder().baseUrl(base).apiKey("sk-test").retryPolicy(fast).build())
-        // These tests are about order and cancel with every chunk in flight at once. With the
-        // lookahead, later chunks start on pooled connections after a hand-written chunked body,
-        // and MockWebServer then now and then answers with an empty status line (seen in about
-        // half the runs of the chunk-order test, never with a delay in the dispatcher). The
-        // lookahead itself is tested on a manual clock in SpeechTimeTest.
+        // These tests are about order and cancel with every chunk in flight at once; the
+        // lookahead is tested on a manual clock in SpeechTimeTest.
         .speechLookahead(Duration.ofHours(1))
         .build();
   }
