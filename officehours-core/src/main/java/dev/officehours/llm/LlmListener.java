@@ -6,6 +6,11 @@ import dev.officehours.errors.OfficeHoursException;
  * Receives one streamed completion. A provider calls {@link #onToken} zero or more times, then
  * exactly one of {@link #onComplete} or {@link #onError}, never concurrently, and nothing after
  * {@link LlmCall#cancel()}. Implementations must be fast and must not throw.
+ *
+ * <p><b>Backpressure.</b> The pipeline's listener may make {@link #onToken} wait while the turn
+ * already holds as much as it may for a slow listener: call it from the thread that reads the
+ * stream (so that it stops reading and TCP pushes back), never from a shared event loop or
+ * timer. A cancel always releases a waiting caller at once.
  */
 public interface LlmListener {
 

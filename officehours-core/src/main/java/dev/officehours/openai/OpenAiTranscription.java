@@ -44,6 +44,8 @@ public final class OpenAiTranscription implements SttProvider {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
   /** OpenAI's upload limit: 25 MB. */
   public static final int MAX_AUDIO_BYTES = 25 * 1024 * 1024;
+  /** The largest transcription response read by default: far beyond any transcript of 25 MB. */
+  public static final int DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
   private final Endpoint endpoint;
   private final String model;
@@ -51,6 +53,7 @@ public final class OpenAiTranscription implements SttProvider {
   private final RetryPolicy retryPolicy;
   private final OkHttpClient client;
   private final Duration timeout;
+  private final int maxResponseBytes;
 
   private OpenAiTranscription(Builder b) {
     this.endpoint = b.settings.build();
@@ -59,6 +62,7 @@ public final class OpenAiTranscription implements SttProvider {
     this.retryPolicy = b.settings.retryPolicy;
     this.client = b.settings.client;
     this.timeout = b.settings.timeout;
+    this.maxResponseBytes = b.maxResponseBytes;
   }
 
   /**
@@ -121,7 +125,8 @@ public final class OpenAiTranscription implements SttProvider {
     Request http = endpoint.request("audio/transcriptions").post(form.build()).build();
     TranscriptFuture future = new TranscriptFuture();
     TranscriptionExchange exchange = new TranscriptionExchange(endpoint, client, http,
-        retryPolicy, Exchange.deadlineNanos(Optional.empty(), timeout), future, language);
+        retryPolicy, Exchange.deadlineNanos(Optional.empty(), timeout), future, language,
+        maxResponseBytes);
     future.exchange = exchange;
     exchange.start();
     return future;
@@ -177,14 +182,16 @@ public final class OpenAiTranscription implements SttProvider {
   private static final class TranscriptionExchange extends Exchange {
     private final CompletableFuture<Transcript> future;
     private final String language;
+    private final int maxResponseBytes;
 
     TranscriptionExchange(Endpoint endpoint, OkHttpClient client, Request request,
         RetryPolicy retryPolicy, long deadlineNanos, CompletableFuture<Transcript> future,
-        String language) {
+        String language, int maxResponseBytes) {
       super(Stage.STT, "transcription failed", endpoint, client, request, retryPolicy,
           deadlineNanos);
       this.future = future;
       this.language = language;
+      this.maxResponseBytes = maxResponseBytes;
     }
 
     @Override
@@ -199,7 +206,17 @@ public final class OpenAiTranscription implements SttProvider {
 
     @Override
     void onSuccess(Response response) throws IOException {
-      String body = response.body().string();
+      okio.BufferedSource source = response.body().source();
+      // Read at most the limit (plus one byte to tell): a server that never stops sending must
+      // not fill the heap.
+      if (source.request(maxResponseBytes + 1L)) {
+        response.close();
+        fail(ProviderException.builder(stage, summary + ": the response is larger than the limit of "
+                + maxResponseBytes + " bytes (OpenAiTranscription.Builder.maxResponseBytes)")
+            .status(response.code()).retryable(false).build());
+        return;
+      }
+      String body = source.readUtf8();
       JsonNode root;
       try {
         root = Errors.JSON.readTree(body);
@@ -223,6 +240,7 @@ public final class OpenAiTranscription implements SttProvider {
     private final Endpoint.Settings settings = new Endpoint.Settings(DEFAULT_TIMEOUT);
     private String model = DEFAULT_MODEL;
     private String language = "";
+    private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
 
     private Builder() {}
 
@@ -321,6 +339,20 @@ public final class OpenAiTranscription implements SttProvider {
      */
     public Builder timeout(Duration timeout) {
       settings.timeout(timeout);
+      return this;
+    }
+
+    /**
+     * @param bytes the largest transcription response read (default 4 MiB); a larger one fails
+     *     with a {@code ProviderException} naming this limit, without being read whole; at least
+     *     1 KiB
+     * @return this builder
+     */
+    public Builder maxResponseBytes(int bytes) {
+      if (bytes < 1024) {
+        throw new IllegalArgumentException("maxResponseBytes must be at least 1024 but was " + bytes);
+      }
+      this.maxResponseBytes = bytes;
       return this;
     }
 

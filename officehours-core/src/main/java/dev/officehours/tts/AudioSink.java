@@ -7,6 +7,12 @@ import dev.officehours.errors.OfficeHoursException;
  * more times, then exactly one of {@link #onComplete} or {@link #onError}, never concurrently,
  * and nothing after {@link TtsCall#cancel()}. For raw PCM every {@code onAudio} buffer holds whole
  * sample frames. Implementations must be fast and must not throw.
+ *
+ * <p><b>Backpressure.</b> The pipeline's sink may make {@link #onAudio} wait while the turn
+ * already holds as much as it may for a slow listener (see {@code
+ * ConversationPipeline.Builder.turnBufferBytes}): call it from a thread that may wait — the
+ * thread that reads the response, so that it stops reading and TCP pushes back — never from a
+ * shared event loop or timer. A cancel always releases a waiting caller at once.
  */
 public interface AudioSink {
 

@@ -114,6 +114,18 @@ class OpenAiTranscriptionTest {
   }
 
   @Test
+  void aResponseLargerThanTheLimitFailsWithoutBeingReadWhole() {
+    String huge = "{\"text\":\"" + "a".repeat(8 * 1024) + "\"}";
+    server.enqueue(new MockResponse.Builder().setHeader("Content-Type", "application/json")
+        .body(huge).build());
+    CompletableFuture<Transcript> f = stt().maxResponseBytes(4096).build().transcribe(wav(), "audio/wav");
+    ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause().getMessage().contains("4096 bytes"), e.getCause().getMessage());
+    assertTrue(e.getCause().getMessage().contains("maxResponseBytes"), e.getCause().getMessage());
+    assertThrows(IllegalArgumentException.class, () -> stt().maxResponseBytes(10));
+  }
+
+  @Test
   void aResponseWithoutTextIsAnError() {
     server.enqueue(new MockResponse.Builder().body("{\"segments\":[]}").build());
     CompletableFuture<Transcript> f = stt().build().transcribe(wav(), "audio/wav");

@@ -283,6 +283,12 @@ public final class ChatCli {
         throw new UsageException("--redis: " + e.getMessage());
       }
       resources.add(redis);
+      if (!redis.isAvailable()) {
+        // A server keeps serving and lets Redis join later; a one-shot chat asked for Redis by
+        // name, so say at once that it is not there.
+        throw new RedisConnectionException("not reachable",
+            new java.net.ConnectException("connection refused"));
+      }
       b.conversationStore(redis.conversationStore());
       if (!args.has("no-cache")) {
         b.ttsCache(TtsCache.builder(redis.cacheStore()).build());

@@ -148,7 +148,7 @@ class ChatCliSecretsTest {
 
     assertEquals(ChatCli.EXIT_AUTH, run.code(), run.output());
     assertTrue(run.output().contains("chat: the server at http://" + hostAndPort
-        + "/v1?api-version=***&api-key=*** refused the API key (HTTP 401, ***): check OPENAI_API_KEY"), run.output());
+        + "/v1?api-version=***&api-key=*** refused the API key (HTTP 401, [redacted]): check OPENAI_API_KEY"), run.output());
     RecordedRequest request = server.takeRequest(5, TimeUnit.SECONDS);
     assertEquals("Bearer " + KEY, request.getHeaders().get("Authorization"), "the key was sent, only never shown");
     assertEquals(QUERY_SECRET, request.getUrl().queryParameter("api-key"), "so was the query");
