@@ -163,6 +163,7 @@ public final class ConversationPipeline implements AutoCloseable {
     Duration speechLookahead = Duration.ofSeconds(15);
     PipelineClock clock = PipelineClock.system();
     Executor callbackExecutor;
+    Duration historyTimeout = Duration.ofSeconds(2);
 
     private Builder() {}
 
@@ -232,8 +233,9 @@ public final class ConversationPipeline implements AutoCloseable {
     /** @param turnDeadline the longest a turn may take before it fails (default 30 s) */
     public Builder turnDeadline(Duration turnDeadline) {
       Objects.requireNonNull(turnDeadline, "turnDeadline");
-      if (turnDeadline.isNegative() || turnDeadline.isZero()) {
-        throw new IllegalArgumentException("turnDeadline must be positive but was " + turnDeadline);
+      if (turnDeadline.isNegative() || turnDeadline.isZero()
+          || turnDeadline.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("turnDeadline must be in (0, 1 day] but was " + turnDeadline);
       }
       this.turnDeadline = turnDeadline;
       return this;
@@ -344,6 +346,22 @@ public final class ConversationPipeline implements AutoCloseable {
      */
     public Builder speechLookahead(Duration lookahead) {
       this.speechLookahead = requirePositive("speechLookahead", lookahead);
+      return this;
+    }
+
+    /**
+     * @param timeout how long the pipeline waits for the conversation store (load, append,
+     *     trimming an interrupted answer) before it goes on without it (default 2 s): a store that
+     *     never answers must not keep a turn, or the session's next turn, from ending; at most 1
+     *     minute
+     * @return this builder
+     */
+    public Builder historyTimeout(Duration timeout) {
+      requirePositive("historyTimeout", timeout);
+      if (timeout.compareTo(Duration.ofMinutes(1)) > 0) {
+        throw new IllegalArgumentException("historyTimeout must be at most 1 minute but was " + timeout);
+      }
+      this.historyTimeout = timeout;
       return this;
     }
 

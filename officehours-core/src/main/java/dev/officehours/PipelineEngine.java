@@ -4,6 +4,7 @@ import dev.officehours.errors.InvalidRequestException;
 import dev.officehours.errors.PipelineClosedException;
 import dev.officehours.history.ConversationStore;
 import dev.officehours.history.InMemoryConversationStore;
+import dev.officehours.internal.ElasticExecutor;
 import dev.officehours.llm.LlmProvider;
 import dev.officehours.metrics.PipelineObserver;
 import dev.officehours.text.ChunkerSettings;
@@ -22,10 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.LinkedTransferQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,6 +71,11 @@ final class PipelineEngine {
   private final ConcurrentHashMap<String, PipelineTurn> activeBySession = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CompletableFuture<Void>> historyPending =
       new ConcurrentHashMap<>();
+  /** The newest turn of each recent session: only it may still trim its stored answer. */
+  private final com.github.benmanes.caffeine.cache.Cache<String, String> latestTurn =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+          .maximumSize(100_000).expireAfterAccess(Duration.ofMinutes(30)).build();
+  final Duration historyTimeout;
   private volatile boolean closed;
 
   PipelineEngine(ConversationPipeline.Builder b) {
@@ -96,6 +99,7 @@ final class PipelineEngine {
     this.speechFirstByteTimeout = b.speechFirstByteTimeout;
     this.speechTotalTimeout = b.speechTotalTimeout;
     this.speechLookahead = b.speechLookahead;
+    this.historyTimeout = b.historyTimeout;
 
     int poolId = POOL_IDS.incrementAndGet();
     if (b.clock == SystemClock.MARKER) {
@@ -137,35 +141,12 @@ final class PipelineEngine {
     } catch (ReflectiveOperationException | RuntimeException e) {
       int max = Math.max(64, 16 * Runtime.getRuntime().availableProcessors());
       AtomicInteger ids = new AtomicInteger();
-      HandOffQueue queue = new HandOffQueue();
-      ThreadPoolExecutor elastic = new ThreadPoolExecutor(0, max, 30, TimeUnit.SECONDS, queue, r -> {
+      ExecutorService elastic = new ElasticExecutor(max, 30, TimeUnit.SECONDS, r -> {
         Thread t = new Thread(r, "officehours-callbacks-" + poolId + "-" + ids.incrementAndGet());
         t.setDaemon(true);
         return t;
-      }, (r, executor) -> {
-        if (executor.isShutdown()) {
-          throw new RejectedExecutionException("the pipeline is closed");
-        }
-        queue.enqueue(r); // every thread busy and the cap reached: wait for one
       });
       return elastic;
-    }
-  }
-
-  /**
-   * Hands a task to an idle thread if there is one; otherwise refuses, so the pool starts a new
-   * thread (up to its cap) instead of queueing behind a blocked listener.
-   */
-  private static final class HandOffQueue extends LinkedTransferQueue<Runnable> {
-    private static final long serialVersionUID = 1L;
-
-    @Override
-    public boolean offer(Runnable task) {
-      return tryTransfer(task);
-    }
-
-    void enqueue(Runnable task) {
-      super.offer(task);
     }
   }
 
@@ -185,6 +166,8 @@ final class PipelineEngine {
       turns.remove(turn);
       throw new PipelineClosedException();
     }
+    observer.turnStarted(request.sessionId(), turn.id());
+    latestTurn.put(request.sessionId(), turn.id());
     PipelineTurn previous = activeBySession.put(request.sessionId(), turn);
     CompletableFuture<?> after = CompletableFuture.completedFuture(null);
     if (previous != null && cancelPreviousTurn) {
@@ -219,6 +202,19 @@ final class PipelineEngine {
             "image is not a JPEG, PNG, GIF, WebP or BMP image (" + bytes.length + " bytes)");
       }
     }
+  }
+
+  /** Whether {@code turn} is the newest turn started in its session. */
+  boolean isLatestTurn(PipelineTurn turn) {
+    return turn.id().equals(latestTurn.getIfPresent(turn.sessionId()));
+  }
+
+  /**
+   * A store's future, failed after {@link #historyTimeout} if the store has not answered: a turn
+   * must end, and the session's next turn must start, whatever the store does.
+   */
+  <T> CompletableFuture<T> bounded(CompletableFuture<T> storeFuture) {
+    return storeFuture.copy().orTimeout(historyTimeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** A change to the session's history is under way: the session's next turn reads after it. */
@@ -262,20 +258,20 @@ final class PipelineEngine {
    */
   boolean close(Duration grace) {
     closed = true;
-    boolean finished = awaitTurns(new ArrayList<>(turns), grace.toMillis());
+    // Called from a listener callback or the turn pool, waiting would wait for itself.
+    boolean mayWait = !TurnCallbacks.inCallback() && !isEngineThread();
+    boolean finished = mayWait && awaitTurns(new ArrayList<>(turns), grace.toMillis());
     List<PipelineTurn> remaining = new ArrayList<>(turns);
     remaining.forEach(PipelineTurn::cancel);
+    if (!mayWait) {
+      shutDownThreads();
+      return remaining.isEmpty();
+    }
     if (!awaitTurns(remaining, CANCELLED_TURNS_WAIT_MILLIS)) {
       log.warn("closing the pipeline: {} cancelled turns did not end within {} ms (a listener "
           + "that blocks?)", remaining.size(), CANCELLED_TURNS_WAIT_MILLIS);
     }
-    if (ownClock != null) {
-      ownClock.close();
-    }
-    pool.shutdown();
-    if (ownCallbackExecutor != null) {
-      ownCallbackExecutor.shutdown();
-    }
+    shutDownThreads();
     try {
       pool.awaitTermination(5, TimeUnit.SECONDS);
       if (ownClock != null) {
@@ -290,6 +286,16 @@ final class PipelineEngine {
       Thread.currentThread().interrupt();
     }
     return finished && remaining.isEmpty();
+  }
+
+  private void shutDownThreads() {
+    if (ownClock != null) {
+      ownClock.close();
+    }
+    pool.shutdown();
+    if (ownCallbackExecutor != null) {
+      ownCallbackExecutor.shutdown();
+    }
   }
 
   private static boolean awaitTurns(List<PipelineTurn> list, long millis) {

@@ -76,6 +76,7 @@ final class PipelineTurn implements Turn {
   private long lastTokenNanos;
   private PipelineClock.Timer idleCheck;
   private PipelineClock.Timer deadline;
+  private long creditedPauseNanos;
 
   PipelineTurn(PipelineEngine engine, String id, TurnRequest request, TurnListener listener) {
     this.engine = engine;
@@ -153,9 +154,14 @@ final class PipelineTurn implements Turn {
 
   /** Starts the turn once {@code after} (the previous turn's history) is done. */
   void begin(CompletableFuture<?> after) {
-    engine.observer.turnStarted(request.sessionId(), id);
-    deadline = engine.clock.schedule(() -> mailbox.execute(this::onDeadline), engine.turnDeadline);
-    after.handle((ignored, error) -> engine.store.load(request.sessionId()))
+    // Armed in the mailbox, so a cancel that came first (a racing start of the same session)
+    // finds either no deadline to arm or one to cancel.
+    mailbox.execute(() -> {
+      if (!ending.get()) {
+        deadline = engine.clock.schedule(() -> mailbox.execute(this::onDeadline), engine.turnDeadline);
+      }
+    });
+    after.handle((ignored, error) -> engine.bounded(engine.store.load(request.sessionId())))
         .thenCompose(f -> f)
         .whenComplete((history, error) -> mailbox.execute(() -> startLlm(history, error)));
   }
@@ -217,10 +223,10 @@ final class PipelineTurn implements Turn {
     return messages;
   }
 
-  /** Appended to an answer the user interrupted, so the model knows what was not heard. */
-  static final String INTERRUPTED_HERE = "[interrupted: the user stopped listening here]";
-  /** Stands for an answer the user interrupted before hearing any of it. */
-  static final String INTERRUPTED_BEFORE_HEARD = "[interrupted: the user heard none of this answer]";
+  /** Appended to an answer cut short (barge-in, failure), so the model knows what was not heard. */
+  static final String INTERRUPTED_HERE = "[the answer was cut off here; the user heard no more]";
+  /** Stands for an answer cut off before the user heard any of it. */
+  static final String INTERRUPTED_BEFORE_HEARD = "[the answer was cut off before the user heard any of it]";
 
   private ChatMessage userMessage() {
     if (request.image().isEmpty()) {
@@ -409,8 +415,13 @@ final class PipelineTurn implements Turn {
     if (!llmDone || ending.get() || (speech != null && !speech.drained())) {
       return;
     }
+    completedWhole = true; // before ending: an interrupt from now on amends instead of cancelling
     if (!beginEnding()) {
+      completedWhole = false;
       return;
+    }
+    if (speech != null) {
+      speech.stop(); // nothing is in flight; this ends a pending lookahead check
     }
     stopTimers();
     LlmCall call = llmCall;
@@ -420,7 +431,6 @@ final class PipelineTurn implements Turn {
     String answer = text.toString();
     TurnResult result = result(TurnOutcome.COMPLETED, answer, llmCompletion.finishReason(),
         llmCompletion.usage(), llmCompletion.fromCache());
-    completedWhole = true;
     writeHistory(answer, false).whenComplete((v, e) -> mailbox.execute(() -> {
       engine.ended(this);
       engine.observer.turnEnded(TurnOutcome.COMPLETED, result.metrics().total());
@@ -442,8 +452,9 @@ final class PipelineTurn implements Turn {
     }
     // Already ended. Typically the whole answer was sent and stored while the caller was still
     // playing it: amend the stored answer to what was heard.
-    if (!completedWhole || speech == null || !amended.compareAndSet(false, true)) {
-      return false;
+    if (!completedWhole || speech == null || !engine.isLatestTurn(this)
+        || !amended.compareAndSet(false, true)) {
+      return false; // a later turn of the session exists: its history is not ours to trim
     }
     CompletableFuture<Void> amendment = new CompletableFuture<>();
     engine.historyPending(request.sessionId(), amendment);
@@ -452,16 +463,16 @@ final class PipelineTurn implements Turn {
   }
 
   private void amendHistory(PlaybackPosition heard, CompletableFuture<Void> amendment) {
-    String answer = text.toString();
-    String heardText = speech.heardText(answer, heard);
-    if (heardText.equals(answer.strip())) {
-      engine.historySettled(request.sessionId(), amendment); // heard to the end: nothing to amend
-      return;
-    }
     CompletableFuture<Boolean> replaced;
     try {
-      replaced = engine.store.replaceLastAnswer(request.sessionId(), answer,
-          new HistoryMessage(ChatMessage.Role.ASSISTANT, heardText, true, Instant.now()));
+      String answer = text.toString();
+      String heardText = speech.heardText(answer, heard);
+      if (heardText.equals(answer.strip())) {
+        engine.historySettled(request.sessionId(), amendment); // heard to the end: nothing to amend
+        return;
+      }
+      replaced = engine.bounded(engine.store.replaceLastAnswer(request.sessionId(), answer,
+          new HistoryMessage(ChatMessage.Role.ASSISTANT, heardText, true, Instant.now())));
     } catch (RuntimeException e) {
       replaced = CompletableFuture.failedFuture(e);
     }
@@ -518,6 +529,14 @@ final class PipelineTurn implements Turn {
 
   private void onDeadline() {
     deadline = null;
+    long paused = speech == null ? 0 : speech.pausedNanos();
+    if (paused > creditedPauseNanos) {
+      // Speech waited for playback meanwhile (the lookahead): that time does not count.
+      long credit = paused - creditedPauseNanos;
+      creditedPauseNanos = paused;
+      deadline = engine.clock.schedule(() -> mailbox.execute(this::onDeadline), Duration.ofNanos(credit));
+      return;
+    }
     fail(new TurnTimeoutException(engine.turnDeadline));
   }
 
@@ -579,7 +598,7 @@ final class PipelineTurn implements Turn {
             new HistoryMessage(ChatMessage.Role.ASSISTANT, answer, interrupted, now));
     CompletableFuture<Void> append;
     try {
-      append = engine.store.append(request.sessionId(), pair);
+      append = engine.bounded(engine.store.append(request.sessionId(), pair));
     } catch (RuntimeException e) {
       append = CompletableFuture.failedFuture(e);
     }
@@ -607,7 +626,8 @@ final class PipelineTurn implements Turn {
   }
 
   private long remainingNanos() {
-    return Math.max(0, engine.turnDeadline.toNanos() - (engine.clock.nanoTime() - startNanos));
+    long paused = speech == null ? 0 : speech.pausedNanos();
+    return Math.max(0, engine.turnDeadline.toNanos() + paused - (engine.clock.nanoTime() - startNanos));
   }
 
   private static Throwable unwrap(Throwable t) {

@@ -7,7 +7,7 @@ import org.slf4j.LoggerFactory;
 import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.metrics.TurnOutcome;
 
-/** Keeps an observer that throws from hurting a turn: the exception is logged and ignored. */
+/** Keeps an observer that throws (an {@code Error} too) from hurting a turn: logged and ignored. */
 final class SafeObserver extends PipelineObserver {
   private static final Logger log = LoggerFactory.getLogger(PipelineObserver.class);
   private final PipelineObserver delegate;
@@ -16,7 +16,7 @@ final class SafeObserver extends PipelineObserver {
     this.delegate = delegate;
   }
 
-  private static void failed(String method, RuntimeException e) {
+  private static void failed(String method, Throwable e) {
     log.warn("PipelineObserver.{} threw; ignored", method, e);
   }
 
@@ -24,7 +24,7 @@ final class SafeObserver extends PipelineObserver {
   public void turnStarted(String sessionId, String turnId) {
     try {
       delegate.turnStarted(sessionId, turnId);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failed("turnStarted", e);
     }
   }
@@ -33,7 +33,7 @@ final class SafeObserver extends PipelineObserver {
   public void llmFirstToken(Duration d, boolean fromCache) {
     try {
       delegate.llmFirstToken(d, fromCache);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failed("llmFirstToken", e);
     }
   }
@@ -42,7 +42,7 @@ final class SafeObserver extends PipelineObserver {
   public void llmCompleted(Duration d, boolean fromCache) {
     try {
       delegate.llmCompleted(d, fromCache);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failed("llmCompleted", e);
     }
   }
@@ -51,7 +51,7 @@ final class SafeObserver extends PipelineObserver {
   public void ttsFirstByte(Duration d) {
     try {
       delegate.ttsFirstByte(d);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failed("ttsFirstByte", e);
     }
   }
@@ -60,7 +60,7 @@ final class SafeObserver extends PipelineObserver {
   public void ttsCompleted(Duration d, long bytes, boolean fromCache) {
     try {
       delegate.ttsCompleted(d, bytes, fromCache);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failed("ttsCompleted", e);
     }
   }
@@ -69,7 +69,7 @@ final class SafeObserver extends PipelineObserver {
   public void turnFirstAudio(Duration d) {
     try {
       delegate.turnFirstAudio(d);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failed("turnFirstAudio", e);
     }
   }
@@ -78,7 +78,7 @@ final class SafeObserver extends PipelineObserver {
   public void turnEnded(TurnOutcome outcome, Duration total) {
     try {
       delegate.turnEnded(outcome, total);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failed("turnEnded", e);
     }
   }
@@ -87,7 +87,7 @@ final class SafeObserver extends PipelineObserver {
   public void error(OfficeHoursException.Stage stage, OfficeHoursException error) {
     try {
       delegate.error(stage, error);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failed("error", e);
     }
   }
@@ -96,7 +96,7 @@ final class SafeObserver extends PipelineObserver {
   public void cacheHit(String cache) {
     try {
       delegate.cacheHit(cache);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failed("cacheHit", e);
     }
   }
@@ -105,7 +105,7 @@ final class SafeObserver extends PipelineObserver {
   public void cacheMiss(String cache) {
     try {
       delegate.cacheMiss(cache);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failed("cacheMiss", e);
     }
   }
@@ -114,7 +114,7 @@ final class SafeObserver extends PipelineObserver {
   public void cacheError(String cache) {
     try {
       delegate.cacheError(cache);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       failed("cacheError", e);
     }
   }

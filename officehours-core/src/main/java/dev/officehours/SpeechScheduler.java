@@ -41,12 +41,19 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     long maxBytes;
     TtsCall call;
     PipelineClock.Timer timer;
-    int attempt;
+    volatile int attempt;
     int framesDelivered;
     long firstStartNanos;
     long attemptStartNanos;
     long bytes;
     long deliveredBytes;
+    /** The attempt whose provider has sent audio, seen on the provider's thread. */
+    volatile int sawAudioAttempt;
+    /** Whether the provider is waiting for room in the turn's buffer (we are the bottleneck). */
+    volatile boolean providerWaiting;
+    /** Set when the chunk is given up, so a provider waiting for room stops waiting. */
+    volatile boolean abandoned;
+    boolean failed;
     /** Audio received while the chunk was not yet the head, kept until it is. */
     long keptBytes;
     boolean fromCache;
@@ -77,6 +84,9 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   private long deliveredNanos;
   private PipelineClock.Timer lookaheadCheck;
   private boolean waitingForPlayback;
+  /** Since when synthesis waits for playback (-1: it does not), and how long it waited before. */
+  private long pauseStart = -1;
+  private long pausedNanos;
 
   SpeechScheduler(PipelineTurn turn, PipelineEngine engine, BufferBudget budget) {
     this.turn = turn;
@@ -145,9 +155,17 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
 
   private void startSyntheses() {
     waitingForPlayback = false;
+    if (pauseStart >= 0) {
+      pausedNanos += turn.clock().nanoTime() - pauseStart;
+      pauseStart = -1;
+    }
     while (!turn.isEnding() && inFlight < engine.ttsConcurrency && nextToStart < chunks.size()) {
-      // The chunk about to be heard always starts; later ones only within the lookahead.
-      if (nextToStart > order.head() && aheadNanos() >= engine.speechLookahead.toNanos()) {
+      // The first chunk always starts; later ones only while the audio started so far runs less
+      // than the lookahead ahead of real-time playback.
+      if (nextToStart > 0 && aheadNanos() >= engine.speechLookahead.toNanos()) {
+        if (pauseStart < 0) {
+          pauseStart = turn.clock().nanoTime();
+        }
         scheduleLookaheadCheck();
         return;
       }
@@ -252,7 +270,18 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       if (turn.isEnding() || audio.length == 0) {
         return;
       }
-      if (budget.acquire(chunk.index, audio.length, turn.mayWait())) {
+      // The audio has arrived, whether or not the turn has room for it yet: time spent waiting
+      // for the listener is not the provider's.
+      chunk.sawAudioAttempt = attempt;
+      chunk.providerWaiting = true;
+      boolean admitted;
+      try {
+        admitted = budget.acquire(chunk.index, audio.length, turn.mayWait(),
+            () -> chunk.abandoned || chunk.attempt != attempt);
+      } finally {
+        chunk.providerWaiting = false;
+      }
+      if (admitted) {
         turn.mailbox().execute(() -> SpeechScheduler.this.onAudio(chunk, attempt, audio));
       }
     }
@@ -355,7 +384,14 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     }
     chunk.timer = null;
     long now = turn.clock().nanoTime();
-    if (chunk.bytes == 0) {
+    if (chunk.providerWaiting) {
+      // The provider is waiting for the listener, not the other way round: look again later.
+      chunk.timer = turn.clock().schedule(
+          () -> turn.mailbox().execute(() -> onChunkTimer(chunk, attempt)),
+          engine.speechFirstByteTimeout);
+      return;
+    }
+    if (chunk.bytes == 0 && chunk.sawAudioAttempt != attempt) {
       timedOut(chunk, engine.speechFirstByteTimeout, "no audio of chunk " + chunk.index
           + " within " + engine.speechFirstByteTimeout.toMillis() + " ms (setting: speechTimeouts)");
       return;
@@ -391,6 +427,9 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     }
     log.warn("turn {}: speech of chunk {} failed; going on without it: {}", turn.id(), chunk.index,
         error.getMessage());
+    chunk.failed = true;
+    chunk.abandoned = true;
+    budget.wake();
     failures.add(new SpeechFailure(chunk.index, chunk.speakable, error));
     order.discard(chunk.index, piece -> budget.droppedAhead(piece.length));
     chunk.keptBytes = 0;
@@ -479,6 +518,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     calls.clear();
     for (Chunk chunk : chunks) {
       cancelTimer(chunk);
+      chunk.abandoned = true;
     }
     if (lookaheadCheck != null) {
       lookaheadCheck.cancel();
@@ -533,7 +573,18 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     return raw.substring(0, end);
   }
 
+  /**
+   * How long speech has waited for playback so far: time the turn's deadline does not count, so
+   * an answer longer than the deadline can be paced to the listener.
+   */
+  long pausedNanos() {
+    return pausedNanos + (pauseStart < 0 ? 0 : turn.clock().nanoTime() - pauseStart);
+  }
+
   private long durationNanos(Chunk chunk) {
+    if (chunk.failed) {
+      return deliveredDurationNanos(chunk); // what will never play does not run ahead
+    }
     if (chunk.format != null && (chunk.format.isRawPcm() || chunk.format.encoding() == AudioFormat.Encoding.WAV)) {
       long fromAudio = pcmNanos(chunk.format, chunk.bytes);
       return chunk.ended ? fromAudio : Math.max(fromAudio, textNanos(chunk));

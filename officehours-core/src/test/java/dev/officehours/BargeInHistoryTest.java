@@ -90,8 +90,9 @@ class BargeInHistoryTest {
     FakeTts.Synthesis first = tts.next();
     first.sink.onAudio(pcm(Duration.ofSeconds(2)));
     first.complete();
-    tts.next();
-    events.awaitAudioFrames(1); // audio not yet handed to the listener cannot have been heard
+    tts.next().audio("x");
+    // the second chunk's audio goes out only once the first has ended: all of it was heard
+    events.awaitAudioFrames(2);
     turn.interrupt(PlaybackPosition.of(0, Duration.ofSeconds(2)));
     turn.completion().join();
 
@@ -176,9 +177,7 @@ class BargeInHistoryTest {
     llm.nextStream().tokens("Goodbye.").complete();
     tts.next().audio("b").complete();
     second.completion().join();
-    assertTrue(first.interrupt(PlaybackPosition.NOTHING_PLAYED));
-    pipeline.start(TurnRequest.of("s1", "Again"), new RecordingListener());
-    llm.nextStream(); // read after the (refused) amendment
+    assertFalse(first.interrupt(PlaybackPosition.NOTHING_PLAYED), "not the session's latest turn");
     assertEquals(List.of("Hi", "Hello.", "Bye", "Goodbye."),
         history().stream().map(HistoryMessage::text).toList());
   }
@@ -199,5 +198,20 @@ class BargeInHistoryTest {
         () -> PlaybackPosition.of(-2, Duration.ZERO)).getMessage().contains("-2"));
     assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> PlaybackPosition.of(0, Duration.ofMillis(-1))).getMessage().contains("played"));
+  }
+
+  @Test
+  void aLateInterruptNeverTrimsALaterTurnsIdenticalAnswer() {
+    Turn first = pipeline.start(TurnRequest.of("s1", "Hi"), new RecordingListener());
+    llm.nextStream().tokens("Hello there.").complete();
+    tts.next().audio("a").complete();
+    first.completion().join();
+    Turn second = pipeline.start(TurnRequest.of("s1", "Hi again"), new RecordingListener());
+    llm.nextStream().tokens("Hello there.").complete(); // the same answer, as a cache would give
+    tts.next().audio("b").complete();
+    second.completion().join();
+    assertFalse(first.interrupt(PlaybackPosition.NOTHING_PLAYED), "not the session's latest turn");
+    assertEquals(List.of("Hi", "Hello there.", "Hi again", "Hello there."),
+        history().stream().map(HistoryMessage::text).toList());
   }
 }

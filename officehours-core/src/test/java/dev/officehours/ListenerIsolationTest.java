@@ -127,4 +127,53 @@ class ListenerIsolationTest {
     release.countDown();
     assertEquals("Hello.", done(turn).text());
   }
+
+  @Test
+  void anObserverThatThrowsAnErrorDoesNotStrandTheTurn() {
+    try (ConversationPipeline p = ConversationPipeline.builder().llm(llm)
+        .observer(new dev.officehours.metrics.PipelineObserver() {
+          @Override
+          public void llmCompleted(java.time.Duration d, boolean fromCache) {
+            throw new AssertionError("an observer's bug");
+          }
+
+          @Override
+          public void turnEnded(dev.officehours.metrics.TurnOutcome outcome, java.time.Duration total) {
+            throw new StackOverflowError("another");
+          }
+        }).build()) {
+      Turn turn = p.start(TurnRequest.of("s1", "Hi"), new RecordingListener());
+      llm.nextStream().tokens("Hello.").complete();
+      assertEquals(TurnOutcome.COMPLETED, done(turn).outcome());
+    }
+  }
+
+  @Test
+  void aStoreThatNeverAnswersDoesNotKeepTheTurnOrTheNextOneFromEnding() {
+    dev.officehours.history.ConversationStore silent = new dev.officehours.history.ConversationStore() {
+      @Override
+      public java.util.concurrent.CompletableFuture<java.util.List<dev.officehours.history.HistoryMessage>> load(String s) {
+        return new java.util.concurrent.CompletableFuture<>();
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<Void> append(String s, java.util.List<dev.officehours.history.HistoryMessage> m) {
+        return new java.util.concurrent.CompletableFuture<>();
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<Void> clear(String s) {
+        return new java.util.concurrent.CompletableFuture<>();
+      }
+    };
+    try (ConversationPipeline p = ConversationPipeline.builder().llm(llm).conversationStore(silent)
+        .historyTimeout(java.time.Duration.ofMillis(100)).build()) {
+      Turn first = p.start(TurnRequest.of("s1", "Hi"), new RecordingListener());
+      llm.nextStream().tokens("Hello.").complete();
+      assertEquals(TurnOutcome.COMPLETED, done(first).outcome());
+      Turn second = p.start(TurnRequest.of("s1", "Again"), new RecordingListener());
+      llm.nextStream().tokens("Hello again.").complete();
+      assertEquals(TurnOutcome.COMPLETED, done(second).outcome());
+    }
+  }
 }

@@ -4,11 +4,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * A {@link PipelineClock} that moves only when the test says so: {@link #advance} runs every task
  * that has come due, in time order, on the test's thread (tasks only enqueue onto a turn's
- * mailbox, so they return at once).
+ * mailbox, so they return at once). Its lock is fair: a test that advances in a tight loop must
+ * not starve a turn's thread that is scheduling its next timer.
  */
 final class ManualClock implements PipelineClock {
   private static final class Task {
@@ -24,32 +29,48 @@ final class ManualClock implements PipelineClock {
     }
   }
 
+  private final ReentrantLock lock = new ReentrantLock(true);
+  private final Condition scheduled = lock.newCondition();
   private final List<Task> tasks = new ArrayList<>();
   private long now = 1_000_000_000L;
   private long seq;
 
   @Override
-  public synchronized long nanoTime() {
-    return now;
+  public long nanoTime() {
+    lock.lock();
+    try {
+      return now;
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
-  public synchronized Timer schedule(Runnable task, Duration delay) {
-    Task t = new Task(now + Math.max(0, delay.toNanos()), seq++, task);
-    tasks.add(t);
-    notifyAll();
-    return () -> t.cancelled = true;
+  public Timer schedule(Runnable task, Duration delay) {
+    lock.lock();
+    try {
+      Task t = new Task(now + Math.max(0, delay.toNanos()), seq++, task);
+      tasks.add(t);
+      scheduled.signalAll();
+      return () -> t.cancelled = true;
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Moves time forward by {@code d}, running what comes due on the way. */
   void advance(Duration d) {
     long target;
-    synchronized (this) {
+    lock.lock();
+    try {
       target = now + d.toNanos();
+    } finally {
+      lock.unlock();
     }
     while (true) {
       Task next;
-      synchronized (this) {
+      lock.lock();
+      try {
         next = tasks.stream().filter(t -> !t.cancelled && t.due <= target)
             .min(Comparator.comparingLong((Task t) -> t.due).thenComparingLong(t -> t.seq))
             .orElse(null);
@@ -60,34 +81,74 @@ final class ManualClock implements PipelineClock {
         }
         tasks.remove(next);
         now = Math.max(now, next.due);
+      } finally {
+        lock.unlock();
       }
       next.run.run();
     }
   }
 
   /** Moves time forward without running anything (a timer that has not fired yet). */
-  synchronized void jump(Duration d) {
-    now += d.toNanos();
+  void jump(Duration d) {
+    lock.lock();
+    try {
+      now += d.toNanos();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Tasks scheduled and neither run nor cancelled. */
-  synchronized int pending() {
-    return (int) tasks.stream().filter(t -> !t.cancelled).count();
+  int pending() {
+    lock.lock();
+    try {
+      return (int) tasks.stream().filter(t -> !t.cancelled).count();
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Waits until at least {@code n} tasks are pending (a turn has armed its timers). */
-  synchronized void awaitPending(int n) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (pending() < n) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        throw new AssertionError("fewer than " + n + " timers armed within 10 s: " + pending());
+  void awaitPending(int n) {
+    awaitUntil(() -> tasks.stream().filter(t -> !t.cancelled).count() >= n,
+        "fewer than " + n + " timers armed");
+  }
+
+  /**
+   * Waits until at least {@code n} tasks are pending or {@code done} says so: after an advance,
+   * until the turn has armed its next timer, so the test never moves time ahead of the turn.
+   */
+  void awaitPendingOr(int n, BooleanSupplier done) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (pending() < n && !done.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("fewer than " + n + " timers armed within 10 s");
       }
-      try {
-        java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
+      Thread.onSpinWait();
+    }
+  }
+
+  /** Waits until a task is pending that comes due exactly {@code d} from now. */
+  void awaitDue(Duration d) {
+    awaitUntil(() -> tasks.stream().anyMatch(t -> !t.cancelled && t.due == now + d.toNanos()),
+        "no timer due in " + d);
+  }
+
+  private void awaitUntil(BooleanSupplier condition, String failure) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    lock.lock();
+    try {
+      while (!condition.getAsBoolean()) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw new AssertionError(failure + " within 10 s");
+        }
+        scheduled.awaitNanos(left);
       }
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    } finally {
+      lock.unlock();
     }
   }
 }

@@ -126,4 +126,87 @@ class SpeechTimeTest {
     tts.next().audio("b").complete(); // started once the first was done, however small the lookahead
     assertEquals(TurnOutcome.COMPLETED, done(turn).outcome());
   }
+
+  @Test
+  void fastSpeechIsPacedToPlaybackAndTheWaitDoesNotCountAgainstTheDeadline() {
+    // One synthesis at a time, so what starts is decided by the audio already there, not by the
+    // text estimate of chunks still in flight; a short first-byte budget tells its timer apart.
+    pipeline = builder().speechLookahead(Duration.ofSeconds(15)).turnDeadline(Duration.ofSeconds(30))
+        .speechTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(60)).ttsConcurrency(1)
+        .turnBufferBytes(64L << 20).build();
+    RecordingListener events = new RecordingListener();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Tell me everything"), events);
+    StringBuilder answer = new StringBuilder();
+    for (int i = 1; i <= 8; i++) {
+      answer.append("This is sentence number ").append(i).append(" of a long answer. ");
+    }
+    llm.nextStream().words(answer.toString().strip()).complete();
+    // Each synthesis answers at once with 10 s of audio: far faster than real time.
+    for (int i = 0; i < 2; i++) {
+      FakeTts.Synthesis s = tts.next();
+      s.sink.onAudio(pcm(Duration.ofSeconds(10)));
+      s.complete();
+    }
+    // 20 s are ready and nothing has played: the third waits until 5 s have played.
+    clock.awaitDue(Duration.ofSeconds(5));
+    assertTrue(tts.noPendingCall(), "a third chunk would run over 15 s ahead of playback");
+    int spoken = 2;
+    long steps = 0;
+    while (!turn.completion().isDone() && steps++ < 2_000) {
+      FakeTts.Synthesis s = tts.calls.poll();
+      if (s != null) {
+        s.sink.onAudio(pcm(Duration.ofSeconds(10)));
+        s.complete();
+        spoken++;
+      } else {
+        clock.advance(Duration.ofMillis(100));
+        // the deadline and one more: a lookahead check, or a synthesis' budget
+        clock.awaitPendingOr(2, () -> turn.completion().isDone() || !tts.calls.isEmpty());
+      }
+    }
+    TurnResult result = done(turn);
+    assertEquals(TurnOutcome.COMPLETED, result.outcome(), "paced speech is not a timeout");
+    assertEquals(result.metrics().chunks(), spoken);
+    assertTrue(spoken >= 8, "chunks: " + spoken);
+    assertTrue(result.speechFailures().isEmpty(), result.speechFailures().toString());
+  }
+
+  @Test
+  void aProviderWaitingForASlowListenerIsNotTimedOut() throws Exception {
+    pipeline = builder().turnBufferBytes(64 * 1024).build();
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger frames = new java.util.concurrent.atomic.AtomicInteger();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() {
+      @Override
+      public void onAudio(AudioFrame frame) {
+        if (frames.incrementAndGet() == 1) {
+          try {
+            release.await(10, java.util.concurrent.TimeUnit.SECONDS); // a stalled client
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+    });
+    llm.nextStream().words(TWO_CHUNKS).complete();
+    FakeTts.Synthesis first = tts.next();
+    java.util.concurrent.CompletableFuture<Void> provider = new java.util.concurrent.CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      for (int i = 0; i < 40; i++) {
+        first.sink.onAudio(new byte[4800]); // 190 KB: more than the turn may hold
+      }
+      first.complete();
+      provider.complete(null);
+    }, "tts-reader");
+    reader.start();
+    tts.next().audio("b").complete();
+    TurnPublisherTest.awaitState(reader, Thread.State.WAITING);
+    // The provider is now waiting for the listener; its time budgets run out meanwhile.
+    clock.advance(Duration.ofSeconds(20));
+    assertFalse(provider.isDone());
+    release.countDown();
+    provider.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    TurnResult result = done(turn);
+    assertTrue(result.speechFailures().isEmpty(), "nothing failed: " + result.speechFailures());
+  }
 }

@@ -57,6 +57,21 @@ public final class BufferBudget {
    * @return true when admitted; false when the budget was closed (the turn ended): drop the piece
    */
   public boolean acquire(int seq, long bytes, boolean mayWait) {
+    return acquire(seq, bytes, mayWait, () -> false);
+  }
+
+  /**
+   * As {@link #acquire(int, long, boolean)}, for a piece whose source may be given up meanwhile
+   * (its chunk failed): a waiter stops waiting, without the piece, once {@code abandoned} says so
+   * and {@link #wake()} was called.
+   *
+   * @param seq the chunk the piece belongs to, or {@link #TEXT}
+   * @param bytes the piece's size
+   * @param mayWait false on a thread that must never block
+   * @param abandoned whether the piece's source was given up
+   * @return true when admitted; false when closed or abandoned: drop the piece
+   */
+  public boolean acquire(int seq, long bytes, boolean mayWait, java.util.function.BooleanSupplier abandoned) {
     lock.lock();
     try {
       if (closed) {
@@ -75,7 +90,7 @@ public final class BufferBudget {
         public boolean block() throws InterruptedException {
           lock.lock();
           try {
-            while (!closed && mustWait(seq, bytes)) {
+            while (!closed && !abandoned.getAsBoolean() && mustWait(seq, bytes)) {
               changed.await();
             }
             return true;
@@ -88,7 +103,7 @@ public final class BufferBudget {
         public boolean isReleasable() {
           lock.lock();
           try {
-            return closed || !mustWait(seq, bytes);
+            return closed || abandoned.getAsBoolean() || !mustWait(seq, bytes);
           } finally {
             lock.unlock();
           }
@@ -100,11 +115,21 @@ public final class BufferBudget {
     }
     lock.lock();
     try {
-      if (closed) {
+      if (closed || abandoned.getAsBoolean()) {
         return false;
       }
       held += bytes;
       return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Makes every waiter look again (a piece's source was given up). */
+  public void wake() {
+    lock.lock();
+    try {
+      changed.signalAll();
     } finally {
       lock.unlock();
     }
@@ -123,6 +148,7 @@ public final class BufferBudget {
     lock.lock();
     try {
       ahead += bytes;
+      changed.signalAll(); // a head piece waiting on these bytes may go now
     } finally {
       lock.unlock();
     }

@@ -38,8 +38,9 @@ public final class SerialExecutor implements Executor {
   private void submitDrain() {
     try {
       delegate.execute(drain);
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      // The pool is shutting down: finish the mailbox here rather than strand its tasks.
+    } catch (RuntimeException e) {
+      // The pool is shutting down (or a caller's executor failed): finish the queue here rather
+      // than strand its tasks with the count raised and no drain coming.
       drain();
     }
   }

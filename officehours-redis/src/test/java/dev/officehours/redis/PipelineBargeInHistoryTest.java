@@ -77,7 +77,7 @@ class PipelineBargeInHistoryTest {
       assertEquals(List.of(ChatMessage.Role.USER, ChatMessage.Role.ASSISTANT, ChatMessage.Role.USER),
           prompt.stream().map(ChatMessage::role).toList());
       String told = prompt.get(1).text();
-      assertTrue(told.startsWith(heard.text() + " [interrupted"),
+      assertTrue(told.startsWith(heard.text() + " [the answer was cut off here"),
           "the model is told where its answer was cut off: " + told);
       assertFalse(told.contains(answer.substring(heard.text().length()).strip()), "nothing unheard: " + told);
     }
