@@ -409,4 +409,24 @@ class OpenAiSpeechTest {
     assertTrue(format.getMessage().contains("16000"), format.getMessage());
     assertThrows(IllegalArgumentException.class, () -> OpenAiSpeech.builder().voice(""));
   }
+
+  @Test
+  void anErrorBodyWithStatus200IsNeverDeliveredNorCachedWithTheCacheOn() throws Exception {
+    server.enqueue(new MockResponse.Builder().setHeader("Content-Type", "application/json")
+        .body("{\"error\":{\"message\":\"voice 'nova' is not available\",\"type\":\"invalid_request_error\"}}")
+        .build());
+    server.enqueue(audio(pcm(480)));
+    dev.officehours.tts.TtsProvider cached = dev.officehours.cache.TtsCache.inMemory()
+        .wrap(speech().build(), dev.officehours.metrics.PipelineObserver.NONE);
+    RecordingSink first = new RecordingSink();
+    cached.synthesize(cached.request("Hello there."), first);
+    OfficeHoursException error = first.awaitError();
+    assertTrue(error.getMessage().contains("voice 'nova' is not available"), error.getMessage());
+    assertEquals(0, first.audio().length, "nothing of the error body was delivered as audio");
+    RecordingSink second = new RecordingSink();
+    cached.synthesize(cached.request("Hello there."), second);
+    second.awaitComplete();
+    assertEquals(480, second.audio().length, "synthesised again: the error body was not cached");
+    assertEquals(2, server.getRequestCount());
+  }
 }
