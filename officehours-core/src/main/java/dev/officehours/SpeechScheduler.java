@@ -53,6 +53,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     volatile boolean providerWaiting;
     /** Set when the chunk is given up, so a provider waiting for room stops waiting. */
     volatile boolean abandoned;
+    /** The provider said the chunk's audio is complete (seen on its thread, even while ending). */
+    volatile boolean providerDone;
     boolean failed;
     /** Audio received while the chunk was not yet the head, kept until it is. */
     long keptBytes;
@@ -288,6 +290,9 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
 
     @Override
     public void onComplete() {
+      if (chunk.attempt == attempt) {
+        chunk.providerDone = true; // for heard text: a barge-in may drop the queued completion
+      }
       turn.mailbox().execute(() -> SpeechScheduler.this.onComplete(chunk, attempt));
     }
 
@@ -552,8 +557,10 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       chunk = chunks.get(heard.chunkIndex());
       played = Math.min(heard.played().toNanos(), deliveredDurationNanos(chunk));
     }
-    long length = Math.max(1, chunk.ended && chunk.deliveredBytes == chunk.bytes
-        ? durationNanos(chunk) : Math.max(textNanos(chunk), deliveredDurationNanos(chunk)));
+    boolean whole = (chunk.ended || chunk.providerDone) && chunk.deliveredBytes == chunk.bytes
+        && chunk.format != null && (chunk.format.isRawPcm() || chunk.format.encoding() == AudioFormat.Encoding.WAV);
+    long length = Math.max(1, whole ? pcmNanos(chunk.format, chunk.bytes)
+        : Math.max(textNanos(chunk), deliveredDurationNanos(chunk)));
     String raw = answer.substring(chunk.rawStart, Math.min(chunk.rawEnd, answer.length()));
     String cut = played >= length ? raw : cutAtWord(raw, (int) (raw.length() * (double) played / length));
     return (answer.substring(0, chunk.rawStart) + cut).strip();

@@ -107,6 +107,7 @@ class TtsCacheTest {
     byte[] late = audio(2000, 4);
     s.audio(late).complete();
     assertTrue(joiner.awaitDone());
+    assertTrue(leader.awaitDone(), "each sink drains on its own: wait for both");
     assertArrayEquals(leader.bytes(), joiner.bytes());
     assertEquals(3000, joiner.bytes().length);
     assertTrue(joiner.cacheHit);
