@@ -279,7 +279,9 @@ final class PipelineEngine {
       }
       if (ownCallbackExecutor != null
           && !ownCallbackExecutor.awaitTermination(1, TimeUnit.SECONDS)) {
-        ownCallbackExecutor.shutdownNow(); // a listener still blocked: interrupt it
+        // A listener still blocked: interrupt it; run what was still queued (other turns'
+        // callbacks) here, so their queues finish and their completions settle.
+        ownCallbackExecutor.shutdownNow().forEach(Runnable::run);
         ownCallbackExecutor.awaitTermination(5, TimeUnit.SECONDS);
       }
     } catch (InterruptedException e) {

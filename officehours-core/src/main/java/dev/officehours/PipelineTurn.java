@@ -426,7 +426,7 @@ final class PipelineTurn implements Turn {
     stopTimers();
     LlmCall call = llmCall;
     if (call != null && !answerLimitHit) {
-      call.commit();
+      quietly(call::commit);
     }
     String answer = text.toString();
     TurnResult result = result(TurnOutcome.COMPLETED, answer, llmCompletion.finishReason(),
@@ -497,14 +497,17 @@ final class PipelineTurn implements Turn {
     }
     callbacks.cancel();
     // Stop the network at once, from the caller's thread; the bookkeeping follows in order.
-    LlmCall call = llmCall;
-    if (call != null) {
-      call.cancel();
+    try {
+      LlmCall call = llmCall;
+      if (call != null) {
+        quietly(call::cancel);
+      }
+      if (speech != null) {
+        speech.cancelCalls();
+      }
+    } finally {
+      mailbox.execute(() -> onStopped(heard));
     }
-    if (speech != null) {
-      speech.cancelCalls();
-    }
-    mailbox.execute(() -> onStopped(heard));
     return true;
   }
 
@@ -582,7 +585,7 @@ final class PipelineTurn implements Turn {
   private void cancelCalls() {
     LlmCall call = llmCall;
     if (call != null) {
-      call.cancel();
+      quietly(call::cancel);
     }
     if (speech != null) {
       speech.stop();
@@ -635,6 +638,15 @@ final class PipelineTurn implements Turn {
       t = t.getCause();
     }
     return t;
+  }
+
+  /** Runs a provider's cancel or commit: what it throws is logged, and the turn goes on. */
+  static void quietly(Runnable providerCall) {
+    try {
+      providerCall.run();
+    } catch (Throwable t) {
+      log.warn("a provider's cancel or commit threw; ignored", t);
+    }
   }
 
   static OfficeHoursException asOfficeHours(Stage stage, Throwable t) {

@@ -49,8 +49,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     long deliveredBytes;
     /** The attempt whose provider has sent audio, seen on the provider's thread. */
     volatile int sawAudioAttempt;
-    /** Whether the provider is waiting for room in the turn's buffer (we are the bottleneck). */
-    volatile boolean providerWaiting;
+    /** The attempt whose provider waits for room in the turn's buffer (we are the bottleneck). */
+    volatile int waitingAttempt;
     /** Set when the chunk is given up, so a provider waiting for room stops waiting. */
     volatile boolean abandoned;
     /** The provider said the chunk's audio is complete (seen on its thread, even while ending). */
@@ -158,7 +158,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   private void startSyntheses() {
     waitingForPlayback = false;
     if (pauseStart >= 0) {
-      pausedNanos += turn.clock().nanoTime() - pauseStart;
+      pausedNanos += creditedPause(turn.clock().nanoTime());
       pauseStart = -1;
     }
     while (!turn.isEnding() && inFlight < engine.ttsConcurrency && nextToStart < chunks.size()) {
@@ -275,13 +275,15 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       // The audio has arrived, whether or not the turn has room for it yet: time spent waiting
       // for the listener is not the provider's.
       chunk.sawAudioAttempt = attempt;
-      chunk.providerWaiting = true;
+      chunk.waitingAttempt = attempt;
       boolean admitted;
       try {
         admitted = budget.acquire(chunk.index, audio.length, turn.mayWait(),
             () -> chunk.abandoned || chunk.attempt != attempt);
       } finally {
-        chunk.providerWaiting = false;
+        if (chunk.waitingAttempt == attempt) {
+          chunk.waitingAttempt = 0;
+        }
       }
       if (admitted) {
         turn.mailbox().execute(() -> SpeechScheduler.this.onAudio(chunk, attempt, audio));
@@ -355,6 +357,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     engine.observer.error(Stage.TTS, error);
     if (mayRetry(chunk, error)) {
       retries++;
+      budget.wake(); // a reader of the failed attempt may still wait for room: let it go
       log.debug("turn {}: speech of chunk {} failed ({}); retrying once", turn.id(), chunk.index,
           error.getMessage());
       synthesize(chunk);
@@ -389,7 +392,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     }
     chunk.timer = null;
     long now = turn.clock().nanoTime();
-    if (chunk.providerWaiting) {
+    if (chunk.waitingAttempt == attempt) {
       // The provider is waiting for the listener, not the other way round: look again later.
       chunk.timer = turn.clock().schedule(
           () -> turn.mailbox().execute(() -> onChunkTimer(chunk, attempt)),
@@ -414,7 +417,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   private void timedOut(Chunk chunk, Duration limit, String message) {
     TtsCall call = chunk.call;
     if (call != null) {
-      call.cancel();
+      PipelineTurn.quietly(call::cancel);
       calls.remove(call);
     }
     OfficeHoursException error =
@@ -427,7 +430,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   private void fail(Chunk chunk, OfficeHoursException error) {
     TtsCall call = chunk.call;
     if (call != null) {
-      call.cancel(); // past a limit: close the connection, keep nothing more
+      PipelineTurn.quietly(call::cancel); // past a limit: close the connection, keep nothing more
       calls.remove(call);
     }
     log.warn("turn {}: speech of chunk {} failed; going on without it: {}", turn.id(), chunk.index,
@@ -513,7 +516,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   /** Cancels every call now; safe from any thread. */
   void cancelCalls() {
     for (TtsCall call : calls) {
-      call.cancel();
+      PipelineTurn.quietly(call::cancel);
     }
   }
 
@@ -585,11 +588,23 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
    * an answer longer than the deadline can be paced to the listener.
    */
   long pausedNanos() {
-    return pausedNanos + (pauseStart < 0 ? 0 : turn.clock().nanoTime() - pauseStart);
+    return pausedNanos + (pauseStart < 0 ? 0 : creditedPause(turn.clock().nanoTime()));
+  }
+
+  /**
+   * The part of the open pause during which playback had audio to play: waiting for a listener
+   * that stopped consuming, or for a provider, is not waiting for playback.
+   */
+  private long creditedPause(long now) {
+    if (firstAudioAt < 0) {
+      return 0;
+    }
+    long playbackRunsOut = firstAudioAt + deliveredNanos;
+    return Math.max(0, Math.min(now, playbackRunsOut) - pauseStart);
   }
 
   private long durationNanos(Chunk chunk) {
-    if (chunk.failed) {
+    if (chunk.failed || (chunk.ended && chunk.bytes == 0)) {
       return deliveredDurationNanos(chunk); // what will never play does not run ahead
     }
     if (chunk.format != null && (chunk.format.isRawPcm() || chunk.format.encoding() == AudioFormat.Encoding.WAV)) {

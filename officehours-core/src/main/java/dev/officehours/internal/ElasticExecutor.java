@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * free to take it, and a new thread starts (up to the cap) only when every thread is busy. So a
  * burst of short tasks runs on the few threads already there, while tasks that block (a listener
  * blocked on a slow client) get threads of their own until the cap; idle threads end after the
- * keep-alive. What Java 21's virtual threads give for free, on Java 17.
+ * keep-alive, and one that ends while work is queued starts a replacement. What Java 21's virtual
+ * threads give for free, on Java 17.
  */
 public final class ElasticExecutor extends ThreadPoolExecutor {
   private final AtomicInteger unfinished = new AtomicInteger();
@@ -24,6 +25,10 @@ public final class ElasticExecutor extends ThreadPoolExecutor {
    * @param threads makes the threads
    */
   public ElasticExecutor(int maxThreads, long keepAlive, TimeUnit unit, ThreadFactory threads) {
+    this(maxThreads, keepAlive, unit, new ReplacingFactory(threads));
+  }
+
+  private ElasticExecutor(int maxThreads, long keepAlive, TimeUnit unit, ReplacingFactory threads) {
     super(0, maxThreads, keepAlive, unit, new GrowFirstQueue(), threads, (task, pool) -> {
       if (pool.isShutdown()) {
         throw new RejectedExecutionException("the executor is shut down");
@@ -31,6 +36,7 @@ public final class ElasticExecutor extends ThreadPoolExecutor {
       ((GrowFirstQueue) pool.getQueue()).enqueue(task); // at the cap: wait for a thread
     });
     ((GrowFirstQueue) getQueue()).pool = this;
+    threads.pool = this;
   }
 
   @Override
@@ -47,6 +53,34 @@ public final class ElasticExecutor extends ThreadPoolExecutor {
   @Override
   protected void afterExecute(Runnable task, Throwable error) {
     unfinished.decrementAndGet();
+  }
+
+  /** A thread that ends while work is queued (its idle time ran out meanwhile) starts another. */
+  private static final class ReplacingFactory implements ThreadFactory {
+    private final ThreadFactory threads;
+    volatile ElasticExecutor pool;
+
+    ReplacingFactory(ThreadFactory threads) {
+      this.threads = threads;
+    }
+
+    @Override
+    public Thread newThread(Runnable worker) {
+      return threads.newThread(() -> {
+        try {
+          worker.run();
+        } finally {
+          ElasticExecutor p = pool;
+          if (p != null && !p.isShutdown() && !p.getQueue().isEmpty()) {
+            try {
+              p.execute(() -> {});
+            } catch (RejectedExecutionException e) {
+              // shut down meanwhile: nothing to keep going
+            }
+          }
+        }
+      });
+    }
   }
 
   /** Refuses a task only when every thread is busy, so the pool starts another one. */
