@@ -209,4 +209,49 @@ class SpeechTimeTest {
     TurnResult result = done(turn);
     assertTrue(result.speechFailures().isEmpty(), "nothing failed: " + result.speechFailures());
   }
+
+  @Test
+  void aListenerThatStopsConsumingDoesNotStretchTheDeadlineForever() throws Exception {
+    pipeline = builder().speechLookahead(Duration.ofSeconds(1)).turnDeadline(Duration.ofSeconds(10))
+        .turnBufferBytes(64 * 1024).build();
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() {
+      @Override
+      public void onAudio(AudioFrame frame) {
+        try {
+          release.await(30, java.util.concurrent.TimeUnit.SECONDS); // the client went away
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    llm.nextStream().words(TWO_CHUNKS).complete();
+    FakeTts.Synthesis first = tts.next();
+    Thread reader = new Thread(() -> {
+      for (int i = 0; i < 40; i++) {
+        first.sink.onAudio(new byte[4800]); // 190 KB: more than the turn may hold
+      }
+      first.complete();
+    }, "stalled-reader");
+    reader.start();
+    TurnPublisherTest.awaitState(reader, Thread.State.WAITING);
+    // The second chunk waits for playback, which cannot get past what was handed out; the
+    // provider waits for the listener. Neither is waiting for playback: the deadline holds.
+    long start = clock.nanoTime();
+    for (int i = 0; i < 600 && pipeline.activeTurns() > 0; i++) {
+      clock.advance(Duration.ofMillis(100));
+      // before moving on, let the turn re-arm its deadline (or end)
+      clock.awaitPendingOr(1, () -> pipeline.activeTurns() == 0);
+    }
+    assertEquals(0, pipeline.activeTurns(), "the turn ended while its listener was still stuck");
+    long ended = clock.nanoTime() - start;
+    // credited at most the audio it had handed out, not the whole time the listener was stuck
+    assertTrue(ended < Duration.ofSeconds(30).toNanos(), "ended after " + ended / 1_000_000 + " ms");
+    release.countDown(); // let the terminal callback through
+    java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+        java.util.concurrent.ExecutionException.class,
+        () -> turn.completion().get(10, java.util.concurrent.TimeUnit.SECONDS));
+    assertInstanceOf(dev.officehours.errors.TurnTimeoutException.class, e.getCause(),
+        "waiting for a listener that stopped is not waiting for playback");
+  }
 }
