@@ -487,7 +487,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     }
     audioBytes += audio.length;
     chunk.deliveredBytes += audio.length;
-    if (chunk.format.isRawPcm() || chunk.format.encoding() == AudioFormat.Encoding.WAV) {
+    if (timedByBytes(chunk)) {
       deliveredNanos += pcmNanos(chunk.format, audio.length);
     }
     turn.deliverAudio(chunk, chunk.framesDelivered++, audio);
@@ -499,9 +499,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   @Override
   public void done(int seq) {
     Chunk chunk = chunks.get(seq);
-    if (chunk.format != null && !chunk.format.isRawPcm()
-        && chunk.format.encoding() != AudioFormat.Encoding.WAV && chunk.framesDelivered > 0) {
-      deliveredNanos += textNanos(chunk);
+    if (chunk.format != null && !timedByBytes(chunk) && chunk.framesDelivered > 0) {
+      deliveredNanos += textNanos(chunk); // compressed audio: counted by its text once done
     }
     budget.head(seq + 1);
   }
@@ -561,7 +560,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       played = Math.min(heard.played().toNanos(), deliveredDurationNanos(chunk));
     }
     boolean whole = (chunk.ended || chunk.providerDone) && chunk.deliveredBytes == chunk.bytes
-        && chunk.format != null && (chunk.format.isRawPcm() || chunk.format.encoding() == AudioFormat.Encoding.WAV);
+        && timedByBytes(chunk);
     long length = Math.max(1, whole ? pcmNanos(chunk.format, chunk.bytes)
         : Math.max(textNanos(chunk), deliveredDurationNanos(chunk)));
     String raw = answer.substring(chunk.rawStart, Math.min(chunk.rawEnd, answer.length()));
@@ -607,7 +606,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     if (chunk.failed || (chunk.ended && chunk.bytes == 0)) {
       return deliveredDurationNanos(chunk); // what will never play does not run ahead
     }
-    if (chunk.format != null && (chunk.format.isRawPcm() || chunk.format.encoding() == AudioFormat.Encoding.WAV)) {
+    if (timedByBytes(chunk)) {
       long fromAudio = pcmNanos(chunk.format, chunk.bytes);
       return chunk.ended ? fromAudio : Math.max(fromAudio, textNanos(chunk));
     }
@@ -615,10 +614,16 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   }
 
   private long deliveredDurationNanos(Chunk chunk) {
-    if (chunk.format != null && (chunk.format.isRawPcm() || chunk.format.encoding() == AudioFormat.Encoding.WAV)) {
+    if (timedByBytes(chunk)) {
       return pcmNanos(chunk.format, chunk.deliveredBytes);
     }
     return chunk.deliveredBytes > 0 ? textNanos(chunk) : 0;
+  }
+
+  /** Whether the chunk's length follows from its byte count (16-bit PCM, bare or in WAV). */
+  private static boolean timedByBytes(Chunk chunk) {
+    return chunk.format != null
+        && (chunk.format.isRawPcm() || chunk.format.encoding() == AudioFormat.Encoding.WAV);
   }
 
   private static long textNanos(Chunk chunk) {
