@@ -246,10 +246,6 @@ final class PipelineEngine {
     return store;
   }
 
-  boolean isClosed() {
-    return closed;
-  }
-
   /**
    * Stops accepting turns, lets those in flight finish for up to {@code grace}, cancels the rest,
    * waits for their listeners to hear of it, then stops the pipeline's own threads.

@@ -224,9 +224,4 @@ public final class BufferBudget {
       lock.unlock();
     }
   }
-
-  /** The capacity in bytes. */
-  public long capacity() {
-    return capacity;
-  }
 }

@@ -53,12 +53,7 @@ public final class ReorderBuffer<T> {
     return waiting.size() - 1;
   }
 
-  /** Streams opened so far. */
-  public int opened() {
-    return waiting.size();
-  }
-
-  /** The stream whose pieces go out now; {@link #opened()} when all are done. */
+  /** The stream whose pieces go out now; the number of streams opened when all are done. */
   public int head() {
     return head;
   }
