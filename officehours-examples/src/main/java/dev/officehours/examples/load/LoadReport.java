@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -36,12 +37,14 @@ public final class LoadReport {
   private final long answerCacheHits;
   private final long audioBytes;
   private final Map<String, Long> errors;
+  private final Map<String, String> errorExamples;
   private final Percentiles ttft;
   private final Percentiles ttfa;
   private final Percentiles total;
   private final Percentiles gaps;
   private final Percentiles bytesPerTurn;
   private final Map<String, Object> targetStats;
+  private final ServerObservation server;
   private final List<GateResult> gate;
   private final List<String> recommendations;
 
@@ -55,13 +58,43 @@ public final class LoadReport {
    * @param answerCache whether an answer cache was enabled
    * @param retries provider retries per call
    * @param ttsConcurrency syntheses in flight per turn
+   * @param remote whether the target is a server whose pipeline settings (caches, retries, TTS
+   *     concurrency) are its own, not the four above
    */
   public record Settings(String mode, String target, double repeatRatio, boolean ttsCache, boolean answerCache,
-      int retries, int ttsConcurrency) {
+      int retries, int ttsConcurrency, boolean remote) {
     /** Rejects nulls. */
     public Settings {
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(target, "target");
+    }
+
+    /**
+     * The settings of a target in this process, whose pipeline settings the tester chose.
+     *
+     * @param mode the load model in words
+     * @param target what was under test
+     * @param repeatRatio the share of questions repeated word for word
+     * @param ttsCache whether a TTS cache was enabled
+     * @param answerCache whether an answer cache was enabled
+     * @param retries provider retries per call
+     * @param ttsConcurrency syntheses in flight per turn
+     */
+    public Settings(String mode, String target, double repeatRatio, boolean ttsCache, boolean answerCache,
+        int retries, int ttsConcurrency) {
+      this(mode, target, repeatRatio, ttsCache, answerCache, retries, ttsConcurrency, false);
+    }
+
+    /**
+     * The settings of a server target: its pipeline settings are the server's.
+     *
+     * @param mode the load model in words
+     * @param target what was under test
+     * @param repeatRatio the share of questions repeated word for word
+     * @return the settings
+     */
+    public static Settings remote(String mode, String target, double repeatRatio) {
+      return new Settings(mode, target, repeatRatio, false, false, 0, 0, true);
     }
   }
 
@@ -163,7 +196,13 @@ public final class LoadReport {
 
   LoadReport(Settings settings, LoadStats s, Instant startedAt, Duration elapsed, Map<String, Object> targetStats,
       List<GateCheck> checks) {
+    this(settings, s, startedAt, elapsed, targetStats, checks, null);
+  }
+
+  LoadReport(Settings settings, LoadStats s, Instant startedAt, Duration elapsed, Map<String, Object> targetStats,
+      List<GateCheck> checks, ServerObservation server) {
     this.settings = settings;
+    this.server = server;
     this.startedAt = startedAt;
     this.elapsed = elapsed;
     this.sent = s.sent.sum();
@@ -176,6 +215,7 @@ public final class LoadReport {
     this.answerCacheHits = s.answerCacheHits.sum();
     this.audioBytes = s.bytes.sum();
     this.errors = s.errorCounts();
+    this.errorExamples = s.errorExamples();
     this.ttft = Percentiles.of(s.ttft, 1000.0);
     this.ttfa = Percentiles.of(s.ttfa, 1000.0);
     this.total = Percentiles.of(s.total, 1000.0);
@@ -210,6 +250,16 @@ public final class LoadReport {
   /** Failed turns by error code. */
   public Map<String, Long> errors() {
     return Map.copyOf(errors);
+  }
+
+  /** For each error code, the message of one turn that failed with it. */
+  public Map<String, String> errorExamples() {
+    return Map.copyOf(errorExamples);
+  }
+
+  /** What the server under test reported about itself, for a server target whose metrics could be scraped. */
+  public Optional<ServerObservation> server() {
+    return Optional.ofNullable(server);
   }
 
   /** Failed over finished turns, 0..1. */
@@ -281,12 +331,22 @@ public final class LoadReport {
 
   private List<String> recommend() {
     List<String> out = new ArrayList<>();
+    if (errors.containsKey("rate_limited")) {
+      out.add(String.format(Locale.ROOT, "The server refused %d turns with rate_limited: its per-client rate limit "
+          + "is on (30 turn starts a minute by default), so this measured the limiter, not the server. Start it "
+          + "with `serve --rate-limit off` for load tests.", errors.get("rate_limited")));
+    }
+    if (errors.containsKey("connection_refused")) {
+      out.add(String.format(Locale.ROOT, "%d turns found nothing listening (connection_refused): start the server "
+          + "(`java -jar officehours-examples/target/officehours-examples.jar serve --rate-limit off`) or check "
+          + "--target.", errors.get("connection_refused")));
+    }
     if (failed > 0) {
       String codes = errors.toString();
       String advice = errors.containsKey("rate_limit_exceeded")
           ? " Rate limited: lower the concurrency or raise the provider's limit."
           : "";
-      advice += settings.retries() == 0
+      advice += settings.retries() == 0 && !settings.remote()
           ? " Retries were off (--retries 0): the default policy retries 429 and 5xx once before the first token."
           : "";
       out.add(String.format(Locale.ROOT, "%.1f %% of turns failed %s.%s", 100 * errorRate(), codes, advice));
@@ -301,14 +361,17 @@ public final class LoadReport {
       if (ttsPart > ttft.p99()) {
         out.add(String.format(Locale.ROOT,
             "p99 TTFA (%.0f ms) is dominated by the TTS time to first byte (%.0f ms after the first token): %s",
-            ttfa.p99(), ttsPart, settings.ttsCache()
+            ttfa.p99(), ttsPart, settings.remote()
+                ? "the TTS cache served " + pct(ttsCacheHitRate()) + " of chunks; give the server a TTS cache, keep "
+                    + "the first chunk short (chunker) or pick a faster TTS model"
+                : settings.ttsCache()
                 ? "the TTS cache is on but hits only " + pct(ttsCacheHitRate())
                     + " of chunks; make the first sentence shorter (chunker) or pick a faster TTS model"
                 : "enable the TTS cache and keep the first chunk short (chunker settings)"));
       } else {
         out.add(String.format(Locale.ROOT,
             "p99 TTFA (%.0f ms) is dominated by the LLM time to first token (p99 %.0f ms): %s",
-            ttfa.p99(), ttft.p99(), settings.answerCache()
+            ttfa.p99(), ttft.p99(), settings.answerCache() || settings.remote() && answerCacheHits > 0
                 ? "use a faster model or region; the answer cache serves " + pct(answerCacheHitRate()) + " of turns"
                 : "use a faster model or region, or enable the answer cache for repeated questions"));
       }
@@ -320,14 +383,21 @@ public final class LoadReport {
     }
     if (gaps.count() > 0 && gaps.p95() > 0) {
       out.add(String.format(Locale.ROOT,
-          "Listeners hear gaps between chunks (p95 %.0f ms, p99 %.0f ms): raise ttsConcurrency (now %d) so later "
+          "Listeners hear gaps between chunks (p95 %.0f ms, p99 %.0f ms): raise ttsConcurrency (%s) so later "
               + "chunks are synthesised ahead, or use a TTS that streams faster than real time.",
-          gaps.p95(), gaps.p99(), settings.ttsConcurrency()));
+          gaps.p95(), gaps.p99(), settings.remote() ? "the server pipeline's" : "now " + settings.ttsConcurrency()));
     }
     if (settings.repeatRatio() > 0 && completed > 0 && answerCacheHits == 0) {
       out.add(String.format(Locale.ROOT,
-          "%.0f %% of questions repeated word for word but no answer came from a cache: enable the answer cache.",
-          100 * settings.repeatRatio()));
+          "%.0f %% of questions repeated word for word but no answer came from a cache: enable the %sanswer cache.",
+          100 * settings.repeatRatio(), settings.remote() ? "server's " : ""));
+    }
+    if (server != null && server.peakHeapUsedBytes() > 0 && server.after() != null
+        && server.after().jvm().heapMaxBytes() > 0
+        && server.peakHeapUsedBytes() > 0.9 * server.after().jvm().heapMaxBytes()) {
+      out.add(String.format(Locale.ROOT, "The server's heap peaked at %.0f MB of its %.0f MB limit: give it more "
+          + "(-Xmx) or lower the load before it spends its time collecting garbage.",
+          server.peakHeapUsedBytes() / 1048576.0, server.after().jvm().heapMaxBytes() / 1048576.0));
     }
     if (late > 0) {
       out.add(late + " turns were sent more than 10 ms after their scheduled time; their wait is counted in "
@@ -371,10 +441,16 @@ public final class LoadReport {
     StringBuilder sb = new StringBuilder("# OfficeHours load test\n\n");
     sb.append("- Target: ").append(settings.target()).append('\n');
     sb.append("- Load: ").append(settings.mode()).append('\n');
-    sb.append(String.format(Locale.ROOT, "- Started %s, took %.1f s; question repeat ratio %.0f %%; retries %d; "
-        + "TTS concurrency %d; TTS cache %s; answer cache %s%n%n", startedAt, elapsed.toNanos() / 1e9,
-        100 * settings.repeatRatio(), settings.retries(), settings.ttsConcurrency(), onOff(settings.ttsCache()),
-        onOff(settings.answerCache())));
+    if (settings.remote()) {
+      sb.append(String.format(Locale.ROOT, "- Started %s, took %.1f s; question repeat ratio %.0f %%; caches, "
+          + "retries and TTS concurrency are the server's own%n%n", startedAt, elapsed.toNanos() / 1e9,
+          100 * settings.repeatRatio()));
+    } else {
+      sb.append(String.format(Locale.ROOT, "- Started %s, took %.1f s; question repeat ratio %.0f %%; retries %d; "
+          + "TTS concurrency %d; TTS cache %s; answer cache %s%n%n", startedAt, elapsed.toNanos() / 1e9,
+          100 * settings.repeatRatio(), settings.retries(), settings.ttsConcurrency(), onOff(settings.ttsCache()),
+          onOff(settings.answerCache())));
+    }
     sb.append(headlineMarkdown());
     sb.append(String.format(Locale.ROOT, "%nAudio per turn: p50 %.0f KB, p99 %.0f KB, %.1f chunks on average; "
         + "%.1f MB in all.%n", bytesPerTurn.p50() / 1024, bytesPerTurn.p99() / 1024,
@@ -385,13 +461,20 @@ public final class LoadReport {
         + "listener hears before a chunk whose first audio arrived after the audio before it had finished playing "
         + "(playback starting at the first audio, without pauses); 0 when it arrived in time.\n");
     if (!errors.isEmpty()) {
-      sb.append("\n## Errors\n\n| code | turns | share |\n|---|---:|---:|\n");
-      errors.forEach((code, n) -> sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f %% |%n", code, n,
-          100.0 * n / Math.max(1, completed + failed))));
+      sb.append("\n## Errors\n\n| code | turns | share | example |\n|---|---:|---:|---|\n");
+      errors.forEach((code, n) -> sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f %% | %s |%n", code, n,
+          100.0 * n / Math.max(1, completed + failed), cell(errorExamples.getOrDefault(code, "")))));
+      if (errors.containsKey("rate_limited")) {
+        sb.append("\n**rate_limited** is the server's own per-client rate limit, not a failure of the pipeline: "
+            + "start the server with `serve --rate-limit off` for load tests.\n");
+      }
     }
     if (!targetStats.isEmpty()) {
       sb.append("\n## Target\n\n");
       targetStats.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
+    }
+    if (server != null) {
+      serverMarkdown(sb);
     }
     if (!gate.isEmpty()) {
       sb.append("\n## Regression gate: ").append(gatePassed() ? "passed" : "FAILED").append("\n\n");
@@ -410,6 +493,89 @@ public final class LoadReport {
     return sb.toString();
   }
 
+  private void serverMarkdown(StringBuilder sb) {
+    ServerObservation o = server;
+    sb.append("\n## Server (its own metrics, GET ").append(o.url()).append(")\n\n");
+    sb.append(String.format(Locale.ROOT, "Scraped before and after the run and during it: %d scrapes, %d failed%s.%n",
+        o.scrapes(), o.failedScrapes(), o.problem().isEmpty() ? "" : " (" + o.problem() + ")"));
+    ServerMetrics after = o.after() != null ? o.after() : o.before();
+    if (after == null) {
+      sb.append("\nNo figures: the server's metrics could not be read.\n");
+      return;
+    }
+    if (!after.mode().isEmpty()) {
+      sb.append("Server mode: ").append(after.mode()).append(".\n");
+    }
+    o.turnsDuringRun().ifPresent(t -> {
+      sb.append("\nTurns on the server during the run:\n\n");
+      sb.append("| started | completed | cancelled | failed | error rate | active at the end |\n");
+      sb.append("|---:|---:|---:|---:|---:|---:|\n");
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f %% | %s |%n", n(t.started()), n(t.completed()),
+          n(t.cancelled()), n(t.failed()), 100 * t.errorRate(), n(t.active())));
+    });
+    sb.append("\n| server ms | count | p50 | p90 | p99 | max |\n|---|---:|---:|---:|---:|---:|\n");
+    serverRow(sb, "TTFT, since the server started", after.ttftMs());
+    serverRow(sb, "TTFA, since the server started", after.ttfaMs());
+    serverRow(sb, "total, since the server started", after.totalMs());
+    String window = after.recentWindowSeconds() > 0 ? "last " + after.recentWindowSeconds() + " s" : "recent";
+    serverRow(sb, "TTFT, " + window, after.recentTtftMs());
+    serverRow(sb, "TTFA, " + window, after.recentTtfaMs());
+    serverRow(sb, "total, " + window, after.recentTotalMs());
+    ServerMetrics.Latency recent = after.recentTtfaMs();
+    if (recent.count() > 0 && ttfa.count() > 0 && !Double.isNaN(recent.p50())) {
+      sb.append(String.format(Locale.ROOT, "%nClient minus server (%s): TTFA p50 %+.1f ms, p99 %+.1f ms; "
+          + "TTFT p50 %+.1f ms, p99 %+.1f ms: what the connection, the server's framing and the client add "
+          + "(the server's window may also hold warm-up turns).%n", window, ttfa.p50() - recent.p50(),
+          ttfa.p99() - recent.p99(), ttft.p50() - after.recentTtftMs().p50(),
+          ttft.p99() - after.recentTtftMs().p99()));
+    }
+    if (o.before() != null && o.after() != null) {
+      sb.append("\n| server cache, during the run | hits | misses | hit rate |\n|---|---:|---:|---:|\n");
+      cacheRow(sb, "TTS", o.after().ttsCache().since(o.before().ttsCache()));
+      cacheRow(sb, "answer", o.after().answerCache().since(o.before().answerCache()));
+      cacheRow(sb, "history", o.after().historyCache().since(o.before().historyCache()));
+    }
+    ServerMetrics.Jvm jvm = after.jvm();
+    sb.append(String.format(Locale.ROOT, "%nServer JVM after the run: heap %s used of %s (peak seen %s), %s threads "
+        + "(peak %s), process CPU %s (peak %s). Connections after the run: %s WebSocket, %s SSE (peaks %s, %s).%n",
+        mb(jvm.heapUsedBytes()), mb(jvm.heapMaxBytes()), mb(o.peakHeapUsedBytes()), n(jvm.threads()),
+        n(o.peakThreads()), share(jvm.processCpuLoad()), share(o.peakProcessCpuLoad()),
+        n(after.websocketConnections()), n(after.sseConnections()), n(o.peakWebSocketConnections()),
+        n(o.peakSseConnections())));
+  }
+
+  private static void serverRow(StringBuilder sb, String name, ServerMetrics.Latency l) {
+    sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s |%n", name, l.count(), ms(l.p50()), ms(l.p90()),
+        ms(l.p99()), ms(l.max())));
+  }
+
+  private static void cacheRow(StringBuilder sb, String name, ServerMetrics.Cache c) {
+    sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |%n", name, n(c.hits()), n(c.misses()),
+        share(c.hitRate())));
+  }
+
+  private static String n(long v) {
+    return v < 0 ? "n/a" : Long.toString(v);
+  }
+
+  private static String ms(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static String mb(long bytes) {
+    return bytes < 0 ? "n/a" : String.format(Locale.ROOT, "%.0f MB", bytes / 1048576.0);
+  }
+
+  private static String share(double fraction) {
+    return Double.isNaN(fraction) ? "n/a" : pct(fraction);
+  }
+
+  /** Text for a Markdown table cell: one line, no pipes, not too long. */
+  private static String cell(String text) {
+    String t = text.replace('\n', ' ').replace('\r', ' ').replace("|", "\\|");
+    return t.length() > 160 ? t.substring(0, 157) + "..." : t;
+  }
+
   /** The whole report as a JSON object. */
   public Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -423,12 +589,14 @@ public final class LoadReport {
     cfg.put("ttsConcurrency", settings.ttsConcurrency());
     cfg.put("ttsCache", settings.ttsCache());
     cfg.put("answerCache", settings.answerCache());
+    cfg.put("remote", settings.remote());
     m.put("settings", cfg);
     m.put("sent", sent);
     m.put("completed", completed);
     m.put("failed", failed);
     m.put("errorRate", errorRate());
     m.put("errors", errors);
+    m.put("errorExamples", errorExamples);
     m.put("turnsPerSecond", turnsPerSecond());
     m.put("lateSends", late);
     m.put("ttftMs", ttft);
@@ -441,6 +609,9 @@ public final class LoadReport {
     m.put("ttsCacheHitRate", ttsCacheHitRate());
     m.put("answerCacheHitRate", answerCacheHitRate());
     m.put("target_stats", targetStats);
+    if (server != null) {
+      m.put("server", serverJson());
+    }
     List<Map<String, Object>> g = new ArrayList<>();
     for (GateResult r : gate) {
       Map<String, Object> e = new LinkedHashMap<>();
@@ -454,6 +625,33 @@ public final class LoadReport {
     m.put("gate", g);
     m.put("gatePassed", gatePassed());
     m.put("recommendations", recommendations);
+    return m;
+  }
+
+  private Map<String, Object> serverJson() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("url", server.url());
+    m.put("scrapes", server.scrapes());
+    m.put("failedScrapes", server.failedScrapes());
+    m.put("problem", server.problem());
+    server.turnsDuringRun().ifPresent(t -> m.put("turnsDuringRun", t));
+    if (server.before() != null && server.after() != null) {
+      Map<String, Object> caches = new LinkedHashMap<>();
+      caches.put("tts", server.after().ttsCache().since(server.before().ttsCache()));
+      caches.put("answer", server.after().answerCache().since(server.before().answerCache()));
+      caches.put("history", server.after().historyCache().since(server.before().historyCache()));
+      m.put("cachesDuringRun", caches);
+    }
+    Map<String, Object> peaks = new LinkedHashMap<>();
+    peaks.put("heapUsedBytes", server.peakHeapUsedBytes());
+    peaks.put("activeTurns", server.peakActiveTurns());
+    peaks.put("websocketConnections", server.peakWebSocketConnections());
+    peaks.put("sseConnections", server.peakSseConnections());
+    peaks.put("threads", server.peakThreads());
+    peaks.put("processCpuLoad", Double.isNaN(server.peakProcessCpuLoad()) ? null : server.peakProcessCpuLoad());
+    m.put("peaks", peaks);
+    m.put("before", server.before() == null ? null : server.before().raw());
+    m.put("after", server.after() == null ? null : server.after().raw());
     return m;
   }
 

@@ -35,6 +35,8 @@ public final class LoadStats {
   final LongAdder late = new LongAdder();
   final LongAdder speechFailures = new LongAdder();
   final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  /** The first message seen for each error code: what a reader needs to tell causes apart. */
+  final Map<String, String> errorExamples = new ConcurrentHashMap<>();
 
   private static Histogram histogram() {
     return new ConcurrentHistogram(HIGHEST_MICROS, 3);
@@ -58,6 +60,7 @@ public final class LoadStats {
     if (s.failed()) {
       failed.increment();
       errors.computeIfAbsent(s.errorCode(), k -> new LongAdder()).increment();
+      errorExamples.putIfAbsent(s.errorCode(), s.errorMessage());
       return;
     }
     completed.increment();
@@ -105,6 +108,10 @@ public final class LoadStats {
     Map<String, Long> m = new TreeMap<>();
     errors.forEach((k, v) -> m.put(k, v.sum()));
     return m;
+  }
+
+  Map<String, String> errorExamples() {
+    return new TreeMap<>(errorExamples);
   }
 
   private static long micros(long nanos) {

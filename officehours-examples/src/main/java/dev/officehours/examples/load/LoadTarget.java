@@ -1,12 +1,13 @@
 package dev.officehours.examples.load;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
- * What the load tester drives: something that answers a question with streamed text and audio.
- * Today the in-process pipeline over the simulated server ({@link PipelineTarget}); an HTTP target
- * (the example server) plugs in the same way.
+ * What the load tester drives: something that answers a question with streamed text and audio:
+ * the in-process pipeline over the simulated server ({@link PipelineTarget}), or the example
+ * server over WebSocket ({@link WebSocketTarget}) or SSE ({@link SseTarget}).
  *
  * <p>{@link #send} must return at once and never hold a thread while the turn runs: the open
  * model sends on a schedule and must not be slowed down by the answers it waits for.
@@ -28,6 +29,17 @@ public interface LoadTarget extends AutoCloseable {
   /** Counters the target can report about itself (e.g. faults the simulated server injected). */
   default Map<String, Object> stats() {
     return Map.of();
+  }
+
+  /**
+   * Where the server under test publishes its own metrics, when the target is a server that does;
+   * the load tester scrapes it before, during and after a run and reports it beside its own
+   * figures.
+   *
+   * @return the server's metrics endpoint, empty for a target in this process
+   */
+  default Optional<MetricsScraper> serverMetrics() {
+    return Optional.empty();
   }
 
   /** Releases the target. */

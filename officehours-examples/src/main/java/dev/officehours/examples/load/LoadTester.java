@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  * loadtest --concurrent-clients 100 --requests-per-client 5 --report target/load
  * loadtest --rate 50/s --duration 60s --max-p99-ttfa 1500ms --max-error-rate 1%
+ * loadtest --target ws://127.0.0.1:5001/chat/ws --concurrent-clients 100 --requests-per-client 5
+ * loadtest --target http://127.0.0.1:5001/chat/stream --rate 20/s --duration 30s
  * </pre>
  *
  * <p>Exit codes: 0 done (and the gate passed), 1 the regression gate was breached, 2 a usage
@@ -49,8 +51,17 @@ public final class LoadTester {
       "duration", "questions", "repeat-ratio", "seed", "warmup", "report", "target", "llm-ttft", "token-interval",
       "token-jitter", "answer-words", "tts-ttfb", "tts-realtime-factor", "fault-rate", "tts-fault-rate", "retries",
       "tts-concurrency", "turn-timeout", "max-p99-ttfa", "max-p99-ttft", "max-p99-total", "max-p99-gap",
-      "max-error-rate");
-  private static final Set<String> SWITCHES = Set.of("no-progress", "tts-cache", "answer-cache", "help");
+      "max-error-rate", "scrape-interval");
+  private static final Set<String> SWITCHES = Set.of("no-progress", "tts-cache", "answer-cache", "help",
+      "no-server-metrics");
+  /** The flags that set up the in-process pipeline and its simulated providers: a server has its own. */
+  static final List<String> IN_PROCESS_ONLY = List.of("llm-ttft", "token-interval", "token-jitter", "answer-words",
+      "tts-ttfb", "tts-realtime-factor", "fault-rate", "tts-fault-rate", "retries", "tts-concurrency", "tts-cache",
+      "answer-cache");
+  /** How long a client waits for a server's turn: longer than the server's own 30 s turn deadline, so its error comes first. */
+  static final Duration SERVER_TURN_TIMEOUT = Duration.ofSeconds(60);
+  /** Time between scrapes of the server's metrics during a run. */
+  static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(1);
 
   private LoadTester() {}
 
@@ -75,7 +86,10 @@ public final class LoadTester {
     Args args;
     LoadPlan plan;
     QuestionMix mix;
-    InProcessTarget.Options options;
+    InProcessTarget.Options options = null;
+    String serverUrl = null;
+    Duration turnTimeout = null;
+    Duration scrapeInterval;
     List<LoadReport.GateCheck> gate;
     double repeatRatio;
     int warmup;
@@ -101,29 +115,52 @@ public final class LoadTester {
       }
       mix = new QuestionMix(questions, repeatRatio, seed);
       warmup = args.getInt("warmup", 0, 0, 100_000);
-      String target = args.get("target", "inprocess");
-      if (!target.equals("inprocess")) {
-        throw new UsageException("--target must be 'inprocess' (the only target so far) but was '" + target + "'");
+      String target = args.get("target", "inprocess").trim();
+      if (target.equals("inprocess")) {
+        options = InProcessTarget.options(args, seed);
+      } else {
+        serverUrl = serverTarget(target);
+        for (String flag : IN_PROCESS_ONLY) {
+          if (args.has(flag)) {
+            throw new UsageException("--" + flag + " sets up the in-process pipeline and applies only to --target "
+                + "inprocess; a server answers with its own providers, caches and settings (set them when you start "
+                + "it: serve --help)");
+          }
+        }
+        turnTimeout = args.getDuration("turn-timeout", SERVER_TURN_TIMEOUT);
+        if (turnTimeout.isZero()) {
+          throw new UsageException("--turn-timeout must be positive");
+        }
       }
-      options = InProcessTarget.options(args, seed);
+      scrapeInterval = args.getDuration("scrape-interval", SCRAPE_INTERVAL);
       gate = gate(args);
     } catch (UsageException | IllegalArgumentException e) {
       err.println("loadtest: " + e.getMessage());
       err.println("Run with --help for the flags.");
       return EXIT_USAGE;
     }
-    try (LoadTarget target = InProcessTarget.create(options)) {
-      LoadReport.Settings settings = new LoadReport.Settings(plan.describe(), target.describe(), repeatRatio,
-          options.ttsCache(), options.answerCache(), options.retries(), options.ttsConcurrency());
+    try (LoadTarget target = options != null ? InProcessTarget.create(options) : serverTarget(serverUrl, turnTimeout)) {
+      LoadReport.Settings settings = options != null
+          ? new LoadReport.Settings(plan.describe(), target.describe(), repeatRatio, options.ttsCache(),
+              options.answerCache(), options.retries(), options.ttsConcurrency())
+          : LoadReport.Settings.remote(plan.describe(), target.describe(), repeatRatio);
+      Duration scrape = args.has("no-server-metrics") ? null : scrapeInterval;
+      if (scrape != null && target.serverMetrics().isPresent()) {
+        String unreachable = unreachable(target.serverMetrics().get());
+        if (unreachable != null) {
+          err.println("loadtest: the test could not run: " + unreachable);
+          return EXIT_FAILED;
+        }
+      }
       boolean progress = !args.has("no-progress") && System.console() != null;
       if (warmup > 0) {
         err.println("Warming up with " + warmup + " turns (not recorded)...");
         int clients = Math.min(warmup, 100);
         execute(target, new LoadPlan.Closed(clients, (warmup + clients - 1) / clients),
             // own namespace ("(#w17)"): a warm-up question must not be a cache hit for the measured run
-            new QuestionMix(QuestionMix.builtIn(), repeatRatio, 7, "w"), settings, List.of(), null);
+            new QuestionMix(QuestionMix.builtIn(), repeatRatio, 7, "w"), settings, List.of(), null, null);
       }
-      LoadReport report = execute(target, plan, mix, settings, gate, progress ? err : null);
+      LoadReport report = execute(target, plan, mix, settings, gate, progress ? err : null, scrape);
       out.print(report.markdown());
       if (args.has("report")) {
         List<Path> files = report.write(Path.of(args.get("report", "")));
@@ -149,7 +186,31 @@ public final class LoadTester {
    */
   public static LoadReport execute(LoadTarget target, LoadPlan plan, QuestionMix mix, LoadReport.Settings settings,
       List<LoadReport.GateCheck> gate, PrintStream progress) {
+    return execute(target, plan, mix, settings, gate, progress, SCRAPE_INTERVAL);
+  }
+
+  /**
+   * Runs one load test against {@code target} and reports it, with the server's own metrics when
+   * the target is a server that publishes them.
+   *
+   * @param target what to drive
+   * @param plan how to send
+   * @param mix what to ask
+   * @param settings what is run, for the report
+   * @param gate the regression gate's limits, maybe none
+   * @param progress where to draw a live progress bar, or {@code null} for none
+   * @param scrapeInterval time between scrapes of the server's metrics during the run ({@link Duration#ZERO}:
+   *     only before and after it), or {@code null} for no scraping
+   * @return the report
+   */
+  public static LoadReport execute(LoadTarget target, LoadPlan plan, QuestionMix mix, LoadReport.Settings settings,
+      List<LoadReport.GateCheck> gate, PrintStream progress, Duration scrapeInterval) {
     LoadStats stats = new LoadStats();
+    ServerSampler sampler = scrapeInterval == null ? null
+        : target.serverMetrics().map(m -> new ServerSampler(m, scrapeInterval)).orElse(null);
+    if (sampler != null) {
+      sampler.begin();
+    }
     Map<String, Object> targetBefore = target.stats();
     Instant startedAt = Instant.now();
     long start = System.nanoTime();
@@ -177,7 +238,64 @@ public final class LoadTester {
       }
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-    return new LoadReport(settings, stats, startedAt, elapsed, since(targetBefore, target.stats()), gate);
+    ServerObservation server = sampler == null ? null : sampler.end();
+    return new LoadReport(settings, stats, startedAt, elapsed, since(targetBefore, target.stats()), gate, server);
+  }
+
+  /**
+   * Checks a {@code --target} that names a server.
+   *
+   * @param target the flag's value
+   * @return the URL
+   * @throws UsageException naming the value when it is neither a WebSocket nor an HTTP URL
+   */
+  static String serverTarget(String target) {
+    String lower = target.toLowerCase(Locale.ROOT);
+    if (!(lower.startsWith("ws://") || lower.startsWith("wss://") || lower.startsWith("http://")
+        || lower.startsWith("https://"))) {
+      throw new UsageException("--target must be 'inprocess', a WebSocket URL (ws://127.0.0.1:5001/chat/ws) or the "
+          + "SSE endpoint (http://127.0.0.1:5001/chat/stream) but was '" + target + "'");
+    }
+    try {
+      // validated here, so a bad URL is a usage error (exit 2), not a failed run
+      if (lower.startsWith("ws")) {
+        ServerTargets.endpoint(target, Set.of("ws", "wss"), "/chat/ws");
+      } else {
+        ServerTargets.endpoint(target, Set.of("http", "https"), "/chat/stream");
+      }
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--target: " + e.getMessage());
+    }
+    return target;
+  }
+
+  private static LoadTarget serverTarget(String url, Duration turnTimeout) {
+    String lower = url.toLowerCase(Locale.ROOT);
+    return lower.startsWith("ws://") || lower.startsWith("wss://")
+        ? new WebSocketTarget(url, turnTimeout)
+        : new SseTarget(url, turnTimeout);
+  }
+
+  /**
+   * Whether the server can be reached at all: a run against a port where nothing listens would
+   * only count refused connections.
+   *
+   * @return why it cannot be reached, or {@code null} when it can (also when it answers, but not with metrics)
+   */
+  static String unreachable(MetricsScraper metrics) {
+    try {
+      metrics.scrape();
+      return null;
+    } catch (java.io.UncheckedIOException e) {
+      String code = ServerTargets.ioErrorCode(e);
+      if (code.equals("connection_refused") || code.equals("unknown_host")) {
+        return "nothing listens at " + metrics.url() + " (" + code + "); start the server first: "
+            + "java -jar officehours-examples/target/officehours-examples.jar serve --rate-limit off";
+      }
+      return null;
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   /** The target's counters of this run only: numbers (and maps of numbers) minus their values before it. */
@@ -382,12 +500,22 @@ public final class LoadTester {
         "  --questions FILE                        lines of 'weight | question' (or just the question)",
         "  --repeat-ratio 30%                      share of turns repeating an earlier question verbatim",
         "  --seed N                                repeatable question order and fault draws",
-        "Target (default: in-process pipeline over the simulated OpenAI-compatible server):",
+        "Target:",
+        "  --target inprocess                      (default) the pipeline in this process over the simulated",
+        "                                          OpenAI-compatible server, set up by the flags below",
+        "  --target ws://127.0.0.1:5001/chat/ws    the example server over WebSocket",
+        "  --target http://127.0.0.1:5001/chat/stream",
+        "                                          the example server over SSE (start it: serve --rate-limit off)",
+        "  --turn-timeout 60s                      server targets: the client's wait for a turn's end",
+        "  --scrape-interval 1s                    server targets: GET /chat/metrics before, after and every",
+        "                                          interval during the run (0: before and after only)",
+        "  --no-server-metrics                     server targets: do not scrape the server's metrics",
+        "In-process target only:",
         "  --llm-ttft 300ms --token-interval 20ms --token-jitter 5ms --answer-words N",
         "  --tts-ttfb 200ms --tts-realtime-factor 0.25",
         "  --fault-rate 0% --tts-fault-rate 0%     injected HTTP 500/429/503 and mid-stream errors",
         "  --retries 0                             provider retries per call (0: faults show 1:1)",
-        "  --tts-concurrency 3 --turn-timeout 30s",
+        "  --tts-concurrency 3 --turn-timeout 30s  (the pipeline's turn deadline)",
         "  --tts-cache --answer-cache              in-memory caches (answer cache keyed as an FAQ)",
         "Regression gate (exit 1 when breached):",
         "  --max-p99-ttfa 1500ms --max-p99-ttft D --max-p99-total D --max-p99-gap D --max-error-rate 1%",
