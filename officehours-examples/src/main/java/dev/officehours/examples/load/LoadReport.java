@@ -512,6 +512,10 @@ public final class LoadReport {
       sb.append("|---:|---:|---:|---:|---:|---:|\n");
       sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f %% | %s |%n", n(t.started()), n(t.completed()),
           n(t.cancelled()), n(t.failed()), 100 * t.errorRate(), n(t.active())));
+      if (!t.errors().isEmpty()) {
+        sb.append("\nFailed on the server, by code: ").append(t.errors()).append(
+            " (requests it refused before a turn started, such as rate_limited, are not turns).\n");
+      }
     });
     sb.append("\n| server ms | count | p50 | p90 | p99 | max |\n|---|---:|---:|---:|---:|---:|\n");
     serverRow(sb, "TTFT, since the server started", after.ttftMs());

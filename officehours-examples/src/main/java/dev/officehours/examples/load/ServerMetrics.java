@@ -64,8 +64,15 @@ public record ServerMetrics(String mode, long uptimeSeconds, Turns turns, Latenc
    * @param failed turns failed
    * @param active turns in flight
    * @param errorRate the server's error rate, 0..1
+   * @param errors failed turns by error code
    */
-  public record Turns(long started, long completed, long cancelled, long failed, long active, double errorRate) {}
+  public record Turns(long started, long completed, long cancelled, long failed, long active, double errorRate,
+      Map<String, Long> errors) {
+    /** Copies the error counts. */
+    public Turns {
+      errors = Map.copyOf(errors);
+    }
+  }
 
   /**
    * A latency distribution as the server reports it, in milliseconds.
@@ -140,15 +147,27 @@ public record ServerMetrics(String mode, long uptimeSeconds, Turns turns, Latenc
     JsonNode jvm = root.path("jvm");
     return new ServerMetrics(root.path("mode").asText(""), count(root.path("uptimeSeconds")),
         new Turns(count(t.path("started")), count(t.path("completed")), count(t.path("cancelled")),
-            count(t.path("failed")), count(t.path("active")), figure(t.path("errorRate"))),
+            count(t.path("failed")), count(t.path("active")), figure(t.path("errorRate")), errorCounts(t.path("errors"))),
         latency(latency.path("ttftMs")), latency(latency.path("ttfaMs")), latency(latency.path("totalMs")),
         count(recent.path("windowSeconds")), latency(recent.path("ttftMs")), latency(recent.path("ttfaMs")),
         latency(recent.path("totalMs")), cache(caches.path("tts")), cache(caches.path("answer")),
         cache(caches.path("history")), count(root.path("connections").path("websocket")),
         count(root.path("connections").path("sse")),
-        new Jvm(count(jvm.path("heapUsedBytes")), count(jvm.path("heapMaxBytes")), figure(jvm.path("processCpuLoad")),
+        // the JVM says -1 when it cannot tell the CPU load
+        new Jvm(count(jvm.path("heapUsedBytes")), count(jvm.path("heapMaxBytes")),
+            figure(jvm.path("processCpuLoad")) >= 0 ? figure(jvm.path("processCpuLoad")) : Double.NaN,
             count(jvm.path("threads"))),
         raw);
+  }
+
+  private static Map<String, Long> errorCounts(JsonNode n) {
+    Map<String, Long> m = new java.util.TreeMap<>();
+    n.fields().forEachRemaining(e -> {
+      if (e.getValue().isNumber()) {
+        m.put(e.getKey(), e.getValue().asLong());
+      }
+    });
+    return m;
   }
 
   private static Latency latency(JsonNode n) {

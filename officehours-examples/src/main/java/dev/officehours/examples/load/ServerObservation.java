@@ -56,7 +56,14 @@ public record ServerObservation(String url, ServerMetrics before, ServerMetrics 
     long failed = ServerMetrics.diff(a.failed(), b.failed());
     long cancelled = ServerMetrics.diff(a.cancelled(), b.cancelled());
     long finished = Math.max(0, completed) + Math.max(0, failed) + Math.max(0, cancelled);
+    java.util.Map<String, Long> errors = new java.util.TreeMap<>();
+    a.errors().forEach((code, n) -> {
+      long d = n - b.errors().getOrDefault(code, 0L);
+      if (d != 0) {
+        errors.put(code, d);
+      }
+    });
     return Optional.of(new ServerMetrics.Turns(ServerMetrics.diff(a.started(), b.started()), completed, cancelled,
-        failed, a.active(), finished == 0 || failed < 0 ? 0 : (double) failed / finished));
+        failed, a.active(), finished == 0 || failed < 0 ? 0 : (double) failed / finished, errors));
   }
 }
