@@ -43,6 +43,9 @@ public final class LoadReport {
   private final Percentiles total;
   private final Percentiles gaps;
   private final Percentiles bytesPerTurn;
+  private final Percentiles serverTtfa;
+  private final Percentiles ttfaOverServer;
+  private final Percentiles ttftOverServer;
   private final Map<String, Object> targetStats;
   private final ServerObservation server;
   private final List<GateResult> gate;
@@ -221,6 +224,9 @@ public final class LoadReport {
     this.total = Percentiles.of(s.total, 1000.0);
     this.gaps = Percentiles.of(s.gaps, 1000.0);
     this.bytesPerTurn = Percentiles.of(s.audioBytes, 1.0);
+    this.serverTtfa = Percentiles.of(s.serverTtfa, 1000.0);
+    this.ttfaOverServer = Percentiles.of(s.ttfaOverServer, 1000.0);
+    this.ttftOverServer = Percentiles.of(s.ttftOverServer, 1000.0);
     this.targetStats = new LinkedHashMap<>(targetStats);
     List<GateResult> results = new ArrayList<>();
     for (GateCheck c : checks) {
@@ -292,6 +298,24 @@ public final class LoadReport {
   /** Inter-chunk gaps, ms (see {@link TurnSample#interChunkGapsNanos()}). */
   public Percentiles gaps() {
     return gaps;
+  }
+
+  /** Time to first audio as the server measured each turn (its {@code turn-complete} metrics), ms; empty for a target in this process. */
+  public Percentiles serverTtfa() {
+    return serverTtfa;
+  }
+
+  /**
+   * Per turn, the client's time to first audio (from its real send) minus the server's own: what
+   * the server's handling, the connection and the client add to the pipeline's TTFA, ms.
+   */
+  public Percentiles ttfaOverServer() {
+    return ttfaOverServer;
+  }
+
+  /** Per turn, the client's time to first token minus the server's own, ms. */
+  public Percentiles ttftOverServer() {
+    return ttftOverServer;
   }
 
   /** Audio bytes per completed turn. */
@@ -433,6 +457,11 @@ public final class LoadReport {
     row(sb, "TTFA", ttfa);
     row(sb, "total", total);
     row(sb, "inter-chunk gap", gaps);
+    if (serverTtfa.count() > 0) {
+      row(sb, "TTFA as the server measured it", serverTtfa);
+      row(sb, "TTFA, client minus server, per turn", ttfaOverServer);
+      row(sb, "TTFT, client minus server, per turn", ttftOverServer);
+    }
     return sb.toString();
   }
 
@@ -459,7 +488,13 @@ public final class LoadReport {
         + "(turns with no audio at all count as failed, tts_error).%n", speechFailures));
     sb.append("\nLatencies are measured from each turn's intended send time. An inter-chunk gap is the silence a "
         + "listener hears before a chunk whose first audio arrived after the audio before it had finished playing "
-        + "(playback starting at the first audio, without pauses); 0 when it arrived in time.\n");
+        + "(playback starting at the first audio, without pauses); 0 when it arrived in time.");
+    if (serverTtfa.count() > 0) {
+      sb.append(" \"Client minus server\" is, per turn, the client's latency from its real send minus the one the "
+          + "server measured in its pipeline (turn-complete metrics): what the server's handling, the connection and "
+          + "the client add.");
+    }
+    sb.append('\n');
     if (!errors.isEmpty()) {
       sb.append("\n## Errors\n\n| code | turns | share | example |\n|---|---:|---:|---|\n");
       errors.forEach((code, n) -> sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f %% | %s |%n", code, n,
@@ -470,7 +505,7 @@ public final class LoadReport {
       }
     }
     if (!targetStats.isEmpty()) {
-      sb.append("\n## Target\n\n");
+      sb.append("\n## Target\n\nCounters over the measured run (the warm-up's are not in them):\n\n");
       targetStats.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
     }
     if (server != null) {
@@ -525,14 +560,8 @@ public final class LoadReport {
     serverRow(sb, "TTFT, " + window, after.recentTtftMs());
     serverRow(sb, "TTFA, " + window, after.recentTtfaMs());
     serverRow(sb, "total, " + window, after.recentTotalMs());
-    ServerMetrics.Latency recent = after.recentTtfaMs();
-    if (recent.count() > 0 && ttfa.count() > 0 && !Double.isNaN(recent.p50())) {
-      sb.append(String.format(Locale.ROOT, "%nClient minus server (%s): TTFA p50 %+.1f ms, p99 %+.1f ms; "
-          + "TTFT p50 %+.1f ms, p99 %+.1f ms: what the connection, the server's framing and the client add "
-          + "(the server's window may also hold warm-up turns).%n", window, ttfa.p50() - recent.p50(),
-          ttfa.p99() - recent.p99(), ttft.p50() - after.recentTtftMs().p50(),
-          ttft.p99() - after.recentTtftMs().p99()));
-    }
+    sb.append("\nThese cover every turn the server ran in the span (warm-up and earlier runs too); the per-turn "
+        + "rows \"client minus server\" above compare this run's turns one by one.\n");
     if (o.before() != null && o.after() != null) {
       sb.append("\n| server cache, during the run | hits | misses | hit rate |\n|---|---:|---:|---:|\n");
       cacheRow(sb, "TTS", o.after().ttsCache().since(o.before().ttsCache()));
@@ -608,6 +637,11 @@ public final class LoadReport {
     m.put("totalMs", total);
     m.put("interChunkGapMs", gaps);
     m.put("audioBytesPerTurn", bytesPerTurn);
+    if (serverTtfa.count() > 0) {
+      m.put("serverTtfaMs", serverTtfa);
+      m.put("ttfaClientMinusServerMs", ttfaOverServer);
+      m.put("ttftClientMinusServerMs", ttftOverServer);
+    }
     m.put("chunks", chunks);
     m.put("speechFailures", speechFailures);
     m.put("ttsCacheHitRate", ttsCacheHitRate());

@@ -24,6 +24,10 @@ public final class LoadStats {
   final Histogram ttfa = histogram();
   final Histogram total = histogram();
   final Histogram gaps = histogram();
+  /** The server's own TTFA of each turn, and what the client saw on top of it (server targets only). */
+  final Histogram serverTtfa = histogram();
+  final Histogram ttfaOverServer = histogram();
+  final Histogram ttftOverServer = histogram();
   final Histogram audioBytes = new ConcurrentHistogram(1L << 40, 3);
   final LongAdder sent = new LongAdder();
   final LongAdder completed = new LongAdder();
@@ -71,6 +75,14 @@ public final class LoadStats {
       ttfa.recordValue(micros(s.firstAudioNanos() - intendedNanos));
     }
     total.recordValue(micros(s.endedNanos() - intendedNanos));
+    if (!Double.isNaN(s.serverTtfaMillis()) && s.firstAudioNanos() >= 0) {
+      serverTtfa.recordValue(micros((long) (s.serverTtfaMillis() * 1e6)));
+      // from the turn's real send, not its schedule: what the server and the wire add, not the sender's lateness
+      ttfaOverServer.recordValue(micros(s.firstAudioNanos() - s.startedNanos() - (long) (s.serverTtfaMillis() * 1e6)));
+    }
+    if (!Double.isNaN(s.serverTtftMillis()) && s.firstTokenNanos() >= 0) {
+      ttftOverServer.recordValue(micros(s.firstTokenNanos() - s.startedNanos() - (long) (s.serverTtftMillis() * 1e6)));
+    }
     for (long g : s.interChunkGapsNanos()) {
       gaps.recordValue(micros(g));
     }

@@ -125,9 +125,15 @@ final class TurnRecorder {
       return done.complete(sample(now, "tts_error", "speech failed for every chunk: "
           + failures.path(0).path("message").asText(failures.path(0).path("code").asText("")), speechFailures));
     }
-    int hits = Math.max(cacheHits, body.path("metrics").path("ttsCacheHits").asInt(0));
+    JsonNode metrics = body.path("metrics");
+    int hits = Math.max(cacheHits, metrics.path("ttsCacheHits").asInt(0));
     return done.complete(new TurnSample(started, firstToken, firstAudio, now, chunks, audioBytes, hits,
-        body.path("answerFromCache").asBoolean(false), "", "", speechFailures));
+        body.path("answerFromCache").asBoolean(false), "", "", speechFailures, millis(metrics.path("ttftMs")),
+        millis(metrics.path("ttfaMs"))));
+  }
+
+  private static double millis(JsonNode n) {
+    return n.isNumber() ? n.asDouble() : Double.NaN;
   }
 
   /**

@@ -22,6 +22,9 @@ import java.util.Optional;
  * @param speechFailures chunks of a completed turn whose speech could not be synthesised (the turn
  *     still delivered audio for the others); a turn whose speech failed for every chunk is failed
  *     ({@code tts_error}) instead
+ * @param serverTtftMillis the time to first token the server measured for this turn (its
+ *     {@code turn-complete} metrics), NaN when the target is not a server or did not say
+ * @param serverTtfaMillis the time to first audio the server measured for this turn, NaN when unknown
  */
 public record TurnSample(
     long startedNanos,
@@ -34,11 +37,21 @@ public record TurnSample(
     boolean answerFromCache,
     String errorCode,
     String errorMessage,
-    int speechFailures) {
+    int speechFailures,
+    double serverTtftMillis,
+    double serverTtfaMillis) {
 
   /** Copies the chunk list. */
   public TurnSample {
     chunks = List.copyOf(chunks);
+  }
+
+  /** A sample without the server's own figures; the parameters are the record's. */
+  public TurnSample(long startedNanos, long firstTokenNanos, long firstAudioNanos, long endedNanos,
+      List<ChunkArrival> chunks, long audioBytes, int ttsCacheHits, boolean answerFromCache, String errorCode,
+      String errorMessage, int speechFailures) {
+    this(startedNanos, firstTokenNanos, firstAudioNanos, endedNanos, chunks, audioBytes, ttsCacheHits,
+        answerFromCache, errorCode, errorMessage, speechFailures, Double.NaN, Double.NaN);
   }
 
   /** A sample without speech failures; the parameters are the record's. */

@@ -63,7 +63,9 @@ class ServerLoadTest {
     assertTrue(server.after().jvm().heapUsedBytes() > 0, "the server's heap was scraped");
     String md = r.markdown();
     assertTrue(md.contains("## Server (its own metrics, GET ") && md.contains("| TTFA, since the server started |"), md);
-    assertTrue(md.contains("Client minus server"), md);
+    assertTrue(md.contains("| TTFA, client minus server, per turn | " + turns + " |"), md);
+    assertEquals(turns, r.serverTtfa().count(), "each turn-complete carried the server's own TTFA");
+    assertTrue(r.serverTtfa().p50() <= r.ttfa().p50(), "the client sees the audio after the server sent it");
   }
 
   @Test
