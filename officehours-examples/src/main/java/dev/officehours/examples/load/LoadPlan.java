@@ -16,11 +16,20 @@ public sealed interface LoadPlan {
    * Measures what a waiting user sees; under overload it slows the offered load down with the
    * system, so it can hide tail latency.
    *
+   * <p>Real users do not all ask at the same instant, nor the moment an answer ends: a ramp-up
+   * spreads the clients' first questions evenly over its span, and a think time is each client's
+   * pause between an answer's end and its next question. With both, many sessions can be open
+   * at once while fewer turns are in flight.
+   *
    * @param clients concurrent clients
    * @param requestsPerClient turns each client sends
+   * @param rampUp the span over which the clients start, zero for all at once
+   * @param thinkTime each client's pause between an answer and its next question
    */
-  record Closed(int clients, int requestsPerClient) implements LoadPlan {
-    /** Validates both. */
+  record Closed(int clients, int requestsPerClient, Duration rampUp, Duration thinkTime) implements LoadPlan {
+    private static final Duration MAX_PAUSE = Duration.ofHours(1);
+
+    /** Validates all four. */
     public Closed {
       if (clients < 1 || clients > 100_000) {
         throw new IllegalArgumentException("clients must be in 1..100000 but was " + clients);
@@ -28,14 +37,49 @@ public sealed interface LoadPlan {
       if (requestsPerClient < 1 || requestsPerClient > 1_000_000) {
         throw new IllegalArgumentException("requestsPerClient must be in 1..1000000 but was " + requestsPerClient);
       }
+      Objects.requireNonNull(rampUp, "rampUp");
+      Objects.requireNonNull(thinkTime, "thinkTime");
+      if (rampUp.isNegative() || rampUp.compareTo(MAX_PAUSE) > 0) {
+        throw new IllegalArgumentException("rampUp must be in 0..1h but was " + rampUp);
+      }
+      if (thinkTime.isNegative() || thinkTime.compareTo(MAX_PAUSE) > 0) {
+        throw new IllegalArgumentException("thinkTime must be in 0..1h but was " + thinkTime);
+      }
+    }
+
+    /**
+     * All clients at once, each asking again as soon as its answer has ended.
+     *
+     * @param clients concurrent clients
+     * @param requestsPerClient turns each client sends
+     */
+    public Closed(int clients, int requestsPerClient) {
+      this(clients, requestsPerClient, Duration.ZERO, Duration.ZERO);
+    }
+
+    /**
+     * When client {@code c} sends its first question, after the run's start.
+     *
+     * @param c the client, 0-based
+     * @return its delay
+     */
+    public Duration startOf(int c) {
+      return clients == 1 ? Duration.ZERO : rampUp.multipliedBy(c).dividedBy(clients);
     }
 
     @Override
     public String describe() {
+      String pacing = (rampUp.isZero() ? "" : ", starting over " + words(rampUp))
+          + (thinkTime.isZero() ? "" : ", " + words(thinkTime) + " think time between turns");
       return clients == 1
-          ? "closed model, 1 client x " + requestsPerClient + " sequential turns (latency tests)"
-          : "closed model, " + clients + " concurrent clients x " + requestsPerClient + " turns";
+          ? "closed model, 1 client x " + requestsPerClient + " sequential turns (latency tests)" + pacing
+          : "closed model, " + clients + " concurrent clients x " + requestsPerClient + " turns" + pacing;
     }
+  }
+
+  private static String words(Duration d) {
+    return d.compareTo(Duration.ofSeconds(1)) < 0 ? d.toMillis() + " ms"
+        : String.format(Locale.ROOT, "%.1f s", d.toNanos() / 1e9);
   }
 
   /**

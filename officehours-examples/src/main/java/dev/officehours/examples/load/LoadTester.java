@@ -16,7 +16,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -51,7 +50,7 @@ public final class LoadTester {
       "duration", "questions", "repeat-ratio", "seed", "warmup", "report", "target", "llm-ttft", "token-interval",
       "token-jitter", "answer-words", "tts-ttfb", "tts-realtime-factor", "fault-rate", "tts-fault-rate", "retries",
       "tts-concurrency", "turn-timeout", "max-p99-ttfa", "max-p99-ttft", "max-p99-total", "max-p99-gap",
-      "max-error-rate", "scrape-interval");
+      "max-error-rate", "scrape-interval", "ramp-up", "think-time");
   private static final Set<String> SWITCHES = Set.of("no-progress", "tts-cache", "answer-cache", "help",
       "no-server-metrics");
   /** The flags that set up the in-process pipeline and its simulated providers: a server has its own. */
@@ -231,6 +230,9 @@ public final class LoadTester {
         runOpen(target, (LoadPlan.Open) plan, mix, stats);
       }
     } finally {
+      if (sampler != null) {
+        sampler.stop();
+      }
       if (bar != null) {
         bar.shutdownNow();
         drawProgress(progress, stats, expected, start);
@@ -324,8 +326,8 @@ public final class LoadTester {
 
   private static void runClosed(LoadTarget target, LoadPlan.Closed plan, QuestionMix mix, LoadStats stats) {
     // Callbacks hand the next turn to this executor, so a target that completes synchronously
-    // cannot grow the stack one frame per turn.
-    ExecutorService driver = Executors.newSingleThreadExecutor(r -> {
+    // cannot grow the stack one frame per turn; it also times the ramp-up and think times.
+    ScheduledExecutorService driver = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "loadtest-driver");
       t.setDaemon(true);
       return t;
@@ -337,7 +339,7 @@ public final class LoadTester {
         CompletableFuture<Void> done = new CompletableFuture<>();
         clients.add(done);
         String session = "load-" + run + "-" + c;
-        driver.execute(new Runnable() {
+        driver.schedule(new Runnable() {
           int sent;
 
           @Override
@@ -356,10 +358,14 @@ public final class LoadTester {
               } else {
                 stats.record(failure(intended, error), intended);
               }
-              driver.execute(this);
+              if (plan.thinkTime().isZero() || sent == plan.requestsPerClient()) {
+                driver.execute(this);
+              } else {
+                driver.schedule(this, plan.thinkTime().toNanos(), TimeUnit.NANOSECONDS);
+              }
             });
           }
-        });
+        }, plan.startOf(c).toNanos(), TimeUnit.NANOSECONDS);
       }
       CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).join();
     } finally {
@@ -443,6 +449,10 @@ public final class LoadTester {
       throw new UsageException("choose one load model: --latency-tests N, or --concurrent-clients C "
           + "--requests-per-client R, or --rate R/s --duration D");
     }
+    if (open && (args.has("ramp-up") || args.has("think-time"))) {
+      throw new UsageException("--ramp-up and --think-time pace the closed model; the open model sends on its "
+          + "schedule (--rate)");
+    }
     if (open) {
       String rate = args.get("rate", "10/s").trim().toLowerCase(Locale.ROOT);
       String number = rate.endsWith("/s") ? rate.substring(0, rate.length() - 2)
@@ -459,11 +469,17 @@ public final class LoadTester {
         throw new UsageException("--rate/--duration: " + e.getMessage());
       }
     }
-    if (closed) {
-      return new LoadPlan.Closed(args.getInt("concurrent-clients", 10, 1, 100_000),
-          args.getInt("requests-per-client", 5, 1, 1_000_000));
+    Duration rampUp = args.getDuration("ramp-up", Duration.ZERO);
+    Duration thinkTime = args.getDuration("think-time", Duration.ZERO);
+    try {
+      if (closed) {
+        return new LoadPlan.Closed(args.getInt("concurrent-clients", 10, 1, 100_000),
+            args.getInt("requests-per-client", 5, 1, 1_000_000), rampUp, thinkTime);
+      }
+      return new LoadPlan.Closed(1, args.getInt("latency-tests", 20, 1, 1_000_000), rampUp, thinkTime);
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--ramp-up/--think-time: " + e.getMessage());
     }
-    return new LoadPlan.Closed(1, args.getInt("latency-tests", 20, 1, 1_000_000));
   }
 
   static List<LoadReport.GateCheck> gate(Args args) {
@@ -495,6 +511,8 @@ public final class LoadTester {
         "                                          closed model: C clients, each waits for its answer",
         "  --rate 50/s --duration 60s              open model: turns on a fixed schedule, latency from",
         "                                          the scheduled time (no coordinated omission)",
+        "  --ramp-up 20s --think-time 5s           closed model: clients start spread over 20 s and pause",
+        "                                          5 s between an answer and their next question",
         "  --warmup N                              N unrecorded turns first (JIT, connections)",
         "Questions:",
         "  --questions FILE                        lines of 'weight | question' (or just the question)",

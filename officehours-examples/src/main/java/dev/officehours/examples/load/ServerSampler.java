@@ -48,8 +48,8 @@ final class ServerSampler {
     }
   }
 
-  /** Stops sampling and scrapes once more. */
-  ServerObservation end() {
+  /** Stops sampling (also when the run failed); idempotent. */
+  void stop() {
     if (sampler != null) {
       sampler.shutdownNow();
       try {
@@ -59,6 +59,11 @@ final class ServerSampler {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** Stops sampling and scrapes once more. */
+  ServerObservation end() {
+    stop();
     ServerMetrics after = scrape();
     synchronized (this) {
       return new ServerObservation(scraper.url(), before, after, scrapes, failed, peakHeap, peakActive, peakWebSocket,

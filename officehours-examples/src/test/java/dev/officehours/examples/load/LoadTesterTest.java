@@ -198,6 +198,57 @@ class LoadTesterTest {
   }
 
   @Test
+  void aClosedModelWithRampUpStartsItsClientsSpreadOutAndPausesForTheThinkTime() {
+    java.util.Map<String, List<Long>> sends = new java.util.concurrent.ConcurrentHashMap<>();
+    LoadTarget instant = new LoadTarget() {
+      @Override
+      public String describe() {
+        return "answers at once and notes when each session asked";
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<TurnSample> send(String sessionId, String question) {
+        long now = System.nanoTime();
+        sends.computeIfAbsent(sessionId, k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(now);
+        return java.util.concurrent.CompletableFuture.completedFuture(
+            new TurnSample(now, now, now, now, List.of(), 0, 0, false, "", ""));
+      }
+
+      @Override
+      public void close() {}
+    };
+    LoadPlan.Closed plan = new LoadPlan.Closed(4, 3, java.time.Duration.ofMillis(200), java.time.Duration.ofMillis(50));
+    long start = System.nanoTime();
+    LoadReport r = LoadTester.execute(instant, plan, new QuestionMix(QuestionMix.builtIn(), 0, 42),
+        new LoadReport.Settings(plan.describe(), "instant", 0, false, false, 0, 3), List.of(), null);
+
+    assertEquals(12, r.completed());
+    assertEquals(4, sends.size());
+    List<List<Long>> byStart = sends.values().stream().sorted(java.util.Comparator.comparing(l -> l.get(0))).toList();
+    for (int c = 0; c < 4; c++) {
+      List<Long> times = byStart.get(c);
+      assertEquals(3, times.size());
+      // a scheduled executor never runs early: these are lower bounds, whatever the machine's speed
+      assertTrue(times.get(0) - start >= plan.startOf(c).toNanos(), "client " + c + " started after its ramp-up slot");
+      for (int t = 1; t < 3; t++) {
+        assertTrue(times.get(t) - times.get(t - 1) >= 50_000_000L, "client " + c + " thought before turn " + t);
+      }
+    }
+    assertEquals("closed model, 4 concurrent clients x 3 turns, starting over 200 ms, 50 ms think time between turns",
+        plan.describe());
+  }
+
+  @Test
+  void rampUpAndThinkTimeBelongToTheClosedModel() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = LoadTester.run(new String[] {"--rate", "5/s", "--ramp-up", "10s"}, new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(err, true, StandardCharsets.UTF_8));
+    assertEquals(LoadTester.EXIT_USAGE, code);
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("--ramp-up and --think-time pace the closed model"),
+        err.toString());
+  }
+
+  @Test
   void failedTurnsSentLateInTheOpenModelCountAsLateSends() {
     long origin = System.nanoTime();
     LoadTarget stalling = new LoadTarget() {
