@@ -32,6 +32,16 @@ public interface LoadTarget extends AutoCloseable {
   }
 
   /**
+   * Says that no more turns of a session will be sent, so the target may free or reuse what it
+   * kept for it (the WebSocket target hands the session's connection to a later session). The
+   * load tester calls it after a closed-model client's last turn and after each open-model turn
+   * (each is a session of its own).
+   *
+   * @param sessionId the session
+   */
+  default void sessionEnded(String sessionId) {}
+
+  /**
    * Where the server under test publishes its own metrics, when the target is a server that does;
    * the load tester scrapes it before, during and after a run and reports it beside its own
    * figures.

@@ -345,6 +345,7 @@ public final class LoadTester {
           @Override
           public void run() {
             if (sent == plan.requestsPerClient()) {
+              target.sessionEnded(session);
               done.complete(null);
               return;
             }
@@ -396,9 +397,11 @@ public final class LoadTester {
             long intended = t0 + i * period;
             stats.sent();
             long sentAt = System.nanoTime();
-            target.send("load-" + run + "-" + i, mix.next()).whenComplete((sample, error) -> {
+            String session = "load-" + run + "-" + i;
+            target.send(session, mix.next()).whenComplete((sample, error) -> {
               // a failure starts when it was really sent, so a late send counts as late
               stats.record(sample != null ? sample : failure(sentAt, error), intended);
+              target.sessionEnded(session);
               finished.countDown();
             });
             i++;

@@ -35,11 +35,13 @@ import okio.ByteString;
  * the events that come back — TTFT at the first {@code text}, TTFA at the first binary audio frame,
  * the total at {@code turn-complete}; chunks are told apart by the frames' 12-byte header.
  *
- * <p>A connection carries one turn at a time (a second {@code start} would cancel the first) and
- * is reused by later turns once its turn has ended, so a closed model with N clients holds N
- * connections for the whole run, like N open pages; an open model opens more only while more
- * turns overlap. A turn on a new connection includes the handshake in its latency: warm up
- * ({@code --warmup}) to measure only the turns.
+ * <p>Each session keeps its connection, as a page does, also while its user thinks between turns:
+ * a closed model with N clients holds N connections for the whole run. A connection carries one
+ * turn at a time (a second {@code start} would cancel the first). When a session ends
+ * ({@link #sessionEnded}) its connection goes to an idle pool that later sessions take from, so
+ * an open model (a session per turn) opens more connections only while more turns overlap. A
+ * turn on a new connection includes the handshake in its latency: warm up ({@code --warmup}) to
+ * measure only the turns.
  *
  * <p>Failures are counted by code: the server's {@code error} message's {@code code} (e.g.
  * {@code rate_limited}), the handshake's JSON error code or {@code http_<status>},
@@ -59,6 +61,7 @@ public final class WebSocketTarget implements LoadTarget {
   private final MetricsScraper metrics;
   private final ScheduledExecutorService timer = ServerTargets.timer("loadtest-ws-deadlines");
   private final Deque<Connection> idle = new ConcurrentLinkedDeque<>();
+  private final Map<String, Connection> bySession = new ConcurrentHashMap<>();
   private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
   private final AtomicLong opened = new AtomicLong();
   private final AtomicLong failedToOpen = new AtomicLong();
@@ -100,7 +103,7 @@ public final class WebSocketTarget implements LoadTarget {
 
   @Override
   public String describe() {
-    return "the example server over WebSocket at " + endpoint + " (one connection per concurrent turn, reused; "
+    return "the example server over WebSocket at " + endpoint + " (a connection per session, reused by later sessions; "
         + "the server's own providers and caches; client deadline " + turnTimeout.toSeconds() + " s per turn)";
   }
 
@@ -130,17 +133,31 @@ public final class WebSocketTarget implements LoadTarget {
     }
     ObjectNode start = ServerTargets.JSON.createObjectNode();
     start.put("type", "start").put("session", sessionId).put("text", question);
-    Connection c = idle.pollFirst();
-    while (c != null && !c.usable()) {
+    Connection c = bySession.get(sessionId);
+    if (c == null || !c.usable()) {
+      // a new session, or its connection ended (or is busy: never in the load models, which send
+      // a session's turns one after the other): another connection, kept for the session from now on
       c = idle.pollFirst();
-    }
-    if (c == null) {
-      c = connect();
+      while (c != null && !c.usable()) {
+        c = idle.pollFirst();
+      }
+      if (c == null) {
+        c = connect();
+      }
+      bySession.put(sessionId, c);
     }
     ScheduledFuture<?> deadline = timer.schedule(timeout(c, turn), turnTimeout.toNanos(), TimeUnit.NANOSECONDS);
     turn.done.whenComplete((s, e) -> deadline.cancel(false));
     c.begin(turn, start.toString());
     return turn.done;
+  }
+
+  @Override
+  public void sessionEnded(String sessionId) {
+    Connection c = bySession.remove(sessionId);
+    if (c != null && c.usable() && !closed) {
+      idle.addFirst(c);
+    }
   }
 
   private Runnable timeout(Connection c, TurnRecorder turn) {
@@ -159,6 +176,7 @@ public final class WebSocketTarget implements LoadTarget {
   public void close() {
     closed = true;
     idle.clear();
+    bySession.clear();
     List<Connection> all = new ArrayList<>(connections);
     CountDownLatch ended = new CountDownLatch(all.size());
     for (Connection c : all) {
@@ -335,20 +353,12 @@ public final class WebSocketTarget implements LoadTarget {
           | ((b.getByte(at + 2) & 0xFFL) << 8) | (b.getByte(at + 3) & 0xFFL);
     }
 
-    /** Ends the connection's turn; the connection goes back to the idle ones first, so the next turn finds it. */
-    private boolean release(TurnRecorder turn) {
-      synchronized (this) {
-        if (current != turn) {
-          return false;
-        }
-        current = null;
-        if (!alive) {
-          return true;
-        }
+    /** Ends the connection's turn before its sample completes, so the session's next turn finds the connection free. */
+    private synchronized boolean release(TurnRecorder turn) {
+      if (current != turn) {
+        return false;
       }
-      if (!closed) {
-        idle.addFirst(this);
-      }
+      current = null;
       return true;
     }
 
