@@ -46,6 +46,7 @@ public final class LoadReport {
   private final Percentiles serverTtfa;
   private final Percentiles ttfaOverServer;
   private final Percentiles ttftOverServer;
+  private final Percentiles accepted;
   private final Map<String, Object> targetStats;
   private final ServerObservation server;
   private final List<GateResult> gate;
@@ -227,6 +228,7 @@ public final class LoadReport {
     this.serverTtfa = Percentiles.of(s.serverTtfa, 1000.0);
     this.ttfaOverServer = Percentiles.of(s.ttfaOverServer, 1000.0);
     this.ttftOverServer = Percentiles.of(s.ttftOverServer, 1000.0);
+    this.accepted = Percentiles.of(s.accepted, 1000.0);
     this.targetStats = new LinkedHashMap<>(targetStats);
     List<GateResult> results = new ArrayList<>();
     for (GateCheck c : checks) {
@@ -311,6 +313,11 @@ public final class LoadReport {
    */
   public Percentiles ttfaOverServer() {
     return ttfaOverServer;
+  }
+
+  /** Per turn, from the client's send to the server's {@code turn-started} (the start's round trip), ms. */
+  public Percentiles accepted() {
+    return accepted;
   }
 
   /** Per turn, the client's time to first token minus the server's own, ms. */
@@ -461,6 +468,7 @@ public final class LoadReport {
       row(sb, "TTFA as the server measured it", serverTtfa);
       row(sb, "TTFA, client minus server, per turn", ttfaOverServer);
       row(sb, "TTFT, client minus server, per turn", ttftOverServer);
+      row(sb, "send to turn-started", accepted);
     }
     return sb.toString();
   }
@@ -492,7 +500,7 @@ public final class LoadReport {
     if (serverTtfa.count() > 0) {
       sb.append(" \"Client minus server\" is, per turn, the client's latency from its real send minus the one the "
           + "server measured in its pipeline (turn-complete metrics): what the server's handling, the connection and "
-          + "the client add.");
+          + "the client add; \"send to turn-started\" is the round trip of the start message alone.");
     }
     sb.append('\n');
     if (!errors.isEmpty()) {
@@ -641,6 +649,7 @@ public final class LoadReport {
       m.put("serverTtfaMs", serverTtfa);
       m.put("ttfaClientMinusServerMs", ttfaOverServer);
       m.put("ttftClientMinusServerMs", ttftOverServer);
+      m.put("sendToTurnStartedMs", accepted);
     }
     m.put("chunks", chunks);
     m.put("speechFailures", speechFailures);

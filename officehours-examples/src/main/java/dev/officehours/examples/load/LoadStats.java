@@ -28,6 +28,7 @@ public final class LoadStats {
   final Histogram serverTtfa = histogram();
   final Histogram ttfaOverServer = histogram();
   final Histogram ttftOverServer = histogram();
+  final Histogram accepted = histogram();
   final Histogram audioBytes = new ConcurrentHistogram(1L << 40, 3);
   final LongAdder sent = new LongAdder();
   final LongAdder completed = new LongAdder();
@@ -79,6 +80,9 @@ public final class LoadStats {
       serverTtfa.recordValue(micros((long) (s.serverTtfaMillis() * 1e6)));
       // from the turn's real send, not its schedule: what the server and the wire add, not the sender's lateness
       ttfaOverServer.recordValue(micros(s.firstAudioNanos() - s.startedNanos() - (long) (s.serverTtfaMillis() * 1e6)));
+    }
+    if (s.acceptedNanos() >= 0) {
+      accepted.recordValue(micros(s.acceptedNanos() - s.startedNanos()));
     }
     if (!Double.isNaN(s.serverTtftMillis()) && s.firstTokenNanos() >= 0) {
       ttftOverServer.recordValue(micros(s.firstTokenNanos() - s.startedNanos() - (long) (s.serverTtftMillis() * 1e6)));

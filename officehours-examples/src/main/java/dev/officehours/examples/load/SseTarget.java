@@ -171,7 +171,7 @@ public final class SseTarget implements LoadTarget {
     long now = System.nanoTime();
     JsonNode m = ServerTargets.JSON.readTree(data);
     switch (event) {
-      case "turn-started" -> turn.turnStarted(m.path("turnId").asText(""));
+      case "turn-started" -> turn.turnStarted(m.path("turnId").asText(""), now);
       case "text" -> turn.text(now);
       case "audio" -> {
         turn.audio(m.path("chunkIndex").asInt(-1), base64Bytes(m.path("data").asText("")), now);

@@ -24,13 +24,17 @@ final class TurnRecorder {
   private long currentChunkBytes;
   private double bytesPerSecond;
   private String turnId = "";
+  private long accepted = -1;
 
   TurnRecorder(long startedNanos) {
     this.started = startedNanos;
   }
 
-  synchronized void turnStarted(String id) {
+  synchronized void turnStarted(String id, long now) {
     turnId = id == null ? "" : id;
+    if (accepted < 0) {
+      accepted = now;
+    }
   }
 
   synchronized String turnId() {
@@ -129,7 +133,7 @@ final class TurnRecorder {
     int hits = Math.max(cacheHits, metrics.path("ttsCacheHits").asInt(0));
     return done.complete(new TurnSample(started, firstToken, firstAudio, now, chunks, audioBytes, hits,
         body.path("answerFromCache").asBoolean(false), "", "", speechFailures, millis(metrics.path("ttftMs")),
-        millis(metrics.path("ttfaMs"))));
+        millis(metrics.path("ttfaMs")), accepted));
   }
 
   private static double millis(JsonNode n) {

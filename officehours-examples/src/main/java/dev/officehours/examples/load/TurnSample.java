@@ -25,6 +25,8 @@ import java.util.Optional;
  * @param serverTtftMillis the time to first token the server measured for this turn (its
  *     {@code turn-complete} metrics), NaN when the target is not a server or did not say
  * @param serverTtfaMillis the time to first audio the server measured for this turn, NaN when unknown
+ * @param acceptedNanos when the server said it had started the turn ({@code turn-started}), -1
+ *     when it did not or the target is not a server
  */
 public record TurnSample(
     long startedNanos,
@@ -39,7 +41,8 @@ public record TurnSample(
     String errorMessage,
     int speechFailures,
     double serverTtftMillis,
-    double serverTtfaMillis) {
+    double serverTtfaMillis,
+    long acceptedNanos) {
 
   /** Copies the chunk list. */
   public TurnSample {
@@ -51,7 +54,7 @@ public record TurnSample(
       List<ChunkArrival> chunks, long audioBytes, int ttsCacheHits, boolean answerFromCache, String errorCode,
       String errorMessage, int speechFailures) {
     this(startedNanos, firstTokenNanos, firstAudioNanos, endedNanos, chunks, audioBytes, ttsCacheHits,
-        answerFromCache, errorCode, errorMessage, speechFailures, Double.NaN, Double.NaN);
+        answerFromCache, errorCode, errorMessage, speechFailures, Double.NaN, Double.NaN, -1);
   }
 
   /** A sample without speech failures; the parameters are the record's. */

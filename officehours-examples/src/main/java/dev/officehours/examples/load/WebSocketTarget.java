@@ -295,7 +295,7 @@ public final class WebSocketTarget implements LoadTarget {
       }
       switch (type) {
         case "turn-started" -> {
-          turn.turnStarted(m.path("turnId").asText(""));
+          turn.turnStarted(m.path("turnId").asText(""), now);
           synchronized (this) {
             turnNumber = m.path("turnNumber").asLong(-1);
           }

@@ -65,6 +65,8 @@ class ServerLoadTest {
     assertTrue(md.contains("## Server (its own metrics, GET ") && md.contains("| TTFA, since the server started |"), md);
     assertTrue(md.contains("| TTFA, client minus server, per turn | " + turns + " |"), md);
     assertEquals(turns, r.serverTtfa().count(), "each turn-complete carried the server's own TTFA");
+    assertEquals(turns, r.accepted().count(), "each turn-started was timed");
+    assertTrue(r.accepted().p50() <= r.ttft().p50(), "the server accepts a turn before it answers");
     assertTrue(r.serverTtfa().p50() <= r.ttfa().p50(), "the client sees the audio after the server sent it");
   }
 
