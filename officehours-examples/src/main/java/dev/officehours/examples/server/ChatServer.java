@@ -144,6 +144,8 @@ public final class ChatServer implements AutoCloseable {
   private void startJavalin() {
     ChatStream stream = new ChatStream(this);
     app = Javalin.create(config -> {
+      config.startup.showJavalinBanner = false;
+      config.startup.showOldJavalinVersionWarning = false;
       config.jetty.host = settings.host();
       config.jetty.port = settings.port();
       config.http.maxRequestSize = settings.maxBodyBytes();
