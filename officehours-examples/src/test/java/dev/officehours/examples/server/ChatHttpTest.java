@@ -237,4 +237,22 @@ class ChatHttpTest {
           "refused turns left history alone");
     }
   }
+
+  @Test
+  void behindAProxyTheRateLimitCountsTheAddressTheProxySaw() throws Exception {
+    try (ChatServer proxied = ServerFixture.fastDemo().rateLimitPerMinute(1).behindProxy(true).start()) {
+      String url = proxied.url() + "/chat/stream";
+      String body = "{\"session\":\"px\",\"text\":\"What is OfficeHours?\"}";
+      assertEquals(200, call(http, forwarded(url, body, "203.0.113.7")).status());
+      assertEquals(200, call(http, forwarded(url, body, "198.51.100.9, 203.0.113.8")).status(),
+          "another client behind the same proxy has its own budget");
+      assertEquals("rate_limited", call(http, forwarded(url, body, "10.0.0.1, 203.0.113.7")).code(),
+          "the last hop counts: a client cannot dodge the limit by prepending addresses");
+    }
+  }
+
+  private static Request forwarded(String url, String json, String forwardedFor) {
+    return new Request.Builder().url(url).header("X-Forwarded-For", forwardedFor)
+        .post(RequestBody.create(json, ServerFixture.JSON_TYPE)).build();
+  }
 }
