@@ -4,9 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.officehours.AudioFrame;
 import dev.officehours.PlaybackPosition;
-import dev.officehours.Turn;
 import dev.officehours.TurnRequest;
-import dev.officehours.errors.OfficeHoursException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -93,16 +91,7 @@ final class ChatConnection {
   private void start(JsonNode m) {
     ChatRequests.Start start = server.requests().start(m, defaultSession);
     server.rateLimiter().check(clientAddress);
-    TurnRequest.Builder b = TurnRequest.builder(start.session(), start.text());
-    if (start.image() != null) {
-      b.image(start.image());
-    }
-    TurnRequest request;
-    try {
-      request = b.build();
-    } catch (OfficeHoursException e) {
-      throw TurnErrors.of(e, server.redactor());
-    }
+    TurnRequest request = server.turnRequest(start);
     TurnRelay relay;
     synchronized (this) {
       if (closed) {
@@ -111,21 +100,12 @@ final class ChatConnection {
       if (current != null && !current.ended()) {
         current.cancel("replaced"); // one turn at a time per connection: the new question is a barge-in
       }
-      relay = new TurnRelay(++turnNumbers, start.session(), new Channel(), server.metrics(), server.redactor());
+      Channel channel = new Channel();
+      relay = new TurnRelay(++turnNumbers, start.session(), channel, server.metrics(), server.redactor());
+      channel.relay = relay;
       current = relay;
     }
-    server.metrics().turnStarted();
-    Turn turn;
-    try {
-      turn = server.pipeline().start(request, relay);
-    } catch (OfficeHoursException e) {
-      server.metrics().turnNotStarted();
-      throw TurnErrors.of(e, server.redactor());
-    }
-    synchronized (this) {
-      turns.put(turn.id(), relay);
-    }
-    relay.started(turn);
+    server.startTurn(request, relay);
     if (closed) {
       relay.cancel("disconnected"); // the socket closed while the turn was being started
     }
@@ -201,8 +181,16 @@ final class ChatConnection {
 
   /** A turn's events to this socket: JSON as text frames, audio as binary frames with a 12-byte header. */
   private final class Channel implements TurnRelay.Channel {
+    TurnRelay relay;
+
     @Override
     public void event(Map<String, Object> event) {
+      if ("turn-started".equals(event.get("type"))) {
+        synchronized (ChatConnection.this) {
+          // known before the client can learn the id: an interrupt may follow at once
+          turns.put((String) event.get("turnId"), relay);
+        }
+      }
       send(event);
     }
 

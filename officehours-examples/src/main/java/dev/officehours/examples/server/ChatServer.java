@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.officehours.ConversationPipeline;
+import dev.officehours.Turn;
+import dev.officehours.TurnRequest;
 import dev.officehours.cache.AnswerCache;
 import dev.officehours.cache.TtsCache;
 import dev.officehours.errors.OfficeHoursException;
@@ -429,6 +431,33 @@ public final class ChatServer implements AutoCloseable {
 
   private static String abbreviate(String s) {
     return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+  }
+
+  /** A checked question as the pipeline's request; the pipeline's own refusals as API errors. */
+  TurnRequest turnRequest(ChatRequests.Start start) {
+    try {
+      TurnRequest.Builder b = TurnRequest.builder(start.session(), start.text());
+      if (start.image() != null) {
+        b.image(start.image());
+      }
+      return b.build();
+    } catch (OfficeHoursException e) {
+      throw TurnErrors.of(e, redactor);
+    }
+  }
+
+  /** Starts a turn relayed to a client, counted in the metrics from its first moment. */
+  Turn startTurn(TurnRequest request, TurnRelay relay) {
+    metrics.turnStarted();
+    Turn turn;
+    try {
+      turn = pipeline.start(request, relay);
+    } catch (OfficeHoursException e) {
+      metrics.turnNotStarted();
+      throw TurnErrors.of(e, redactor);
+    }
+    relay.started(turn);
+    return turn;
   }
 
   void later(Duration delay, Runnable task) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.officehours.AudioFrame;
 import dev.officehours.Turn;
 import dev.officehours.TurnRequest;
-import dev.officehours.errors.OfficeHoursException;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,27 +30,10 @@ final class ChatStream {
     ChatRequests.Start start = server.requests().start(server.requests().object(ChatServer.body(ctx,
         server.settings().maxBodyBytes())), null);
     server.rateLimiter().check(server.client(ctx));
-    TurnRequest.Builder b = TurnRequest.builder(start.session(), start.text());
-    if (start.image() != null) {
-      b.image(start.image());
-    }
-    TurnRequest request;
-    try {
-      request = b.build();
-    } catch (OfficeHoursException e) {
-      throw TurnErrors.of(e, server.redactor());
-    }
+    TurnRequest request = server.turnRequest(start);
     Queue queue = new Queue(server.settings().wsSendBufferBytes());
     TurnRelay relay = new TurnRelay(1, start.session(), queue, server.metrics(), server.redactor());
-    server.metrics().turnStarted();
-    Turn turn;
-    try {
-      turn = server.pipeline().start(request, relay);
-    } catch (OfficeHoursException e) {
-      server.metrics().turnNotStarted();
-      throw TurnErrors.of(e, server.redactor());
-    }
-    relay.started(turn);
+    Turn turn = server.startTurn(request, relay);
     ctx.status(200);
     ctx.res().setContentType("text/event-stream;charset=utf-8");
     ctx.res().setHeader("Cache-Control", "no-cache");
