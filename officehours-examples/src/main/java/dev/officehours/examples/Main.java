@@ -2,15 +2,17 @@ package dev.officehours.examples;
 
 import dev.officehours.examples.cli.ChatCli;
 import dev.officehours.examples.load.LoadTester;
+import dev.officehours.examples.server.ServeCommand;
 import dev.officehours.examples.sim.SimulatedOpenAiServer;
 import java.util.Arrays;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 
 /**
- * The entry point of the examples jar: {@code chat}, {@code loadtest} or {@code simulate}.
+ * The entry point of the examples jar: {@code serve}, {@code chat}, {@code loadtest} or {@code simulate}.
  *
  * <pre>
+ * java -jar officehours-examples.jar serve [flags]      the voice chat page, dashboard and API server
  * java -jar officehours-examples.jar chat [flags]       talk to OfficeHours in the terminal
  * java -jar officehours-examples.jar loadtest [flags]   measure latency and throughput under load
  * java -jar officehours-examples.jar simulate [port]    run the simulated OpenAI-compatible server
@@ -39,6 +41,7 @@ public final class Main {
         LoadTester.main(rest);
       }
       case "simulate" -> simulate(rest);
+      case "serve" -> ServeCommand.main(rest);
       case "help", "--help", "-h" -> {
         System.out.println(usage());
         System.exit(0);
@@ -46,7 +49,7 @@ public final class Main {
       default -> {
         // echoed only when it is a plain word: a URL pasted in its place may carry a password
         System.err.println((PLAIN_WORD.matcher(command).matches() ? "unknown command '" + command + "'"
-            : "unknown command (the first argument must be chat, loadtest or simulate)") + "\n" + usage());
+            : "unknown command (the first argument must be serve, chat, loadtest or simulate)") + "\n" + usage());
         System.exit(2);
       }
     }
@@ -80,6 +83,7 @@ public final class Main {
   private static String usage() {
     return String.join("\n",
         "Usage: java -jar officehours-examples.jar <command> [flags]",
+        "  serve      the voice chat page, monitor dashboard and HTTP/WebSocket API on http://127.0.0.1:5001",
         "  chat       talk to OfficeHours in the terminal (demo mode without OPENAI_API_KEY)",
         "  loadtest   measure latency and throughput under load",
         "  simulate   run the simulated OpenAI-compatible server [port]",

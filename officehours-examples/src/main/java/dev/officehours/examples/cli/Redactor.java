@@ -14,9 +14,11 @@ import okhttp3.HttpUrl;
  * Keeps secrets out of what the CLI prints. A URL is shown without its {@code user:password@}
  * part and with its query values masked; text from elsewhere (a provider's error, an exception
  * message) has every secret the CLI was given removed and its control characters escaped, so a
- * hostile server can neither echo a credential back nor forge a line on the terminal.
+ * hostile server can neither echo a credential back nor forge a line on the terminal. The example
+ * server uses it for everything it sends to a browser or writes to its log. Register secrets
+ * before sharing an instance between threads; {@link #clean} may then be called from any thread.
  */
-final class Redactor {
+public final class Redactor {
   static final String MASK = "***";
 
   /**
@@ -28,7 +30,10 @@ final class Redactor {
   private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://");
 
   private final Set<String> secrets = new LinkedHashSet<>();
-  private List<String> longestFirst = List.of();
+  private volatile List<String> longestFirst = List.of();
+
+  /** A redactor that knows no secret yet: register them with {@link #secret} and {@link #secretsOf}. */
+  public Redactor() {}
 
   /**
    * Registers a secret, e.g. the API key.
@@ -36,7 +41,7 @@ final class Redactor {
    * @param secret removed from every text {@link #clean} returns; {@code null} is ignored
    * @return this
    */
-  Redactor secret(String secret) {
+  public Redactor secret(String secret) {
     if (secret != null && secret.length() >= MIN_SECRET_CHARS && secrets.add(secret)) {
       // longest first, so a secret that contains another one is removed whole
       longestFirst = secrets.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
@@ -52,7 +57,7 @@ final class Redactor {
    * @param url a URL as the user gave it; {@code null} is ignored
    * @return this
    */
-  Redactor secretsOf(String url) {
+  public Redactor secretsOf(String url) {
     if (url == null) {
       return this;
     }
@@ -107,7 +112,7 @@ final class Redactor {
    * @param text from any source; {@code null} gives {@code "null"}
    * @return the cleaned text, one line
    */
-  String clean(String text) {
+  public String clean(String text) {
     if (text == null) {
       return "null";
     }
@@ -127,7 +132,7 @@ final class Redactor {
    * @param url a URL as the user gave it
    * @return the URL, safe to print
    */
-  static String showUrl(String url) {
+  public static String showUrl(String url) {
     HttpUrl parsed = HttpUrl.parse(url.trim());
     return parsed != null ? show(parsed) : showText(url.trim());
   }
@@ -138,7 +143,7 @@ final class Redactor {
    * @param url the URL
    * @return the URL, safe to print
    */
-  static String show(HttpUrl url) {
+  public static String show(HttpUrl url) {
     HttpUrl.Builder b = url.newBuilder().username("").password("").query(null).fragment(null);
     for (int i = 0; i < url.querySize(); i++) {
       b.addEncodedQueryParameter(url.queryParameterName(i), url.queryParameterValue(i) == null ? null : MASK);

@@ -1,0 +1,834 @@
+package dev.officehours.examples.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.officehours.ConversationPipeline;
+import dev.officehours.cache.AnswerCache;
+import dev.officehours.cache.TtsCache;
+import dev.officehours.errors.OfficeHoursException;
+import dev.officehours.examples.cli.Redactor;
+import dev.officehours.examples.sim.SimulatedOpenAiServer;
+import dev.officehours.examples.tts.FreeTtsSpeech;
+import dev.officehours.history.HistoryMessage;
+import dev.officehours.metrics.MicrometerObserver;
+import dev.officehours.openai.OpenAiChat;
+import dev.officehours.openai.OpenAiSpeech;
+import dev.officehours.stt.SttProvider;
+import dev.officehours.stt.Transcript;
+import dev.officehours.tts.AudioFormat;
+import io.javalin.Javalin;
+import io.javalin.compression.CompressionStrategy;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.staticfiles.Location;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.websocket.api.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The example voice-chat server: the page at {@code /}, the monitor dashboard at {@code /monitor},
+ * a WebSocket and an SSE endpoint that stream a {@link ConversationPipeline}'s turns, history,
+ * transcription, metrics in JSON and Prometheus format. Javalin 7 on Jetty 12. The API is in
+ * {@code docs/http-api.md}; running it in {@code docs/server.md}.
+ *
+ * <pre>{@code
+ * try (ChatServer server = ChatServer.builder().demo().port(5001).start()) {
+ *   System.out.println("Open " + server.url());
+ *   server.awaitStop();
+ * }
+ * }</pre>
+ */
+public final class ChatServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ChatServer.class);
+
+  private final Settings settings;
+  private final ConversationPipeline pipeline;
+  private final SttProvider stt;
+  private final boolean demo;
+  private final AudioFormat audioFormat;
+  private final Redactor redactor;
+  private final List<AutoCloseable> resources;
+  private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+  private final ChatRequests requests;
+  private final ServerMetrics metrics;
+  private final PrometheusMeterRegistry prometheus;
+  private final RateLimiter rateLimiter;
+  private final Map<Session, ChatConnection> connections = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "officehours-server-timer");
+    t.setDaemon(true);
+    return t;
+  });
+  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+  private Javalin app;
+
+  /**
+   * The server's limits and network settings.
+   *
+   * @param host the address to bind; loopback by default
+   * @param port the port; 0 picks a free one
+   * @param allowedOrigins browser origins besides the server's own that may call the API
+   * @param rateLimitPerMinute turn starts and transcriptions per client address a minute; 0 is off
+   * @param maxTextChars the longest question
+   * @param maxImageBytes the largest image
+   * @param maxFrameBytes the largest WebSocket text message
+   * @param maxBodyBytes the largest HTTP request body
+   * @param wsSendBufferBytes the most a client may fall behind (WebSocket and SSE)
+   * @param idleTimeout a WebSocket with no traffic this long is closed
+   */
+  public record Settings(String host, int port, List<String> allowedOrigins, int rateLimitPerMinute,
+      int maxTextChars, int maxImageBytes, int maxFrameBytes, long maxBodyBytes, long wsSendBufferBytes,
+      Duration idleTimeout) {
+    /** Copies the list and checks the values. */
+    public Settings {
+      Objects.requireNonNull(host, "host");
+      allowedOrigins = List.copyOf(allowedOrigins);
+      if (port < 0 || port > 65_535) {
+        throw new IllegalArgumentException("port must be 0..65535 but was " + port);
+      }
+      if (rateLimitPerMinute < 0 || maxTextChars < 1 || maxImageBytes < 1 || maxFrameBytes < 1024
+          || maxBodyBytes < 1024 || wsSendBufferBytes < 1024) {
+        throw new IllegalArgumentException("limits must be positive (frames, bodies and buffers at least 1 KiB)");
+      }
+      Objects.requireNonNull(idleTimeout, "idleTimeout");
+    }
+  }
+
+  private ChatServer(Builder b, ConversationPipeline pipeline, MicrometerObserver observer,
+      PrometheusMeterRegistry prometheus, List<AutoCloseable> resources) {
+    this.settings = b.settings();
+    this.pipeline = pipeline;
+    this.stt = b.stt;
+    this.demo = b.demo || b.demoLabel;
+    this.audioFormat = b.audioFormat;
+    this.redactor = b.redactor;
+    this.resources = resources;
+    this.prometheus = prometheus;
+    this.requests = new ChatRequests(json, settings.maxTextChars(), settings.maxImageBytes());
+    this.metrics = new ServerMetrics(demo ? "demo" : "live", observer, prometheus);
+    this.rateLimiter = new RateLimiter(settings.rateLimitPerMinute());
+  }
+
+  /** @return a builder with safe defaults: loopback, port 5001, 30 turns a minute per client */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  private void startJavalin() {
+    ChatStream stream = new ChatStream(this);
+    app = Javalin.create(config -> {
+      config.jetty.host = settings.host();
+      config.jetty.port = settings.port();
+      config.http.maxRequestSize = settings.maxBodyBytes();
+      config.http.compressionStrategy = CompressionStrategy.NONE; // events must leave as they are written
+      config.concurrency.useVirtualThreads = true; // used on Java 21+, a thread pool before
+      config.staticFiles.add(files -> {
+        files.hostedPath = "/";
+        files.directory = "/public";
+        files.location = Location.CLASSPATH;
+        files.headers = Map.of("Cache-Control", "no-cache", "X-Content-Type-Options", "nosniff");
+      });
+      config.staticFiles.enableWebjars();
+      if (!settings.allowedOrigins().isEmpty()) {
+        config.bundledPlugins.enableCors(cors -> cors.addRule(rule -> {
+          for (String origin : settings.allowedOrigins()) {
+            rule.allowHost(origin);
+          }
+          rule.maxAge = 86_400;
+        }));
+      }
+      config.jetty.modifyWebSocketServletFactory(factory -> {
+        factory.setMaxTextMessageSize(2L * settings.maxFrameBytes());
+        factory.setMaxBinaryMessageSize(64 * 1024);
+        factory.setIdleTimeout(settings.idleTimeout());
+      });
+      config.routes.get("/monitor", ctx -> page(ctx, "/public/monitor.html"));
+      config.routes.wsBeforeUpgrade("/chat/ws", this::checkUpgrade);
+      config.routes.ws("/chat/ws", ws -> {
+        ws.onConnect(ctx -> {
+          String session = ctx.queryParam("session");
+          ChatConnection c = new ChatConnection(this, ctx.session, clientAddress(ctx.session), session);
+          connections.put(ctx.session, c);
+          metrics.webSockets().incrementAndGet();
+          ctx.enableAutomaticPings(15, TimeUnit.SECONDS);
+          c.opened();
+        });
+        ws.onMessage(ctx -> {
+          ChatConnection c = connections.get(ctx.session);
+          if (c != null) {
+            c.message(ctx.message());
+          }
+        });
+        ws.onBinaryMessage(ctx -> {
+          ChatConnection c = connections.get(ctx.session);
+          if (c != null) {
+            c.binary();
+          }
+        });
+        ws.onClose(ctx -> closed(ctx.session));
+        ws.onError(ctx -> closed(ctx.session));
+      });
+      config.routes.post("/chat/stream", stream::handle);
+      config.routes.post("/chat/transcribe", this::transcribe);
+      config.routes.get("/chat/history/{session}", this::history);
+      config.routes.delete("/chat/history/{session}", this::clearHistory);
+      config.routes.get("/chat/metrics", ctx -> json(ctx, 200, metrics.json()));
+      config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+          .result(prometheus.scrape()));
+      config.routes.post("/chat/client-metrics", this::clientMetrics);
+      config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e));
+      config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, fromJavalin(e)));
+      config.routes.exception(Exception.class, (e, ctx) -> {
+        log.warn("request {} {} failed: {}", ctx.method(), ctx.path(), redactor.clean(String.valueOf(e)));
+        error(ctx, new ApiException(500, "internal", "the server failed to answer this request"));
+      });
+      config.routes.error(404, ctx -> {
+        String type = ctx.res().getContentType();
+        if (type == null || !type.startsWith("application/json")) { // not already one of ours
+          error(ctx, new ApiException(404, "not_found", "no such endpoint or file: " + ctx.method() + " "
+              + redactor.clean(abbreviate(ctx.path()))));
+        }
+      });
+      config.routes.error(405, ctx -> error(ctx, new ApiException(405, "method_not_allowed",
+          ctx.method() + " is not allowed on " + redactor.clean(abbreviate(ctx.path())))));
+    });
+    app.start();
+  }
+
+  private void checkUpgrade(Context ctx) {
+    String origin = ctx.header("Origin");
+    if (origin != null && !originAllowed(origin, ctx.header("Host"))) {
+      metrics.rejected("origin_not_allowed");
+      throw new ApiException(403, "origin_not_allowed", "this server does not accept WebSocket connections from "
+          + redactor.clean(abbreviate(origin)) + "; start it with --allow-origin to allow that page");
+    }
+    String session = ctx.queryParam("session");
+    if (session != null) {
+      ChatRequests.session(session);
+    }
+  }
+
+  /** The page's own origin (same host and port as the request) and the allow-list. */
+  boolean originAllowed(String origin, String host) {
+    if (settings.allowedOrigins().contains(origin)) {
+      return true;
+    }
+    try {
+      URI uri = URI.create(origin);
+      String authority = uri.getRawAuthority();
+      return host != null && authority != null && authority.equalsIgnoreCase(host)
+          && ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private void closed(Session session) {
+    ChatConnection c = connections.remove(session);
+    if (c != null) {
+      metrics.webSockets().decrementAndGet();
+      c.closed();
+    }
+  }
+
+  private static String clientAddress(Session session) {
+    return session.getRemoteSocketAddress() instanceof java.net.InetSocketAddress a
+        ? a.getAddress().getHostAddress() : String.valueOf(session.getRemoteSocketAddress());
+  }
+
+  private void page(Context ctx, String resource) throws IOException {
+    try (InputStream in = ChatServer.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new ApiException(404, "not_found", "the page is not in this build");
+      }
+      ctx.contentType("text/html; charset=utf-8").header("Cache-Control", "no-cache").result(in.readAllBytes());
+    }
+  }
+
+  private void transcribe(Context ctx) throws InterruptedException {
+    if (stt == null) {
+      throw new ApiException(501, "stt_not_configured",
+          "no speech-to-text provider is configured on this server (demo mode): use the browser's recogniser");
+    }
+    String type = ctx.contentType() == null ? "" : ctx.contentType().split(";")[0].strip().toLowerCase(Locale.ROOT);
+    if (!type.startsWith("audio/") && !type.equals("video/webm")) {
+      throw new ApiException(415, "unsupported_media_type",
+          "send the recording with Content-Type audio/webm, audio/ogg, audio/wav, audio/mpeg or audio/mp4");
+    }
+    byte[] audio = bodyBytes(ctx, settings.maxBodyBytes());
+    if (audio.length == 0) {
+      throw new ApiException(400, "empty_audio", "the recording is empty");
+    }
+    rateLimiter.check(ctx.ip());
+    Transcript transcript;
+    try {
+      transcript = stt.transcribe(audio, type).get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof OfficeHoursException o) {
+        throw TurnErrors.of(o, redactor);
+      }
+      throw new ApiException(502, "stt_error", "speech-to-text failed: " + redactor.clean(String.valueOf(cause)));
+    } catch (TimeoutException e) {
+      throw new ApiException(504, "stt_timeout", "speech-to-text did not answer within 60 s");
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("text", transcript.text());
+    if (transcript.language() != null) {
+      body.put("language", transcript.language());
+    }
+    json(ctx, 200, body);
+  }
+
+  private void history(Context ctx) throws InterruptedException {
+    String session = ChatRequests.session(ctx.pathParam("session"));
+    List<HistoryMessage> messages = await(pipeline.conversationStore().load(session), "read history");
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (HistoryMessage m : messages) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("role", m.role().name().toLowerCase(Locale.ROOT));
+      e.put("text", m.text());
+      e.put("interrupted", m.interrupted());
+      e.put("at", m.at().toString());
+      out.add(e);
+    }
+    json(ctx, 200, Map.of("session", session, "messages", out));
+  }
+
+  private void clearHistory(Context ctx) throws InterruptedException {
+    String session = ChatRequests.session(ctx.pathParam("session"));
+    await(pipeline.conversationStore().clear(session), "clear history");
+    ctx.status(204);
+  }
+
+  private <T> T await(java.util.concurrent.CompletableFuture<T> future, String what) throws InterruptedException {
+    try {
+      return future.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      throw new ApiException(503, "history_error", "could not " + what + ": "
+          + redactor.clean(String.valueOf(e.getCause() == null ? e : e.getCause().getMessage())));
+    } catch (TimeoutException e) {
+      throw new ApiException(503, "history_error", "could not " + what + " within 10 s");
+    }
+  }
+
+  private void clientMetrics(Context ctx) {
+    requireJson(ctx);
+    metrics.clientReport(requests.clientReport(requests.object(body(ctx, 64 * 1024))));
+    ctx.status(204);
+  }
+
+  static void requireJson(Context ctx) {
+    String type = ctx.contentType();
+    if (type == null || !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+      throw new ApiException(415, "unsupported_media_type", "send the body as JSON with Content-Type application/json");
+    }
+  }
+
+  static String body(Context ctx, long limit) {
+    return new String(bodyBytes(ctx, limit), java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  static byte[] bodyBytes(Context ctx, long limit) {
+    long length = ctx.contentLength();
+    if (length > limit) {
+      throw new ApiException(413, "body_too_large", "the body must be at most " + limit + " bytes but was " + length);
+    }
+    byte[] body = ctx.bodyAsBytes();
+    if (body.length > limit) {
+      throw new ApiException(413, "body_too_large", "the body must be at most " + limit + " bytes");
+    }
+    return body;
+  }
+
+  private ApiException fromJavalin(HttpResponseException e) {
+    int status = e.getStatus();
+    String code = switch (status) {
+      case 413 -> "body_too_large";
+      case 404 -> "not_found";
+      case 405 -> "method_not_allowed";
+      case 415 -> "unsupported_media_type";
+      default -> status >= 500 ? "internal" : "bad_request";
+    };
+    return new ApiException(status, code, redactor.clean(abbreviate(String.valueOf(e.getMessage()))));
+  }
+
+  private void error(Context ctx, ApiException e) {
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("code", e.code());
+    error.put("message", e.getMessage());
+    if (e.field() != null) {
+      error.put("field", e.field());
+    }
+    if (e.retryAfterMillis() >= 0) {
+      error.put("retryAfterMs", e.retryAfterMillis());
+      ctx.header("Retry-After", String.valueOf((e.retryAfterMillis() + 999) / 1000));
+    }
+    if (e.status() < 500 && !"not_found".equals(e.code())) {
+      metrics.rejected(e.code());
+    }
+    json(ctx, e.status(), Map.of("error", error));
+  }
+
+  private void json(Context ctx, int status, Object body) {
+    try {
+      ctx.status(status).contentType("application/json").result(json.writeValueAsString(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON", e);
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+  }
+
+  void later(Duration delay, Runnable task) {
+    timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  Settings settings() {
+    return settings;
+  }
+
+  ConversationPipeline pipeline() {
+    return pipeline;
+  }
+
+  ChatRequests requests() {
+    return requests;
+  }
+
+  ServerMetrics metrics() {
+    return metrics;
+  }
+
+  RateLimiter rateLimiter() {
+    return rateLimiter;
+  }
+
+  Redactor redactor() {
+    return redactor;
+  }
+
+  ObjectMapper json() {
+    return json;
+  }
+
+  boolean demo() {
+    return demo;
+  }
+
+  AudioFormat audioFormat() {
+    return audioFormat;
+  }
+
+  /** @return the port the server listens on */
+  public int port() {
+    return app.port();
+  }
+
+  /** @return the page's address, e.g. {@code http://127.0.0.1:5001} */
+  public String url() {
+    String host = settings.host();
+    if (host.equals("0.0.0.0") || host.equals("::")) {
+      host = "127.0.0.1";
+    } else if (host.contains(":")) {
+      host = "[" + host + "]";
+    }
+    return "http://" + host + ":" + port();
+  }
+
+  /** @return whether it answers with the offline demo providers */
+  public boolean isDemo() {
+    return demo;
+  }
+
+  /** @return turns the server is streaming to clients right now */
+  public int activeTurns() {
+    return metrics.activeTurns();
+  }
+
+  /** @return open WebSocket connections */
+  public int openWebSockets() {
+    return connections.size();
+  }
+
+  /**
+   * Blocks until {@link #close()} is called (from another thread or a shutdown hook).
+   *
+   * @throws InterruptedException if the waiting thread is interrupted
+   */
+  public void awaitStop() throws InterruptedException {
+    stopped.await();
+  }
+
+  /**
+   * Stops the server: open WebSockets are closed with 1001 and their turns cancelled, the pipeline
+   * is given 5 s to finish, and the providers the server started are closed.
+   */
+  @Override
+  public void close() {
+    for (ChatConnection c : connections.values()) {
+      c.shutdown();
+    }
+    if (app != null) {
+      app.stop();
+    }
+    pipeline.close(Duration.ofSeconds(5));
+    for (AutoCloseable r : resources) {
+      try {
+        r.close();
+      } catch (Exception e) {
+        log.debug("closing {} failed: {}", r.getClass().getSimpleName(), e.toString());
+      }
+    }
+    prometheus.close();
+    timer.shutdownNow();
+    stopped.countDown();
+  }
+
+  /** Configures and starts a {@link ChatServer}. */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private int port = 5001;
+    private final Set<String> allowedOrigins = new LinkedHashSet<>();
+    private int rateLimitPerMinute = 30;
+    private int maxTextChars = 4_000;
+    private int maxImageBytes = 10 * 1024 * 1024;
+    private int maxFrameBytes = 16 * 1024 * 1024;
+    private long maxBodyBytes = 16L * 1024 * 1024;
+    private long wsSendBufferBytes = 2L * 1024 * 1024;
+    private Duration idleTimeout = Duration.ofMinutes(5);
+    private ConversationPipeline pipeline;
+    private ConversationPipeline.Builder pipelineBuilder;
+    private SttProvider stt;
+    private boolean demo;
+    private SimulatedOpenAiServer.Builder simulated;
+    private boolean freeTts = true;
+    private boolean demoLabel;
+    private AudioFormat audioFormat = AudioFormat.PCM_24K;
+    private final Redactor redactor = new Redactor();
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    private Builder() {}
+
+    /**
+     * Answers with the offline demo providers: a simulated OpenAI-compatible model in this process
+     * and the FreeTTS voice, with in-memory caches, as the CLI's demo mode. Nothing leaves the machine.
+     *
+     * @return this
+     */
+    public Builder demo() {
+      return demo(SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ofMillis(250))
+          .tokenInterval(Duration.ofMillis(30)), true);
+    }
+
+    /**
+     * Demo mode with a simulated model of given timing; speech from FreeTTS, or from the simulated
+     * server's synthetic voice (timing under the simulator's control, as the load tester's in-process target).
+     *
+     * @param simulated the simulated model's settings (not yet started)
+     * @param freeTts true for the FreeTTS voice, false for the simulated server's voice
+     * @return this
+     */
+    public Builder demo(SimulatedOpenAiServer.Builder simulated, boolean freeTts) {
+      this.demo = true;
+      this.simulated = Objects.requireNonNull(simulated, "simulated");
+      this.freeTts = freeTts;
+      return this;
+    }
+
+    /**
+     * Streams this pipeline's turns. The server closes it when it stops. Its cache hit rates
+     * appear in {@code /chat/metrics} only when built with {@link #pipeline(ConversationPipeline.Builder)}.
+     *
+     * @param pipeline the pipeline
+     * @return this
+     */
+    public Builder pipeline(ConversationPipeline pipeline) {
+      this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+      return this;
+    }
+
+    /**
+     * Builds the pipeline from this builder, adding the server's metrics observer (so every stage
+     * and cache shows in {@code /chat/metrics} and {@code /metrics}). Replaces any observer set on it.
+     *
+     * @param builder the pipeline's settings
+     * @return this
+     */
+    public Builder pipeline(ConversationPipeline.Builder builder) {
+      this.pipelineBuilder = Objects.requireNonNull(builder, "builder");
+      return this;
+    }
+
+    /**
+     * @param stt the speech-to-text provider behind {@code POST /chat/transcribe}
+     * @return this
+     */
+    public Builder stt(SttProvider stt) {
+      this.stt = Objects.requireNonNull(stt, "stt");
+      return this;
+    }
+
+    /**
+     * @param format the audio format the pipeline's TTS speaks, told to clients on connect (default PCM 24 kHz)
+     * @return this
+     */
+    public Builder audioFormat(AudioFormat format) {
+      this.audioFormat = Objects.requireNonNull(format, "format");
+      return this;
+    }
+
+    /**
+     * @param host the address to bind (default {@code 127.0.0.1}; {@code 0.0.0.0} for every interface)
+     * @return this
+     */
+    public Builder host(String host) {
+      this.host = Objects.requireNonNull(host, "host");
+      return this;
+    }
+
+    /**
+     * @param port the port (default 5001; 0 picks a free one)
+     * @return this
+     */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /**
+     * @param origin a browser origin such as {@code https://app.example.com} that may use the API
+     *     (CORS, WebSocket); the server's own origin is always allowed
+     * @return this
+     */
+    public Builder allowOrigin(String origin) {
+      String o = Objects.requireNonNull(origin, "origin").strip();
+      URI uri;
+      try {
+        uri = URI.create(o);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("origin must look like https://app.example.com but was '"
+            + Redactor.showUrl(o) + "'");
+      }
+      if (uri.getScheme() == null || uri.getHost() == null || (uri.getPath() != null && !uri.getPath().isEmpty())
+          || uri.getUserInfo() != null || uri.getQuery() != null) {
+        throw new IllegalArgumentException("origin must be scheme://host[:port] with nothing after it, like "
+            + "https://app.example.com, but was '" + Redactor.showUrl(o) + "'");
+      }
+      allowedOrigins.add(o);
+      return this;
+    }
+
+    /**
+     * @param perMinute turn starts and transcriptions allowed per client address a minute
+     *     (default 30); 0 turns the limit off (load tests)
+     * @return this
+     */
+    public Builder rateLimitPerMinute(int perMinute) {
+      if (perMinute < 0) {
+        throw new IllegalArgumentException("the rate limit must be 0 (off) or more but was " + perMinute);
+      }
+      this.rateLimitPerMinute = perMinute;
+      return this;
+    }
+
+    /**
+     * @param chars the longest question accepted (default 4,000); keep it at most the pipeline's {@code maxTextChars}
+     * @return this
+     */
+    public Builder maxTextChars(int chars) {
+      this.maxTextChars = chars;
+      return this;
+    }
+
+    /**
+     * @param bytes the largest image accepted (default 10 MB)
+     * @return this
+     */
+    public Builder maxImageBytes(int bytes) {
+      this.maxImageBytes = bytes;
+      return this;
+    }
+
+    /**
+     * @param bytes the largest WebSocket text message (default 16 MiB); up to twice this is
+     *     answered with {@code frame_too_large}, beyond it the socket is closed with 1009
+     * @return this
+     */
+    public Builder maxFrameBytes(int bytes) {
+      this.maxFrameBytes = bytes;
+      return this;
+    }
+
+    /**
+     * @param bytes the largest HTTP request body (default 16 MiB)
+     * @return this
+     */
+    public Builder maxBodyBytes(long bytes) {
+      this.maxBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * @param bytes how far a client may fall behind, in bytes queued for it (default 2 MiB);
+     *     past it its turn is cancelled and the connection closed
+     * @return this
+     */
+    public Builder sendBufferBytes(long bytes) {
+      this.wsSendBufferBytes = bytes;
+      return this;
+    }
+
+    /**
+     * @param timeout a WebSocket with no traffic this long is closed (default 5 min; the server pings every 15 s)
+     * @return this
+     */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /**
+     * @param secret a value that must never reach a client or a log line (the API key, a password);
+     *     it is masked in every error message the server sends or logs
+     * @return this
+     */
+    public Builder secret(String secret) {
+      redactor.secret(secret);
+      return this;
+    }
+
+    /**
+     * @param resource closed after the pipeline when the server stops (a Redis connection, a provider)
+     * @return this
+     */
+    public Builder closeWith(AutoCloseable resource) {
+      resources.add(Objects.requireNonNull(resource, "resource"));
+      return this;
+    }
+
+    /** Demo mode with providers built by the caller ({@code serve --demo --redis ...}). */
+    Builder markDemo() {
+      this.demoLabel = true;
+      return this;
+    }
+
+    Settings settings() {
+      return new Settings(host, port, new ArrayList<>(allowedOrigins), rateLimitPerMinute, maxTextChars, maxImageBytes,
+          maxFrameBytes, maxBodyBytes, wsSendBufferBytes, idleTimeout);
+    }
+
+    /**
+     * Starts the server.
+     *
+     * @return the running server
+     * @throws IllegalStateException when no pipeline (or demo mode) was chosen
+     * @throws RuntimeException when the port cannot be bound
+     */
+    public ChatServer start() {
+      settings(); // checks the limits before anything starts
+      int choices = (pipeline != null ? 1 : 0) + (pipelineBuilder != null ? 1 : 0) + (demo ? 1 : 0);
+      if (choices != 1) {
+        throw new IllegalStateException("choose exactly one of demo(), pipeline(ConversationPipeline) and "
+            + "pipeline(ConversationPipeline.Builder)");
+      }
+      PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      prometheus.config().meterFilter(new MeterFilter() {
+        @Override
+        public DistributionStatisticConfig configure(io.micrometer.core.instrument.Meter.Id id,
+            DistributionStatisticConfig config) {
+          if (id.getName().startsWith("officehours.") && id.getType() == io.micrometer.core.instrument.Meter.Type.TIMER) {
+            return DistributionStatisticConfig.builder().percentilesHistogram(true)
+                .minimumExpectedValue((double) Duration.ofMillis(1).toNanos())
+                .maximumExpectedValue((double) Duration.ofSeconds(60).toNanos()).build().merge(config);
+          }
+          return config;
+        }
+      });
+      new JvmMemoryMetrics().bindTo(prometheus);
+      new JvmThreadMetrics().bindTo(prometheus);
+      new ProcessorMetrics().bindTo(prometheus);
+      JvmGcMetrics gc = new JvmGcMetrics();
+      gc.bindTo(prometheus);
+      List<AutoCloseable> owned = new ArrayList<>();
+      owned.add(gc);
+      MicrometerObserver observer = null;
+      ConversationPipeline p = pipeline;
+      try {
+        if (p == null) {
+          observer = new MicrometerObserver(prometheus);
+          ConversationPipeline.Builder pb = pipelineBuilder != null ? pipelineBuilder : demoPipeline(owned);
+          p = pb.observer(observer).build();
+        }
+        owned.addAll(resources);
+        ChatServer server = new ChatServer(this, p, observer, prometheus, owned);
+        try {
+          server.startJavalin();
+        } catch (RuntimeException e) {
+          server.close();
+          throw e;
+        }
+        return server;
+      } catch (RuntimeException e) {
+        if (p == null) {
+          for (AutoCloseable r : owned) {
+            try {
+              r.close();
+            } catch (Exception ignored) {
+              // already failing
+            }
+          }
+        }
+        throw e;
+      }
+    }
+
+    private ConversationPipeline.Builder demoPipeline(List<AutoCloseable> owned) {
+      SimulatedOpenAiServer sim = simulated.start();
+      owned.add(sim);
+      OpenAiChat chat = OpenAiChat.builder().baseUrl(sim.baseUrl()).model(SimulatedOpenAiServer.MODEL).build();
+      ConversationPipeline.Builder b = ConversationPipeline.builder().llm(chat)
+          .ttsCache(TtsCache.inMemory()).answerCache(AnswerCache.inMemory());
+      if (freeTts) {
+        FreeTtsSpeech voice = FreeTtsSpeech.create();
+        voice.warmUp();
+        owned.add(voice);
+        b.tts(voice);
+      } else {
+        b.tts(OpenAiSpeech.builder().baseUrl(sim.baseUrl()).model(SimulatedOpenAiServer.MODEL + "-tts")
+            .voice("alloy").format(AudioFormat.PCM_24K).build());
+      }
+      audioFormat = AudioFormat.PCM_24K;
+      return b;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+package dev.officehours.examples.server;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import java.time.Duration;
+
+/**
+ * Turn starts and transcriptions per client address: a token bucket each (Bucket4j), refilled
+ * evenly over a minute, so a burst of {@code perMinute} is allowed and then one every
+ * {@code 60 / perMinute} seconds. Buckets of clients gone quiet are dropped (Caffeine), so a
+ * flood of addresses cannot grow memory without bound.
+ */
+final class RateLimiter {
+  private static final int MAX_CLIENTS = 100_000;
+
+  private final int perMinute;
+  private final Cache<String, Bucket> buckets;
+
+  /** @param perMinute allowed per client per minute; 0 turns limiting off */
+  RateLimiter(int perMinute) {
+    this.perMinute = perMinute;
+    this.buckets = Caffeine.newBuilder().maximumSize(MAX_CLIENTS).expireAfterAccess(Duration.ofMinutes(10)).build();
+  }
+
+  /** Takes one token for {@code client} or throws {@code rate_limited} saying when to retry. */
+  void check(String client) {
+    if (perMinute <= 0) {
+      return;
+    }
+    Bucket bucket = buckets.get(client, c -> Bucket.builder()
+        .addLimit(Bandwidth.builder().capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)).build())
+        .build());
+    ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+    if (!probe.isConsumed()) {
+      long retryMillis = Math.max(1, (probe.getNanosToWaitForRefill() + 999_999) / 1_000_000);
+      throw new ApiException(429, "rate_limited", "too many requests from this client: at most " + perMinute
+          + " turns and transcriptions a minute; retry in " + ((retryMillis + 999) / 1000) + " s", null, retryMillis);
+    }
+  }
+}
