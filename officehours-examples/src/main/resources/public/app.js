@@ -349,7 +349,10 @@ async function bargeIn(trigger) {
   silent.then((s) => {
     record.silentAt = performance.now();
     record.stopMs = record.silentAt - record.triggerAt;
+    // audio-clock time from the trigger to the first silent render quantum: how much of the turn
+    // could still be heard; the wall-clock figure adds the browser's thread scheduling
     record.contextStopMs = Math.max(0, (s.contextTime - record.triggerContextTime) * 1000);
+    record.timedOut = Boolean(s.timedOut);
   });
   const pos = await position;
   record.flushedAt = performance.now();

@@ -18,6 +18,11 @@ function ms(v) {
   if (v === null) return '—';
   return v >= 10000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`;
 }
+/** A table cell: whole milliseconds, no unit (the table's heading names it). */
+function cell(v) {
+  v = num(v);
+  return v === null ? '—' : String(Math.round(v));
+}
 function pct(v) {
   v = num(v);
   return v === null ? '—' : `${(v * 100).toFixed(v > 0 && v < 0.01 ? 2 : 1)} %`;
@@ -56,21 +61,21 @@ function render(m) {
   const ttfa = lat.ttfaMs || {};
   setText('ttfa-p50', ms(ttfa.p50));
   setText('ttfa-sub', `p99 ${ms(ttfa.p99)} · ${ttfa.count ?? 0} turns`);
-  setText('latency-note', `all turns · recent = last ${recent.windowSeconds ?? 60} s`);
+  setText('latency-note', `ms · since start and over the last ${recent.windowSeconds ?? 60} s`);
 
   for (const row of $('latency-table').tBodies[0].rows) {
     const key = row.dataset.key;
     const s = key === 'client' ? (client.speechEndToFirstAudioMs || {}) : (lat[key] || {});
     const r = key === 'client' ? null : (recent[key] || {});
     const cells = row.cells;
-    const values = [String(key === 'client' ? (client.reports ?? s.count ?? 0) : (s.count ?? 0)), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max)];
+    const values = [String(key === 'client' ? (client.reports ?? s.count ?? 0) : (s.count ?? 0)), cell(s.p50), cell(s.p90), cell(s.p99), cell(s.max)];
     values.forEach((v, i) => { if (cells[i + 1].textContent !== v) cells[i + 1].textContent = v; });
     if (r) {
-      cells[6].textContent = ms(r.p50);
-      cells[7].textContent = ms(r.p99);
+      const recentText = num(r.p50) === null ? '—' : `${cell(r.p50)} · ${cell(r.p99)}`;
+      if (cells[6].textContent !== recentText) cells[6].textContent = recentText;
     }
   }
-  setText('client-underruns', `${client.underruns ?? 0} underruns reported`);
+  setText('client-underruns', `${client.underruns ?? 0} underruns`);
 
   const caches = $('caches');
   const names = {tts: 'Speech (TTS)', answer: 'Answers', history: 'History'};
@@ -79,7 +84,10 @@ function render(m) {
     wrap.className = 'cache-row';
     const label = document.createElement('div');
     label.className = 'stat-sub';
-    label.textContent = `${names[name] || name}: ${pct(c.hitRate)} · ${c.hits ?? 0} hits, ${c.misses ?? 0} misses`;
+    const used = (c.hits ?? 0) + (c.misses ?? 0) > 0;
+    label.textContent = used
+      ? `${names[name] || name}: ${pct(c.hitRate)} · ${c.hits} hits, ${c.misses} misses`
+      : `${names[name] || name}: not used yet`;
     const bar = document.createElement('div');
     bar.className = 'bar';
     const fill = document.createElement('span');
@@ -118,7 +126,7 @@ function chart(el, lines) {
   const opts = {
     width: Math.max(200, el.clientWidth),
     height: 200,
-    legend: {show: true},
+    legend: {show: true, live: false},
     cursor: {drag: {x: false, y: false}},
     scales: {x: {time: true}, y: {range: (u, min, max) => [0, Math.max(1, max * 1.15)]}},
     axes: [{...axis}, {...axis, size: 52}],
