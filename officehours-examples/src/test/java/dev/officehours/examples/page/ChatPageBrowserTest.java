@@ -67,6 +67,7 @@ class ChatPageBrowserTest {
 
   private static ChatServer server;
   private static ChatServer wavServer;
+  private static ChatServer otherServer;
   private static ChromeDriver driver;
   private static HttpClient http;
 
@@ -104,6 +105,9 @@ class ChatPageBrowserTest {
     }
     if (wavServer != null) {
       wavServer.close();
+    }
+    if (otherServer != null) {
+      otherServer.close();
     }
   }
 
@@ -260,9 +264,7 @@ class ChatPageBrowserTest {
   @Test
   void compressedAudioIsDecodedChunkByChunkAndPlayedToTheEnd() {
     // a provider that sends WAV files instead of raw PCM: the page's decodeAudioData path
-    SimulatedOpenAiServer sim = SimulatedOpenAiServer.builder()
-        .timeToFirstToken(Duration.ofMillis(50)).tokenInterval(Duration.ofMillis(10))
-        .ttsTimeToFirstByte(Duration.ofMillis(20)).ttsRealTimeFactor(0.05).start();
+    SimulatedOpenAiServer sim = fastSimulation().start();
     wavServer = ChatServer.builder()
         .pipeline(ConversationPipeline.builder()
             .llm(OpenAiChat.builder().baseUrl(sim.baseUrl()).model(SimulatedOpenAiServer.MODEL).build())
@@ -283,6 +285,49 @@ class ChatPageBrowserTest {
     assertEquals(num(turn, "framesReceived"), num(turn, "framesPlayed"), "every frame's audio played");
     double expectedMs = (audioBytes - 44.0 * chunks) / 2 / 24_000 * 1000; // one 44-byte header per chunk
     assertEquals(expectedMs, num(turn, "playedMs"), expectedMs * 0.02 + 5, "played as long as the audio lasts");
+  }
+
+  @Test
+  void aRefusedQuestionShowsTheServersMessageAndFailsOnlyThatQuestion() {
+    otherServer = ChatServer.builder().demo(fastSimulation(), false).port(0).rateLimitPerMinute(1).start();
+    driver.get(otherServer.url() + "/?session=" + session);
+    waitFor("the page to connect", Duration.ofSeconds(10), s -> bool(s, "connected"));
+    type(echo("One."));
+    driver.findElement(By.id("send")).click();
+    waitFor("the first answer", TURN_TIMEOUT, s -> turns(s).size() == 1 && bool(turns(s).get(0), "serverComplete"));
+    type(echo("Two."));
+    driver.findElement(By.id("send")).click();
+
+    Map<String, Object> refused = turns(waitFor("the second question to be refused", Duration.ofSeconds(5),
+        s -> turns(s).size() == 2 && "failed".equals(turns(s).get(1).get("state")))).get(1);
+
+    assertEquals("rate_limited", map(refused, "error").get("code"));
+    String message = (String) map(refused, "error").get("message");
+    assertTrue(driver.findElement(By.cssSelector("#toasts .toast")).getText().contains(message),
+        "the server's message is shown: " + message);
+    assertTrue(bool(state(), "connected"), "the connection stays open");
+    otherServer.close();
+    otherServer = null;
+  }
+
+  @Test
+  void thePageReconnectsWhenTheServerComesBack() {
+    otherServer = ChatServer.builder().demo(fastSimulation(), false).port(0).rateLimitPerMinute(0).start();
+    int port = otherServer.port();
+    driver.get(otherServer.url() + "/?session=" + session);
+    waitFor("the page to connect", Duration.ofSeconds(10), s -> bool(s, "connected"));
+
+    otherServer.close();
+    waitFor("the page to notice", Duration.ofSeconds(5), s -> !bool(s, "connected"));
+    assertTrue(driver.findElement(By.id("connection")).getText().startsWith("Offline"));
+    otherServer = ChatServer.builder().demo(fastSimulation(), false).port(port).rateLimitPerMinute(0).start();
+
+    waitFor("the page to reconnect", Duration.ofSeconds(10), s -> bool(s, "connected") && num(s, "connects") == 2);
+    type(echo("Back again."));
+    driver.findElement(By.id("send")).click();
+    assertEquals("Back again.", waitForTurn(0, "done").get("text"));
+    otherServer.close();
+    otherServer = null;
   }
 
   @Test
@@ -353,6 +398,12 @@ class ChatPageBrowserTest {
   }
 
   // ---------- helpers ----------
+
+  /** A quick simulated model and voice, for servers that only one test needs (no FreeTTS warm-up). */
+  private static SimulatedOpenAiServer.Builder fastSimulation() {
+    return SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ofMillis(50)).tokenInterval(Duration.ofMillis(10))
+        .ttsTimeToFirstByte(Duration.ofMillis(20)).ttsRealTimeFactor(0.05);
+  }
 
   private static String echo(String text) {
     return KnowledgeBase.ECHO_PREFIX + " " + text;
