@@ -41,7 +41,15 @@ public final class Main {
         LoadTester.main(rest);
       }
       case "simulate" -> simulate(rest);
-      case "serve" -> ServeCommand.main(rest);
+      case "serve" -> {
+        // the server's own lines and warnings; Jetty's and Javalin's start-up chatter only when asked
+        for (String noisy : new String[] {"io.javalin", "org.eclipse.jetty"}) {
+          if (System.getProperty("org.slf4j.simpleLogger.log." + noisy) == null) {
+            System.setProperty("org.slf4j.simpleLogger.log." + noisy, "warn");
+          }
+        }
+        ServeCommand.main(rest);
+      }
       case "help", "--help", "-h" -> {
         System.out.println(usage());
         System.exit(0);

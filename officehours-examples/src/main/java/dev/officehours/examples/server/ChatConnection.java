@@ -183,11 +183,8 @@ final class ChatConnection {
       relay.cancel("client_slow");
     }
     session.close(1008, "client too slow", Callback.NOOP);
-    server.later(Duration.ofSeconds(5), () -> {
-      if (session.isOpen()) {
-        session.disconnect(); // it does not read, so it will not read our close frame either
-      }
-    });
+    // it does not read, so it will not read our close frame either: drop the connection soon after
+    server.later(Duration.ofSeconds(2), session::disconnect);
   }
 
   private void send(Map<String, Object> event) {

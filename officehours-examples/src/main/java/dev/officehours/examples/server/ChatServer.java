@@ -102,10 +102,11 @@ public final class ChatServer implements AutoCloseable {
    * @param maxBodyBytes the largest HTTP request body
    * @param wsSendBufferBytes the most a client may fall behind (WebSocket and SSE)
    * @param idleTimeout a WebSocket with no traffic this long is closed
+   * @param behindProxy whether a reverse proxy's {@code X-Forwarded-For} names the client
    */
   public record Settings(String host, int port, List<String> allowedOrigins, int rateLimitPerMinute,
       int maxTextChars, int maxImageBytes, int maxFrameBytes, long maxBodyBytes, long wsSendBufferBytes,
-      Duration idleTimeout) {
+      Duration idleTimeout, boolean behindProxy) {
     /** Copies the list and checks the values. */
     public Settings {
       Objects.requireNonNull(host, "host");
@@ -144,6 +145,8 @@ public final class ChatServer implements AutoCloseable {
   private void startJavalin() {
     ChatStream stream = new ChatStream(this);
     app = Javalin.create(config -> {
+      config.startup.showJavalinBanner = false;
+      config.startup.showOldJavalinVersionWarning = false;
       config.jetty.host = settings.host();
       config.jetty.port = settings.port();
       config.http.maxRequestSize = settings.maxBodyBytes();
@@ -174,7 +177,8 @@ public final class ChatServer implements AutoCloseable {
       config.routes.ws("/chat/ws", ws -> {
         ws.onConnect(ctx -> {
           String session = ctx.queryParam("session");
-          ChatConnection c = new ChatConnection(this, ctx.session, clientAddress(ctx.session), session);
+          ChatConnection c = new ChatConnection(this, ctx.session,
+              client(clientAddress(ctx.session), ctx.header("X-Forwarded-For")), session);
           connections.put(ctx.session, c);
           metrics.webSockets().incrementAndGet();
           ctx.enableAutomaticPings(15, TimeUnit.SECONDS);
@@ -258,6 +262,24 @@ public final class ChatServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The address rate limits count by: the peer, or behind a trusted reverse proxy the address
+   * that proxy saw (the last {@code X-Forwarded-For} entry: the one a client cannot forge).
+   */
+  String client(String peer, String forwardedFor) {
+    if (!settings.behindProxy() || forwardedFor == null || forwardedFor.isBlank()) {
+      return peer;
+    }
+    String[] hops = forwardedFor.split(",");
+    String last = hops[hops.length - 1].strip();
+    return last.isEmpty() || last.length() > 64 ? peer : last;
+  }
+
+  /** The client of an HTTP request, as {@link #client(String, String)} decides. */
+  String client(Context ctx) {
+    return client(ctx.req().getRemoteAddr(), ctx.header("X-Forwarded-For"));
+  }
+
   private static String clientAddress(Session session) {
     return session.getRemoteSocketAddress() instanceof java.net.InetSocketAddress a
         ? a.getAddress().getHostAddress() : String.valueOf(session.getRemoteSocketAddress());
@@ -286,7 +308,7 @@ public final class ChatServer implements AutoCloseable {
     if (audio.length == 0) {
       throw new ApiException(400, "empty_audio", "the recording is empty");
     }
-    rateLimiter.check(ctx.ip());
+    rateLimiter.check(client(ctx));
     Transcript transcript;
     try {
       transcript = stt.transcribe(audio, type).get(60, TimeUnit.SECONDS);
@@ -526,6 +548,7 @@ public final class ChatServer implements AutoCloseable {
     private long maxBodyBytes = 16L * 1024 * 1024;
     private long wsSendBufferBytes = 2L * 1024 * 1024;
     private Duration idleTimeout = Duration.ofMinutes(5);
+    private boolean behindProxy;
     private ConversationPipeline pipeline;
     private ConversationPipeline.Builder pipelineBuilder;
     private SttProvider stt;
@@ -718,6 +741,18 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
+     * @param behindProxy true when the server runs behind a reverse proxy that sets
+     *     {@code X-Forwarded-For}: rate limits then count the address the proxy saw, not the proxy's
+     *     own. Leave false (the default) when clients reach the server directly, or they could
+     *     pick their own address.
+     * @return this
+     */
+    public Builder behindProxy(boolean behindProxy) {
+      this.behindProxy = behindProxy;
+      return this;
+    }
+
+    /**
      * @param secret a value that must never reach a client or a log line (the API key, a password);
      *     it is masked in every error message the server sends or logs
      * @return this
@@ -744,7 +779,7 @@ public final class ChatServer implements AutoCloseable {
 
     Settings settings() {
       return new Settings(host, port, new ArrayList<>(allowedOrigins), rateLimitPerMinute, maxTextChars, maxImageBytes,
-          maxFrameBytes, maxBodyBytes, wsSendBufferBytes, idleTimeout);
+          maxFrameBytes, maxBodyBytes, wsSendBufferBytes, idleTimeout, behindProxy);
     }
 
     /**

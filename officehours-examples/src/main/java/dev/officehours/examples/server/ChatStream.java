@@ -30,7 +30,7 @@ final class ChatStream {
     ChatServer.requireJson(ctx);
     ChatRequests.Start start = server.requests().start(server.requests().object(ChatServer.body(ctx,
         server.settings().maxBodyBytes())), null);
-    server.rateLimiter().check(ctx.ip());
+    server.rateLimiter().check(server.client(ctx));
     TurnRequest.Builder b = TurnRequest.builder(start.session(), start.text());
     if (start.image() != null) {
       b.image(start.image());
