@@ -10,9 +10,9 @@ const SESSION_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const TERMINAL = new Set(['done', 'interrupted', 'cancelled', 'failed']);
 const MAX_LATENCY_ROWS = 8;
 const DEFAULT_VISION_QUESTION = 'What do you see in this picture?';
-// errors a refused `start` gets before it has a turn id
-const START_REFUSALS = new Set(['empty_text', 'text_too_long', 'bad_image', 'image_too_large', 'bad_session',
-  'bad_field', 'missing_field', 'rate_limited', 'frame_too_large', 'busy', 'bad_json']);
+// errors that answer other messages than `start`; any other error without a turn id refuses the
+// oldest start still waiting for its turn-started
+const NOT_ABOUT_A_START = new Set(['unknown_turn', 'unknown_type', 'binary_not_accepted']);
 
 const page = {
   session: chooseSession(),
@@ -203,7 +203,7 @@ function onTurnComplete(turn, m) {
 function onError(m, turn) {
   page.errors.push({code: m.code, message: m.message, turnId: m.turnId || null, at: Date.now()});
   if (page.errors.length > 50) page.errors.shift();
-  if (!turn && !m.turnId && START_REFUSALS.has(m.code) && page.pending.length) {
+  if (!turn && !m.turnId && !NOT_ABOUT_A_START.has(m.code) && page.pending.length) {
     failTurn(page.pending.shift(), m.code, m.message);
   } else if (turn && !TERMINAL.has(turn.state)) {
     audio.end(turn.playId);
