@@ -29,6 +29,7 @@ const page = {
   byPlayId: new Map(),
   playSeq: 0,
   pending: [], // sent starts waiting for turn-started
+  requestSeq: 0,
   droppedFrames: 0,
   bargeIns: [],
   errors: [],
@@ -170,8 +171,16 @@ function onMessage(m) {
   }
 }
 
+function takePending(requestId) {
+  if (requestId) {
+    const i = page.pending.findIndex(p => p.requestId === requestId);
+    if (i >= 0) return page.pending.splice(i, 1)[0];
+  }
+  return page.pending.shift();
+}
+
 function onTurnStarted(m) {
-  const t = page.pending.shift() || newTurn('', {});
+  const t = takePending(m.requestId) || newTurn('', {});
   t.turnId = m.turnId;
   t.turnNumber = m.turnNumber;
   t.playId = ++page.playSeq;
@@ -203,7 +212,9 @@ function onTurnComplete(turn, m) {
 function onError(m, turn) {
   page.errors.push({code: m.code, message: m.message, turnId: m.turnId || null, at: Date.now()});
   if (page.errors.length > 50) page.errors.shift();
-  if (!turn && !m.turnId && !NOT_ABOUT_A_START.has(m.code) && page.pending.length) {
+  if (!turn && m.requestId && page.pending.some(p => p.requestId === m.requestId)) {
+    failTurn(takePending(m.requestId), m.code, m.message);
+  } else if (!turn && !m.turnId && !m.requestId && !NOT_ABOUT_A_START.has(m.code) && page.pending.length) {
     failTurn(page.pending.shift(), m.code, m.message);
   } else if (turn && !TERMINAL.has(turn.state)) {
     audio.end(turn.playId);
@@ -305,7 +316,8 @@ async function ask(text, {spoken = false, image = null, t0 = performance.now()} 
   }
   await bargeIn(spoken ? 'speech' : 'send');
   const turn = newTurn(text, {spoken, image, t0});
-  const msg = {type: 'start', session: page.session, text};
+  turn.requestId = 'r' + (++page.requestSeq);
+  const msg = {type: 'start', session: page.session, text, requestId: turn.requestId};
   if (image) msg.image = image;
   page.lastStart = {session: page.session, text, hasImage: Boolean(image), imageChars: image ? image.length : 0};
   page.pending.push(turn);

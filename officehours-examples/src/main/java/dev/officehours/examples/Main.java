@@ -91,7 +91,7 @@ public final class Main {
   private static String usage() {
     return String.join("\n",
         "Usage: java -jar officehours-examples.jar <command> [flags]",
-        "  serve      the voice chat page, monitor dashboard and HTTP/WebSocket API on http://127.0.0.1:5001",
+        "  serve      the voice chat page, monitor dashboard and HTTP/WebSocket API (port 5001)",
         "  chat       talk to OfficeHours in the terminal (demo mode without OPENAI_API_KEY)",
         "  loadtest   measure latency and throughput under load",
         "  simulate   run the simulated OpenAI-compatible server [port]",

@@ -61,6 +61,7 @@ final class ChatConnection {
   }
 
   void message(String text) {
+    String requestId = null;
     try {
       if (text.length() > server.settings().maxFrameBytes()) {
         throw new ApiException(413, "frame_too_large",
@@ -68,8 +69,11 @@ final class ChatConnection {
       }
       JsonNode m = server.requests().object(text);
       String type = ChatRequests.type(m);
+      if (type.equals("start")) {
+        requestId = server.requests().requestId(m);
+      }
       switch (type) {
-        case "start" -> start(m);
+        case "start" -> start(m, requestId);
         case "interrupt" -> interrupt(m);
         case "cancel" -> cancel(m);
         default -> throw new ApiException(400, "unknown_type",
@@ -78,7 +82,11 @@ final class ChatConnection {
       }
     } catch (ApiException e) {
       server.metrics().rejected(e.code());
-      send(TurnRelay.error(e, null));
+      Map<String, Object> error = TurnRelay.error(e, null);
+      if (requestId != null) {
+        error.put("requestId", requestId);
+      }
+      send(error);
     }
   }
 
@@ -88,7 +96,7 @@ final class ChatConnection {
         "this endpoint takes JSON text messages only; send speech to POST /chat/transcribe"), null));
   }
 
-  private void start(JsonNode m) {
+  private void start(JsonNode m, String requestId) {
     ChatRequests.Start start = server.requests().start(m, defaultSession);
     server.rateLimiter().check(clientAddress);
     TurnRequest request = server.turnRequest(start);
@@ -103,6 +111,7 @@ final class ChatConnection {
       Channel channel = new Channel();
       relay = new TurnRelay(++turnNumbers, start.session(), channel, server.metrics(), server.redactor());
       channel.relay = relay;
+      relay.requestId(requestId);
       current = relay;
     }
     server.startTurn(request, relay);

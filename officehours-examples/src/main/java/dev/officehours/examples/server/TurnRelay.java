@@ -45,6 +45,7 @@ final class TurnRelay implements TurnListener {
   private final AtomicBoolean announced = new AtomicBoolean();
   private final AtomicBoolean over = new AtomicBoolean();
   private volatile String cancelReason = "cancelled";
+  private volatile String requestId;
   private volatile Turn turn;
   private int chunk = -1;
 
@@ -54,6 +55,11 @@ final class TurnRelay implements TurnListener {
     this.channel = channel;
     this.metrics = metrics;
     this.redactor = redactor;
+  }
+
+  /** The client's id of the {@code start} this turn answers, echoed in {@code turn-started}. */
+  void requestId(String id) {
+    this.requestId = id;
   }
 
   int turnNumber() {
@@ -89,7 +95,11 @@ final class TurnRelay implements TurnListener {
 
   private void announce(String turnId) {
     if (announced.compareAndSet(false, true)) {
-      channel.event(event("turn-started", turnId, "turnNumber", turnNumber, "session", session));
+      Map<String, Object> started = event("turn-started", turnId, "turnNumber", turnNumber, "session", session);
+      if (requestId != null) {
+        started.put("requestId", requestId);
+      }
+      channel.event(started);
     }
   }
 

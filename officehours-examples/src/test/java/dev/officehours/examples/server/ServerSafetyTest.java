@@ -113,8 +113,9 @@ class ServerSafetyTest {
       await("no socket is left open", () -> server.openWebSockets() == 0);
       long threadsAfter = serverThreads();
       long heapAfter = usedHeapAfterGc();
-      // a second wave of the same size needs no more threads: nothing is left behind per client
-      assertTrue(threadsAfter <= threadsBefore + 16, "threads " + threadsBefore + " -> " + threadsAfter);
+      // Pools grow and shrink with load (more on a busy machine), but a thread left behind per
+      // vanished client would add 200: the second wave must add far fewer than that.
+      assertTrue(threadsAfter < threadsBefore + 100, "threads " + threadsBefore + " -> " + threadsAfter);
       assertTrue(heapAfter - heapBefore < 48L * 1024 * 1024, "heap " + heapBefore / 1024 + " KiB -> "
           + heapAfter / 1024 + " KiB");
       assertEquals(0, get(ServerFixture.http(), server.url() + "/chat/metrics").json().path("turns")
