@@ -297,7 +297,12 @@ function newTurn(question, {spoken = false, image = null, t0 = performance.now()
   };
   t.view = renderExchange(t, image);
   page.turns.push(t);
-  if (page.turns.length > 200) page.turns.shift();
+  if (page.turns.length > 200) {
+    const old = page.turns.shift(); // forget it everywhere, or the maps keep every turn for good
+    if (old.turnId) page.byId.delete(old.turnId);
+    if (old.playId) page.byPlayId.delete(old.playId);
+    if (old.turnNumber && page.byWireNumber.get(old.turnNumber) === old) page.byWireNumber.delete(old.turnNumber);
+  }
   return t;
 }
 

@@ -45,7 +45,7 @@ export class Listener {
   resetUtterance() {
     clearTimeout(this.timer);
     this.timer = null;
-    this.utterance = {startedAt: null, interim: '', sentEarly: false, heard: false};
+    this.utterance = {startedAt: null, interim: '', sentEarly: false, sentText: '', heard: false};
   }
 
   start() {
@@ -106,32 +106,49 @@ export class Listener {
       const text = r[0] ? r[0].transcript : '';
       if (r.isFinal) finals.push(text); else interim += text;
     }
-    if (interim.trim() || finals.length) this.heard();
+    const u = this.utterance;
     if (finals.length) {
       const text = finals.join(' ').replace(/\s+/g, ' ').trim();
-      const early = this.utterance.sentEarly;
-      const startedAt = this.utterance.startedAt;
+      // after an early send, only the words spoken since then are still to be sent
+      const rest = u.sentEarly ? this.after(u.sentText, text) : text;
+      const startedAt = u.startedAt;
+      if (rest) this.heard();
       this.resetUtterance();
       this.onInterim('');
-      if (text && !early) this.send(text, startedAt);
+      if (rest) this.send(rest, startedAt);
       return;
     }
-    const text = interim.replace(/\s+/g, ' ').trim();
-    this.utterance.interim = text;
-    this.onInterim(this.utterance.sentEarly ? '' : text);
+    const full = interim.replace(/\s+/g, ' ').trim();
+    const text = u.sentEarly ? this.after(u.sentText, full) : full;
+    if (text) this.heard(); // speaking on after an early send interrupts its answer, like any speech
+    u.interim = full;
+    this.onInterim(text);
     clearTimeout(this.timer);
     this.timer = null;
-    if (text && !this.utterance.sentEarly && SENTENCE_END.test(text)) {
+    if (text && !u.sentEarly && SENTENCE_END.test(text)) {
       this.timer = setTimeout(() => {
         this.timer = null;
-        const u = this.utterance;
-        if (!u.sentEarly && u.interim === text) {
+        if (!u.sentEarly && u.interim === full && this.utterance === u) {
           u.sentEarly = true;
+          u.sentText = full;
+          u.heard = false; // words after this are a new start of speech
           this.onInterim('');
-          this.send(text, u.startedAt);
+          this.send(full, u.startedAt);
         }
       }, this.earlyMs);
     }
+  }
+
+  /** The words of `text` after `prefix` (what was sent early), or '' when the recogniser only repeated it. */
+  after(prefix, text) {
+    if (!prefix) return text;
+    const norm = s => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+    const p = norm(prefix);
+    const words = text.split(' ');
+    for (let i = 1; i <= words.length; i++) {
+      if (norm(words.slice(0, i).join(' ')) === p) return words.slice(i).join(' ').trim();
+    }
+    return '';
   }
 
   send(text, startedAt) {

@@ -49,6 +49,11 @@ final class ChatConnection {
     this.out = new Outbound(session, server.settings().wsSendBufferBytes(), this::tooSlow);
   }
 
+  /** The address rate limits and connection caps count this client by. */
+  String client() {
+    return clientAddress;
+  }
+
   void opened() {
     Map<String, Object> ready = new LinkedHashMap<>();
     ready.put("type", "ready");
@@ -97,8 +102,8 @@ final class ChatConnection {
   }
 
   private void start(JsonNode m, String requestId) {
+    server.rateLimiter().check(clientAddress); // before decoding an image: refusing is cheap
     ChatRequests.Start start = server.requests().start(m, defaultSession);
-    server.rateLimiter().check(clientAddress);
     TurnRequest request = server.turnRequest(start);
     TurnRelay relay;
     synchronized (this) {

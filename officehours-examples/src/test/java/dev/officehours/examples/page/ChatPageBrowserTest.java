@@ -175,6 +175,18 @@ class ChatPageBrowserTest {
   }
 
   @Test
+  void wordsSpokenAfterAnEarlySendAreSentAsTheirOwnQuestion() {
+    startListening();
+    speech("interim('Repeat after me: Okay.')");
+    waitFor("the punctuated interim result to be sent", Duration.ofSeconds(5), s -> turns(s).size() == 1);
+    speech("interim('Repeat after me: Okay. Repeat after me: And')");
+    speech("final('Repeat after me: Okay. Repeat after me: And then?')");
+    Map<String, Object> second = waitForTurn(1, "done");
+    assertEquals("And then?", second.get("text"), "the words after the early send are not lost");
+    assertEquals(2, turns(state()).size());
+  }
+
+  @Test
   void theRecognizerRestartsItselfAfterItEnds() {
     startListening();
     long starts = ((Number) js("return window.__speech.starts")).longValue();

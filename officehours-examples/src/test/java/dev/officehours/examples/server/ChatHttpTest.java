@@ -255,4 +255,68 @@ class ChatHttpTest {
     return new Request.Builder().url(url).header("X-Forwarded-For", forwardedFor)
         .post(RequestBody.create(json, ServerFixture.JSON_TYPE)).build();
   }
+
+  @Test
+  void aLoopbackServerAnswersOnlyForItsOwnNamesAgainstDnsRebinding() throws Exception {
+    Answer rebound = call(http, new Request.Builder().url(server.url() + "/chat/metrics")
+        .header("Host", "evil.example:" + server.port()).build());
+    assertEquals(421, rebound.status());
+    assertEquals("host_not_allowed", rebound.code());
+    assertEquals(200, call(http, new Request.Builder().url(server.url() + "/chat/metrics")
+        .header("Host", "localhost:" + server.port()).build()).status());
+    WsClient ws = new WsClient(http, new Request.Builder().url(ws(server)).header("Host", "evil.example").build());
+    assertEquals(-421, ws.closed.get(20, java.util.concurrent.TimeUnit.SECONDS));
+    try (ChatServer proxied = ServerFixture.fastDemo().allowHost("voice.example.com").start()) {
+      assertEquals(200, call(http, new Request.Builder().url(proxied.url() + "/chat/metrics")
+          .header("Host", "voice.example.com").build()).status());
+      assertEquals(421, call(http, new Request.Builder().url(proxied.url() + "/chat/metrics")
+          .header("Host", "other.example.com").build()).status());
+    }
+  }
+
+  @Test
+  void aClientMayHoldOnlySoManyWebSockets() throws Exception {
+    try (ChatServer capped = ServerFixture.fastDemo().maxConnectionsPerClient(2).start();
+        WsClient a = new WsClient(http, ws(capped));
+        WsClient b = new WsClient(http, ws(capped))) {
+      a.expect("ready");
+      b.expect("ready");
+      WsClient third = new WsClient(http, ws(capped));
+      assertEquals(-429, third.closed.get(20, java.util.concurrent.TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void aMalformedAudioTypeIsRefusedNotAServerError() throws Exception {
+    try (MockWebServer stt = new MockWebServer()) {
+      stt.start();
+      try (ChatServer withStt = ServerFixture.fastDemo()
+          .stt(OpenAiTranscription.builder().baseUrl(stt.url("/v1").toString()).apiKey("sk-stt").build()).start()) {
+        for (String type : new String[] {"audio/", "audio/x y", "application/octet-stream"}) {
+          Answer a = call(http, new Request.Builder().url(withStt.url() + "/chat/transcribe")
+              .header("Content-Type", type).post(RequestBody.create(new byte[] {1, 2, 3}, null)).build());
+          assertEquals(415, a.status(), type + ": " + a.body());
+        }
+        Answer empty = call(http, new Request.Builder().url(withStt.url() + "/chat/transcribe")
+            .post(RequestBody.create(new byte[0], MediaType.get("audio/wav"))).build());
+        assertEquals("empty_audio", empty.code());
+        assertEquals(0, stt.getRequestCount(), "nothing reached the provider");
+      }
+    }
+  }
+
+  @Test
+  void aWrongMethodIsA405OrA404WithAJsonBody() throws Exception {
+    Answer a = call(http, new Request.Builder().url(server.url() + "/chat/stream").put(RequestBody.create("{}",
+        ServerFixture.JSON_TYPE)).build());
+    assertTrue(a.status() == 405 || a.status() == 404, a.status() + " " + a.body());
+    assertFalse(a.code().isEmpty(), a.body());
+  }
+
+  @Test
+  void ipv6ClientsAreCountedByTheirSlash64() {
+    assertEquals(RateLimiter.clientKey("2001:db8:1:2:aaaa::1"), RateLimiter.clientKey("2001:db8:1:2:bbbb::9"));
+    assertFalse(RateLimiter.clientKey("2001:db8:1:2::1").equals(RateLimiter.clientKey("2001:db8:1:3::1")));
+    assertEquals("203.0.113.7", RateLimiter.clientKey("203.0.113.7"));
+  }
 }
