@@ -41,7 +41,15 @@ public final class Main {
         LoadTester.main(rest);
       }
       case "simulate" -> simulate(rest);
-      case "serve" -> ServeCommand.main(rest);
+      case "serve" -> {
+        // the server's own lines and warnings; Jetty's and Javalin's start-up chatter only when asked
+        for (String noisy : new String[] {"io.javalin", "org.eclipse.jetty"}) {
+          if (System.getProperty("org.slf4j.simpleLogger.log." + noisy) == null) {
+            System.setProperty("org.slf4j.simpleLogger.log." + noisy, "warn");
+          }
+        }
+        ServeCommand.main(rest);
+      }
       case "help", "--help", "-h" -> {
         System.out.println(usage());
         System.exit(0);
@@ -83,7 +91,7 @@ public final class Main {
   private static String usage() {
     return String.join("\n",
         "Usage: java -jar officehours-examples.jar <command> [flags]",
-        "  serve      the voice chat page, monitor dashboard and HTTP/WebSocket API on http://127.0.0.1:5001",
+        "  serve      the voice chat page, monitor dashboard and HTTP/WebSocket API (port 5001)",
         "  chat       talk to OfficeHours in the terminal (demo mode without OPENAI_API_KEY)",
         "  loadtest   measure latency and throughput under load",
         "  simulate   run the simulated OpenAI-compatible server [port]",

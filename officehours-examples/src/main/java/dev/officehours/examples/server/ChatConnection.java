@@ -4,9 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.officehours.AudioFrame;
 import dev.officehours.PlaybackPosition;
-import dev.officehours.Turn;
 import dev.officehours.TurnRequest;
-import dev.officehours.errors.OfficeHoursException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -51,6 +49,11 @@ final class ChatConnection {
     this.out = new Outbound(session, server.settings().wsSendBufferBytes(), this::tooSlow);
   }
 
+  /** The address rate limits and connection caps count this client by. */
+  String client() {
+    return clientAddress;
+  }
+
   void opened() {
     Map<String, Object> ready = new LinkedHashMap<>();
     ready.put("type", "ready");
@@ -63,6 +66,7 @@ final class ChatConnection {
   }
 
   void message(String text) {
+    String requestId = null;
     try {
       if (text.length() > server.settings().maxFrameBytes()) {
         throw new ApiException(413, "frame_too_large",
@@ -70,8 +74,11 @@ final class ChatConnection {
       }
       JsonNode m = server.requests().object(text);
       String type = ChatRequests.type(m);
+      if (type.equals("start")) {
+        requestId = server.requests().requestId(m);
+      }
       switch (type) {
-        case "start" -> start(m);
+        case "start" -> start(m, requestId);
         case "interrupt" -> interrupt(m);
         case "cancel" -> cancel(m);
         default -> throw new ApiException(400, "unknown_type",
@@ -80,7 +87,11 @@ final class ChatConnection {
       }
     } catch (ApiException e) {
       server.metrics().rejected(e.code());
-      send(TurnRelay.error(e, null));
+      Map<String, Object> error = TurnRelay.error(e, null);
+      if (requestId != null) {
+        error.put("requestId", requestId);
+      }
+      send(error);
     }
   }
 
@@ -90,19 +101,10 @@ final class ChatConnection {
         "this endpoint takes JSON text messages only; send speech to POST /chat/transcribe"), null));
   }
 
-  private void start(JsonNode m) {
+  private void start(JsonNode m, String requestId) {
+    server.rateLimiter().check(clientAddress); // before decoding an image: refusing is cheap
     ChatRequests.Start start = server.requests().start(m, defaultSession);
-    server.rateLimiter().check(clientAddress);
-    TurnRequest.Builder b = TurnRequest.builder(start.session(), start.text());
-    if (start.image() != null) {
-      b.image(start.image());
-    }
-    TurnRequest request;
-    try {
-      request = b.build();
-    } catch (OfficeHoursException e) {
-      throw TurnErrors.of(e, server.redactor());
-    }
+    TurnRequest request = server.turnRequest(start);
     TurnRelay relay;
     synchronized (this) {
       if (closed) {
@@ -111,21 +113,13 @@ final class ChatConnection {
       if (current != null && !current.ended()) {
         current.cancel("replaced"); // one turn at a time per connection: the new question is a barge-in
       }
-      relay = new TurnRelay(++turnNumbers, start.session(), new Channel(), server.metrics(), server.redactor());
+      Channel channel = new Channel();
+      relay = new TurnRelay(++turnNumbers, start.session(), channel, server.metrics(), server.redactor());
+      channel.relay = relay;
+      relay.requestId(requestId);
       current = relay;
     }
-    server.metrics().turnStarted();
-    Turn turn;
-    try {
-      turn = server.pipeline().start(request, relay);
-    } catch (OfficeHoursException e) {
-      server.metrics().turnNotStarted();
-      throw TurnErrors.of(e, server.redactor());
-    }
-    synchronized (this) {
-      turns.put(turn.id(), relay);
-    }
-    relay.started(turn);
+    server.startTurn(request, relay);
     if (closed) {
       relay.cancel("disconnected"); // the socket closed while the turn was being started
     }
@@ -183,11 +177,8 @@ final class ChatConnection {
       relay.cancel("client_slow");
     }
     session.close(1008, "client too slow", Callback.NOOP);
-    server.later(Duration.ofSeconds(5), () -> {
-      if (session.isOpen()) {
-        session.disconnect(); // it does not read, so it will not read our close frame either
-      }
-    });
+    // it does not read, so it will not read our close frame either: drop the connection soon after
+    server.later(Duration.ofSeconds(2), session::disconnect);
   }
 
   private void send(Map<String, Object> event) {
@@ -204,8 +195,16 @@ final class ChatConnection {
 
   /** A turn's events to this socket: JSON as text frames, audio as binary frames with a 12-byte header. */
   private final class Channel implements TurnRelay.Channel {
+    TurnRelay relay;
+
     @Override
     public void event(Map<String, Object> event) {
+      if ("turn-started".equals(event.get("type"))) {
+        synchronized (ChatConnection.this) {
+          // known before the client can learn the id: an interrupt may follow at once
+          turns.put((String) event.get("turnId"), relay);
+        }
+      }
       send(event);
     }
 

@@ -137,6 +137,15 @@ final class ChatRequests {
     return new Interrupt(turnId, chunk, played);
   }
 
+  /** The optional id a client gives a {@code start}, echoed in its answer: {@code [A-Za-z0-9._:-]{1,64}}. */
+  String requestId(JsonNode m) {
+    String id = optionalString(m, "requestId");
+    if (id != null && !TURN_ID.matcher(id).matches()) {
+      throw ApiException.badField("requestId", "bad_field", "requestId must match [A-Za-z0-9._:-]{1,64}");
+    }
+    return id;
+  }
+
   String turnId(JsonNode m) {
     String turnId = requiredString(m, "turnId");
     if (!TURN_ID.matcher(turnId).matches()) {

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.officehours.ConversationPipeline;
+import dev.officehours.Turn;
+import dev.officehours.TurnRequest;
 import dev.officehours.cache.AnswerCache;
 import dev.officehours.cache.TtsCache;
 import dev.officehours.errors.OfficeHoursException;
@@ -102,14 +104,21 @@ public final class ChatServer implements AutoCloseable {
    * @param maxBodyBytes the largest HTTP request body
    * @param wsSendBufferBytes the most a client may fall behind (WebSocket and SSE)
    * @param idleTimeout a WebSocket with no traffic this long is closed
+   * @param behindProxy whether a reverse proxy's {@code X-Forwarded-For} names the client
+   * @param allowedHosts host names the server answers for besides its loopback names (lower case)
+   * @param maxConnectionsPerClient open WebSockets per client address; 0 is unlimited
    */
   public record Settings(String host, int port, List<String> allowedOrigins, int rateLimitPerMinute,
       int maxTextChars, int maxImageBytes, int maxFrameBytes, long maxBodyBytes, long wsSendBufferBytes,
-      Duration idleTimeout) {
-    /** Copies the list and checks the values. */
+      Duration idleTimeout, boolean behindProxy, List<String> allowedHosts, int maxConnectionsPerClient) {
+    /** Copies the lists and checks the values. */
     public Settings {
       Objects.requireNonNull(host, "host");
       allowedOrigins = List.copyOf(allowedOrigins);
+      allowedHosts = List.copyOf(allowedHosts);
+      if (maxConnectionsPerClient < 0) {
+        throw new IllegalArgumentException("maxConnectionsPerClient must be 0 (unlimited) or more");
+      }
       if (port < 0 || port > 65_535) {
         throw new IllegalArgumentException("port must be 0..65535 but was " + port);
       }
@@ -144,6 +153,8 @@ public final class ChatServer implements AutoCloseable {
   private void startJavalin() {
     ChatStream stream = new ChatStream(this);
     app = Javalin.create(config -> {
+      config.startup.showJavalinBanner = false;
+      config.startup.showOldJavalinVersionWarning = false;
       config.jetty.host = settings.host();
       config.jetty.port = settings.port();
       config.http.maxRequestSize = settings.maxBodyBytes();
@@ -165,19 +176,24 @@ public final class ChatServer implements AutoCloseable {
         }));
       }
       config.jetty.modifyWebSocketServletFactory(factory -> {
-        factory.setMaxTextMessageSize(2L * settings.maxFrameBytes());
+        // a little over our own limit, so most oversized messages get a frame_too_large answer
+        // rather than a closed socket, without letting a client make us assemble much more
+        factory.setMaxTextMessageSize(settings.maxFrameBytes() + 1024L * 1024);
         factory.setMaxBinaryMessageSize(64 * 1024);
         factory.setIdleTimeout(settings.idleTimeout());
       });
+      config.routes.before(this::checkHost);
       config.routes.get("/monitor", ctx -> page(ctx, "/public/monitor.html"));
       config.routes.wsBeforeUpgrade("/chat/ws", this::checkUpgrade);
       config.routes.ws("/chat/ws", ws -> {
         ws.onConnect(ctx -> {
           String session = ctx.queryParam("session");
-          ChatConnection c = new ChatConnection(this, ctx.session, clientAddress(ctx.session), session);
+          String client = client(clientAddress(ctx.session),
+              ctx.session.getUpgradeRequest().getHeaders("X-Forwarded-For"));
+          ChatConnection c = new ChatConnection(this, ctx.session, client, session);
           connections.put(ctx.session, c);
           metrics.webSockets().incrementAndGet();
-          ctx.enableAutomaticPings(15, TimeUnit.SECONDS);
+          // no server pings: they would count as traffic and keep idle sockets open for ever
           c.opened();
         });
         ws.onMessage(ctx -> {
@@ -222,7 +238,50 @@ public final class ChatServer implements AutoCloseable {
     app.start();
   }
 
+  /**
+   * Refuses requests whose {@code Host} is not this server's: a page on another site whose name
+   * was re-pointed at 127.0.0.1 (DNS rebinding) would otherwise count as same-origin. Checked when
+   * the server is bound to loopback (then only loopback names) or hosts were given.
+   */
+  private void checkHost(Context ctx) {
+    if (!hostAllowed(ctx.header("Host"))) {
+      metrics.rejected("host_not_allowed");
+      throw new ApiException(421, "host_not_allowed", "this server does not answer for host '"
+          + redactor.clean(abbreviate(String.valueOf(ctx.header("Host"))))
+          + "'; start it with --allow-host to add a name (e.g. behind a reverse proxy)");
+    }
+  }
+
+  boolean hostAllowed(String host) {
+    if (host == null) {
+      return true; // HTTP/1.0 without Host: not a browser
+    }
+    String name = host.strip().toLowerCase(Locale.ROOT);
+    if (name.startsWith("[")) {
+      int end = name.indexOf(']');
+      name = end < 0 ? name : name.substring(0, end + 1);
+    } else if (name.indexOf(':') >= 0) {
+      name = name.substring(0, name.indexOf(':'));
+    }
+    if (settings.allowedHosts().contains(name)) {
+      return true;
+    }
+    if (!settings.allowedHosts().isEmpty()) {
+      return false;
+    }
+    boolean loopbackBind = settings.host().equals("127.0.0.1") || settings.host().equals("localhost")
+        || settings.host().equals("::1") || settings.host().equals("[::1]");
+    return !loopbackBind || name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]");
+  }
+
   private void checkUpgrade(Context ctx) {
+    checkHost(ctx);
+    String client = client(ctx);
+    if (settings.maxConnectionsPerClient() > 0 && connectionsOf(client) >= settings.maxConnectionsPerClient()) {
+      metrics.rejected("too_many_connections");
+      throw new ApiException(429, "too_many_connections", "this client already has "
+          + settings.maxConnectionsPerClient() + " open connections (--max-connections-per-client)");
+    }
     String origin = ctx.header("Origin");
     if (origin != null && !originAllowed(origin, ctx.header("Host"))) {
       metrics.rejected("origin_not_allowed");
@@ -233,6 +292,10 @@ public final class ChatServer implements AutoCloseable {
     if (session != null) {
       ChatRequests.session(session);
     }
+  }
+
+  private long connectionsOf(String client) {
+    return connections.values().stream().filter(c -> c.client().equals(client)).count();
   }
 
   /** The page's own origin (same host and port as the request) and the allow-list. */
@@ -258,6 +321,28 @@ public final class ChatServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The address rate limits count by: the peer, or behind a trusted reverse proxy the address
+   * that proxy saw (the last {@code X-Forwarded-For} entry: the one a client cannot forge).
+   */
+  String client(String peer, List<String> forwardedFor) {
+    String address = peer;
+    if (settings.behindProxy() && forwardedFor != null && !forwardedFor.isEmpty()) {
+      // the proxy appends to the last header line (or adds a line): its entry is the last one
+      String[] hops = forwardedFor.get(forwardedFor.size() - 1).split(",");
+      String last = hops[hops.length - 1].strip();
+      if (!last.isEmpty() && last.length() <= 64) {
+        address = last;
+      }
+    }
+    return RateLimiter.clientKey(address);
+  }
+
+  /** The client of an HTTP request, as {@link #client(String, List)} decides. */
+  String client(Context ctx) {
+    return client(ctx.req().getRemoteAddr(), java.util.Collections.list(ctx.req().getHeaders("X-Forwarded-For")));
+  }
+
   private static String clientAddress(Session session) {
     return session.getRemoteSocketAddress() instanceof java.net.InetSocketAddress a
         ? a.getAddress().getHostAddress() : String.valueOf(session.getRemoteSocketAddress());
@@ -278,18 +363,20 @@ public final class ChatServer implements AutoCloseable {
           "no speech-to-text provider is configured on this server (demo mode): use the browser's recogniser");
     }
     String type = ctx.contentType() == null ? "" : ctx.contentType().split(";")[0].strip().toLowerCase(Locale.ROOT);
-    if (!type.startsWith("audio/") && !type.equals("video/webm")) {
+    if (!(type.startsWith("audio/") || type.equals("video/webm")) || !type.matches("[a-z]+/[a-z0-9.+-]{1,64}")) {
       throw new ApiException(415, "unsupported_media_type",
           "send the recording with Content-Type audio/webm, audio/ogg, audio/wav, audio/mpeg or audio/mp4");
     }
+    rateLimiter.check(client(ctx));
     byte[] audio = bodyBytes(ctx, settings.maxBodyBytes());
     if (audio.length == 0) {
       throw new ApiException(400, "empty_audio", "the recording is empty");
     }
-    rateLimiter.check(ctx.ip());
     Transcript transcript;
     try {
       transcript = stt.transcribe(audio, type).get(60, TimeUnit.SECONDS);
+    } catch (OfficeHoursException e) {
+      throw TurnErrors.of(e, redactor); // refused before any network call
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof OfficeHoursException o) {
@@ -409,6 +496,33 @@ public final class ChatServer implements AutoCloseable {
     return s.length() <= 80 ? s : s.substring(0, 80) + "...";
   }
 
+  /** A checked question as the pipeline's request; the pipeline's own refusals as API errors. */
+  TurnRequest turnRequest(ChatRequests.Start start) {
+    try {
+      TurnRequest.Builder b = TurnRequest.builder(start.session(), start.text());
+      if (start.image() != null) {
+        b.image(start.image());
+      }
+      return b.build();
+    } catch (OfficeHoursException e) {
+      throw TurnErrors.of(e, redactor);
+    }
+  }
+
+  /** Starts a turn relayed to a client, counted in the metrics from its first moment. */
+  Turn startTurn(TurnRequest request, TurnRelay relay) {
+    metrics.turnStarted();
+    Turn turn;
+    try {
+      turn = pipeline.start(request, relay);
+    } catch (OfficeHoursException e) {
+      metrics.turnNotStarted();
+      throw TurnErrors.of(e, redactor);
+    }
+    relay.started(turn);
+    return turn;
+  }
+
   void later(Duration delay, Runnable task) {
     timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
   }
@@ -526,6 +640,9 @@ public final class ChatServer implements AutoCloseable {
     private long maxBodyBytes = 16L * 1024 * 1024;
     private long wsSendBufferBytes = 2L * 1024 * 1024;
     private Duration idleTimeout = Duration.ofMinutes(5);
+    private boolean behindProxy;
+    private final Set<String> allowedHosts = new LinkedHashSet<>();
+    private int maxConnectionsPerClient = 32;
     private ConversationPipeline pipeline;
     private ConversationPipeline.Builder pipelineBuilder;
     private SttProvider stt;
@@ -718,6 +835,57 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
+     * @param behindProxy true when the server runs behind a reverse proxy that sets
+     *     {@code X-Forwarded-For}: rate limits then count the address the proxy saw, not the proxy's
+     *     own. Leave false (the default) when clients reach the server directly, or they could
+     *     pick their own address.
+     * @return this
+     */
+    public Builder behindProxy(boolean behindProxy) {
+      this.behindProxy = behindProxy;
+      return this;
+    }
+
+    /**
+     * @param host a host name browsers may reach this server by (e.g. {@code voice.example.com}
+     *     behind a reverse proxy). Bound to loopback, the server answers only for loopback names
+     *     unless told others; given any, it answers only for those (DNS-rebinding protection).
+     * @return this
+     */
+    public Builder allowHost(String host) {
+      String h = Objects.requireNonNull(host, "host").strip().toLowerCase(Locale.ROOT);
+      if (!h.matches("[a-z0-9.-]{1,253}|\\[[0-9a-f:.]{2,45}\\]")) {
+        throw new IllegalArgumentException("host must be a name like voice.example.com (no scheme, no port) but was '"
+            + Redactor.showUrl(host) + "'");
+      }
+      allowedHosts.add(h);
+      return this;
+    }
+
+    /**
+     * @param max open WebSockets one client address may hold (default 32); 0 is unlimited (load
+     *     tests from one machine)
+     * @return this
+     */
+    public Builder maxConnectionsPerClient(int max) {
+      if (max < 0) {
+        throw new IllegalArgumentException("maxConnectionsPerClient must be 0 (unlimited) or more but was " + max);
+      }
+      this.maxConnectionsPerClient = max;
+      return this;
+    }
+
+    /**
+     * @param url a URL whose user name, password and query values must never reach a client or a
+     *     log line (a Redis URI, a base URL with a key in its query)
+     * @return this
+     */
+    public Builder secretsOf(String url) {
+      redactor.secretsOf(url);
+      return this;
+    }
+
+    /**
      * @param secret a value that must never reach a client or a log line (the API key, a password);
      *     it is masked in every error message the server sends or logs
      * @return this
@@ -744,7 +912,8 @@ public final class ChatServer implements AutoCloseable {
 
     Settings settings() {
       return new Settings(host, port, new ArrayList<>(allowedOrigins), rateLimitPerMinute, maxTextChars, maxImageBytes,
-          maxFrameBytes, maxBodyBytes, wsSendBufferBytes, idleTimeout);
+          maxFrameBytes, maxBodyBytes, wsSendBufferBytes, idleTimeout, behindProxy, new ArrayList<>(allowedHosts),
+          maxConnectionsPerClient);
     }
 
     /**

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.officehours.AudioFrame;
 import dev.officehours.Turn;
 import dev.officehours.TurnRequest;
-import dev.officehours.errors.OfficeHoursException;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,30 +27,14 @@ final class ChatStream {
 
   void handle(Context ctx) throws IOException, InterruptedException {
     ChatServer.requireJson(ctx);
+    server.rateLimiter().check(server.client(ctx));
     ChatRequests.Start start = server.requests().start(server.requests().object(ChatServer.body(ctx,
         server.settings().maxBodyBytes())), null);
-    server.rateLimiter().check(ctx.ip());
-    TurnRequest.Builder b = TurnRequest.builder(start.session(), start.text());
-    if (start.image() != null) {
-      b.image(start.image());
-    }
-    TurnRequest request;
-    try {
-      request = b.build();
-    } catch (OfficeHoursException e) {
-      throw TurnErrors.of(e, server.redactor());
-    }
+    TurnRequest request = server.turnRequest(start);
     Queue queue = new Queue(server.settings().wsSendBufferBytes());
     TurnRelay relay = new TurnRelay(1, start.session(), queue, server.metrics(), server.redactor());
-    server.metrics().turnStarted();
-    Turn turn;
-    try {
-      turn = server.pipeline().start(request, relay);
-    } catch (OfficeHoursException e) {
-      server.metrics().turnNotStarted();
-      throw TurnErrors.of(e, server.redactor());
-    }
-    relay.started(turn);
+    queue.relay = relay;
+    Turn turn = server.startTurn(request, relay);
     ctx.status(200);
     ctx.res().setContentType("text/event-stream;charset=utf-8");
     ctx.res().setHeader("Cache-Control", "no-cache");
@@ -62,8 +45,7 @@ final class ChatStream {
       out.flush();
       while (true) {
         Map<String, Object> event = queue.take();
-        if (event == null) {
-          relay.cancel("client_slow");
+        if (event == null) { // the queue cancelled the turn when it overflowed
           write(out, TurnRelay.error(new ApiException(503, "client_slow",
               "the client did not read the stream fast enough; the turn was cancelled"), turn.id()));
           return;
@@ -94,6 +76,7 @@ final class ChatStream {
 
   /** Events waiting for the request's thread, bounded in bytes. */
   private static final class Queue implements TurnRelay.Channel {
+    volatile TurnRelay relay;
     private final ArrayDeque<Map<String, Object>> events = new ArrayDeque<>();
     private final long limitBytes;
     private long bytes;
@@ -105,17 +88,30 @@ final class ChatStream {
     }
 
     @Override
-    public synchronized void event(Map<String, Object> event) {
-      add(event, 256);
+    public void event(Map<String, Object> event) {
+      offer(event, 256);
     }
 
     @Override
-    public synchronized void audio(TurnRelay relay, AudioFrame frame) {
+    public void audio(TurnRelay relay, AudioFrame frame) {
       Map<String, Object> event = TurnRelay.event("audio", frame.turnId(), "chunkIndex", frame.chunkIndex(),
           "frameIndex", frame.frameIndex());
       event.putAll(TurnRelay.format(frame.format()));
       event.put("data", Base64.getEncoder().encodeToString(frame.data()));
-      add(event, frame.data().length * 4L / 3 + 256);
+      offer(event, frame.data().length * 4L / 3 + 256);
+    }
+
+    /** Queues an event; the moment the client is too far behind, its turn is cancelled (outside the lock). */
+    private void offer(Map<String, Object> event, long size) {
+      boolean overflowedNow;
+      synchronized (this) {
+        boolean before = overflowed;
+        add(event, size);
+        overflowedNow = !before && overflowed;
+      }
+      if (overflowedNow && relay != null) {
+        relay.cancel("client_slow"); // stop spending on a client that is not listening
+      }
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.officehours.examples.server;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
@@ -9,19 +7,30 @@ import org.HdrHistogram.Recorder;
 
 /**
  * One latency, recorded without locks (HdrHistogram {@link Recorder}) and summarised twice: since
- * the server started and over the last minute or so. Exact percentiles at constant memory; an
- * average would hide the tail that users hear.
+ * the server started and over the last minute. Exact percentiles at constant memory; an average
+ * would hide the tail users hear. The minute is six 10-second buckets rotated by the clock, so
+ * however often it is read, memory and the cost of a read stay fixed.
  */
 final class LatencyWindow {
-  private static final long HIGHEST_MICROS = 3_600_000_000L;
-  private static final long WINDOW_NANOS = 60_000_000_000L;
+  /** Latencies above ten minutes are recorded as ten minutes. */
+  private static final long HIGHEST_MICROS = 600_000_000L;
+  private static final int DIGITS = 2;
+  private static final int BUCKETS = 6;
+  private static final long BUCKET_NANOS = 10_000_000_000L;
 
-  private final Recorder recorder = new Recorder(HIGHEST_MICROS, 3);
-  private final Histogram total = new Histogram(HIGHEST_MICROS, 3);
-  private final Deque<Interval> recent = new ArrayDeque<>();
-  private Histogram recycled;
+  private final Recorder recorder = new Recorder(HIGHEST_MICROS, DIGITS);
+  private final Histogram total = new Histogram(HIGHEST_MICROS, DIGITS);
+  private final Histogram[] buckets = new Histogram[BUCKETS];
+  private final long[] bucketNumbers = new long[BUCKETS];
+  private final Histogram window = new Histogram(HIGHEST_MICROS, DIGITS);
+  private Histogram interval;
 
-  private record Interval(long endNanos, Histogram histogram) {}
+  LatencyWindow() {
+    for (int i = 0; i < BUCKETS; i++) {
+      buckets[i] = new Histogram(HIGHEST_MICROS, DIGITS);
+      bucketNumbers[i] = -1;
+    }
+  }
 
   void record(double millis) {
     long micros = Math.round(millis * 1000);
@@ -30,17 +39,20 @@ final class LatencyWindow {
 
   /** Percentiles since the start and over the last minute, in milliseconds. */
   synchronized Summary summary() {
-    long now = System.nanoTime();
-    Histogram interval = recorder.getIntervalHistogram(recycled);
-    recycled = null;
+    long bucket = System.nanoTime() / BUCKET_NANOS;
+    interval = recorder.getIntervalHistogram(interval);
     total.add(interval);
-    recent.addLast(new Interval(now, interval));
-    while (!recent.isEmpty() && now - recent.peekFirst().endNanos() > WINDOW_NANOS) {
-      recycled = recent.pollFirst().histogram();
+    int slot = (int) Math.floorMod(bucket, (long) BUCKETS);
+    if (bucketNumbers[slot] != bucket) {
+      buckets[slot].reset();
+      bucketNumbers[slot] = bucket;
     }
-    Histogram window = new Histogram(HIGHEST_MICROS, 3);
-    for (Interval i : recent) {
-      window.add(i.histogram());
+    buckets[slot].add(interval);
+    window.reset();
+    for (int i = 0; i < BUCKETS; i++) {
+      if (bucketNumbers[i] > bucket - BUCKETS) {
+        window.add(buckets[i]);
+      }
     }
     return new Summary(stats(total), stats(window));
   }

@@ -25,6 +25,34 @@ final class RateLimiter {
     this.buckets = Caffeine.newBuilder().maximumSize(MAX_CLIENTS).expireAfterAccess(Duration.ofMinutes(10)).build();
   }
 
+  /**
+   * The key a client is counted by: its IPv4 address, or the /64 network of an IPv6 address (one
+   * subscriber usually holds a whole /64 and could otherwise rotate through it).
+   */
+  static String clientKey(String address) {
+    if (address == null || address.indexOf(':') < 0) {
+      return address;
+    }
+    String literal = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1)
+        : address;
+    if (!literal.matches("[0-9A-Fa-f:.%a-zA-Z0-9]{2,64}")) {
+      return address;
+    }
+    try {
+      byte[] b = java.net.InetAddress.getByName(literal.replaceAll("%.*$", "")).getAddress(); // a literal: no DNS
+      if (b.length != 16) {
+        return address;
+      }
+      StringBuilder key = new StringBuilder();
+      for (int i = 0; i < 8; i += 2) {
+        key.append(String.format("%02x%02x:", b[i], b[i + 1]));
+      }
+      return key.append(":/64").toString();
+    } catch (java.net.UnknownHostException e) {
+      return address;
+    }
+  }
+
   /** Takes one token for {@code client} or throws {@code rate_limited} saying when to retry. */
   void check(String client) {
     if (perMinute <= 0) {

@@ -31,10 +31,12 @@ public final class ServeCommand {
   /** The server could not start (port in use, Redis unreachable). */
   public static final int EXIT_CANNOT_START = 3;
 
-  private static final Set<String> VALUED = Set.of("host", "port", "redis", "allow-origin", "rate-limit",
+  private static final Set<String> VALUED = Set.of("host", "port", "redis", "allow-origin", "allow-host",
+      "max-connections-per-client", "rate-limit",
       "send-buffer", "base-url", "model", "voice", "format", "system", "stt-model", "sim-ttft",
       "sim-token-interval");
-  private static final Set<String> SWITCHES = Set.of("demo", "no-cache", "no-stt", "sim-voice", "help");
+  private static final Set<String> SWITCHES = Set.of("demo", "no-cache", "no-stt", "sim-voice", "behind-proxy",
+      "help");
   private static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
   private ServeCommand() {}
@@ -107,10 +109,22 @@ public final class ServeCommand {
     ChatServer.Builder b = ChatServer.builder()
         .host(args.get("host", "127.0.0.1"))
         .port(args.getInt("port", 5001, 0, 65_535))
-        .rateLimitPerMinute(rateLimit(args.get("rate-limit", "30/min")));
+        .rateLimitPerMinute(rateLimit(args.get("rate-limit", "30/min")))
+        .behindProxy(args.has("behind-proxy"));
     if (args.has("send-buffer")) {
       b.sendBufferBytes(args.getInt("send-buffer", 2 << 20, 1024, Integer.MAX_VALUE));
     }
+    for (String host : args.get("allow-host", "").split(",")) {
+      if (!host.isBlank()) {
+        b.allowHost(host.strip());
+      }
+    }
+    String perClient = args.get("max-connections-per-client", "32");
+    b.maxConnectionsPerClient(perClient.equalsIgnoreCase("off") ? 0
+        : args.getInt("max-connections-per-client", 32, 0, 1_000_000));
+    b.secretsOf(env.get("OPENAI_BASE_URL"));
+    args.get("base-url").ifPresent(b::secretsOf);
+    args.get("redis").ifPresent(b::secretsOf);
     for (String origin : args.get("allow-origin", "").split(",")) {
       if (!origin.isBlank()) {
         b.allowOrigin(origin.strip());
@@ -269,6 +283,10 @@ public final class ServeCommand {
         "  --allow-origin LIST    comma-separated browser origins allowed besides the server's own",
         "                         (CORS and WebSocket), e.g. https://app.example.com",
         "  --rate-limit R         turns and transcriptions per client a minute: 30/min (default) or off",
+        "  --allow-host LIST      comma-separated host names browsers use besides 127.0.0.1/localhost",
+        "                         (needed behind a reverse proxy that passes its own Host)",
+        "  --max-connections-per-client N  open WebSockets per client address (default 32; off for load tests)",
+        "  --behind-proxy         count rate limits by X-Forwarded-For (only behind a reverse proxy that sets it)",
         "  --send-buffer BYTES    how far a client may fall behind before it is cut off (default 2097152)",
         "  --redis URI            history and caches in Redis, shared by every server pointed at it",
         "  --no-cache             no TTS or answer cache",

@@ -113,6 +113,7 @@ final class ServerMetrics {
     return active.get();
   }
 
+  /** The figures as {@code GET /chat/metrics} shows them; fixed cost however often it is read. */
   Map<String, Object> json() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("mode", mode);

@@ -45,6 +45,7 @@ final class TurnRelay implements TurnListener {
   private final AtomicBoolean announced = new AtomicBoolean();
   private final AtomicBoolean over = new AtomicBoolean();
   private volatile String cancelReason = "cancelled";
+  private volatile String requestId;
   private volatile Turn turn;
   private int chunk = -1;
 
@@ -54,6 +55,11 @@ final class TurnRelay implements TurnListener {
     this.channel = channel;
     this.metrics = metrics;
     this.redactor = redactor;
+  }
+
+  /** The client's id of the {@code start} this turn answers, echoed in {@code turn-started}. */
+  void requestId(String id) {
+    this.requestId = id;
   }
 
   int turnNumber() {
@@ -87,9 +93,24 @@ final class TurnRelay implements TurnListener {
     return turn.interrupt(heard);
   }
 
+  /**
+   * Sends {@code turn-started} once, before any other event of the turn: the thread that loses
+   * the race (start's caller or the first callback) waits until it has been handed over.
+   */
   private void announce(String turnId) {
-    if (announced.compareAndSet(false, true)) {
-      channel.event(event("turn-started", turnId, "turnNumber", turnNumber, "session", session));
+    if (announced.get()) {
+      return;
+    }
+    synchronized (announced) {
+      if (announced.get()) {
+        return;
+      }
+      Map<String, Object> started = event("turn-started", turnId, "turnNumber", turnNumber, "session", session);
+      if (requestId != null) {
+        started.put("requestId", requestId);
+      }
+      channel.event(started);
+      announced.set(true);
     }
   }
 
@@ -162,7 +183,11 @@ final class TurnRelay implements TurnListener {
     }
     ApiException e = TurnErrors.of(failure.error(), redactor);
     metrics.turnFailed(e.code());
-    channel.event(error(e, failure.turnId()));
+    Map<String, Object> event = error(e, failure.turnId());
+    if (requestId != null) {
+      event.put("requestId", requestId);
+    }
+    channel.event(event);
     channel.ended(this);
   }
 

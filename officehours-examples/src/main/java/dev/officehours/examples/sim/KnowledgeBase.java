@@ -8,6 +8,10 @@ import java.util.Objects;
  * The simulated model's whole knowledge: a few paragraphs about OfficeHours itself, chosen by
  * keyword match. The same question always gets the same answer, so caches and load tests behave
  * reproducibly.
+ *
+ * <p>One trigger lets a test choose the answer: a question that starts with {@value #ECHO_PREFIX}
+ * (in any letter case) is answered with exactly the text after it, trimmed. The browser tests use
+ * it to make the model say a short, known sentence, or markup that the page must show as text.
  */
 public final class KnowledgeBase {
 
@@ -77,6 +81,9 @@ public final class KnowledgeBase {
       "I am the simulated OfficeHours assistant, so I only know about OfficeHours itself. "
           + "Ask me what OfficeHours is, how fast the first audio arrives, how caching works, or what barge-in means.";
 
+  /** The start of a question that makes the simulated model repeat the rest of it verbatim. */
+  public static final String ECHO_PREFIX = "Repeat after me:";
+
   private KnowledgeBase() {}
 
   /** Every entry, in match priority order. */
@@ -85,13 +92,18 @@ public final class KnowledgeBase {
   }
 
   /**
-   * The answer to a question: the entry whose keywords found in it are longest in all (the first
-   * on a tie), or a polite fallback naming what the simulated assistant knows.
+   * The answer to a question: the text after {@value #ECHO_PREFIX} when the question starts with it
+   * (and something follows); otherwise the entry whose keywords found in it are longest in all (the
+   * first on a tie), or a polite fallback naming what the simulated assistant knows.
    *
    * @param question what the user asked
    * @return the answer text, never empty
    */
   public static String answer(String question) {
+    String echo = echoed(question);
+    if (echo != null) {
+      return echo;
+    }
     String q = question.toLowerCase(Locale.ROOT);
     Entry best = null;
     int bestScore = 0;
@@ -108,5 +120,15 @@ public final class KnowledgeBase {
       }
     }
     return best == null ? FALLBACK : best.answer();
+  }
+
+  /** The text to repeat, or null when the question is not an echo request with something to say. */
+  private static String echoed(String question) {
+    String q = question.strip();
+    if (!q.regionMatches(true, 0, ECHO_PREFIX, 0, ECHO_PREFIX.length())) {
+      return null;
+    }
+    String rest = q.substring(ECHO_PREFIX.length()).strip();
+    return rest.isEmpty() ? null : rest;
   }
 }

@@ -128,6 +128,22 @@ class ChatSocketTest {
   }
 
   @Test
+  void aStartsRequestIdIsEchoedInItsTurnStartedAndInItsRefusal() throws Exception {
+    try (WsClient c = new WsClient(http, ws(server) + "?session=ws-req")) {
+      c.expect("ready");
+      c.send("{\"type\":\"start\",\"requestId\":\"r1\",\"text\":\"\"}");
+      JsonNode refused = c.expect("error");
+      assertEquals("empty_text", refused.path("code").asText());
+      assertEquals("r1", refused.path("requestId").asText());
+      c.send("{\"type\":\"start\",\"requestId\":\"r2\",\"text\":\"What is OfficeHours?\"}");
+      assertEquals("r2", c.expect("turn-started").path("requestId").asText());
+      c.untilTurnEnds();
+      c.send("{\"type\":\"start\",\"requestId\":\"not ok!\",\"text\":\"hi\"}");
+      assertEquals("bad_field", c.expect("error").path("code").asText());
+    }
+  }
+
+  @Test
   void aFrameOverTheLimitIsRefusedWithoutClosingTheConnection() throws Exception {
     try (ChatServer small = ServerFixture.fastDemo().maxFrameBytes(4096).start();
         WsClient c = new WsClient(http, ws(small) + "?session=ws-frame")) {

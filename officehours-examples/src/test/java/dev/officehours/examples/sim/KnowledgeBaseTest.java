@@ -25,4 +25,17 @@ class KnowledgeBaseTest {
   void anUnknownQuestionGetsThePoliteFallback() {
     assertTrue(KnowledgeBase.answer("Who won the match yesterday?").contains("only know about OfficeHours"));
   }
+
+  @Test
+  void repeatAfterMeAnswersExactlyTheTextThatFollows() {
+    assertEquals("<script>window.pwned = true</script> Hello.",
+        KnowledgeBase.answer("Repeat after me:   <script>window.pwned = true</script> Hello.  "));
+    assertEquals("Two words.", KnowledgeBase.answer("  repeat AFTER me: Two words."));
+  }
+
+  @Test
+  void repeatAfterMeWithNothingToRepeatIsAnOrdinaryQuestion() {
+    assertTrue(KnowledgeBase.answer("Repeat after me:  ").contains("only know about OfficeHours"));
+    assertTrue(KnowledgeBase.answer("Please repeat after me: cache").startsWith("There are two caches"));
+  }
 }

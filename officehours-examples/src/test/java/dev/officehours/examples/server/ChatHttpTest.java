@@ -1,0 +1,322 @@
+package dev.officehours.examples.server;
+
+import static dev.officehours.examples.server.ServerFixture.call;
+import static dev.officehours.examples.server.ServerFixture.get;
+import static dev.officehours.examples.server.ServerFixture.postJson;
+import static dev.officehours.examples.server.ServerFixture.ws;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.officehours.examples.server.ServerFixture.Answer;
+import dev.officehours.openai.OpenAiTranscription;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP endpoints: SSE turns, history, metrics, client reports, transcription, errors, CORS. */
+class ChatHttpTest {
+  private static ChatServer server;
+  private static OkHttpClient http;
+
+  @BeforeAll
+  static void start() {
+    server = ServerFixture.fastDemo().allowOrigin("https://app.example.com").start();
+    http = ServerFixture.http();
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  /** An SSE event as received. */
+  record Event(String type, JsonNode data) {}
+
+  static List<Event> events(String body) throws Exception {
+    List<Event> events = new ArrayList<>();
+    for (String block : body.split("\n\n")) {
+      String type = null;
+      String data = null;
+      for (String line : block.split("\n")) {
+        if (line.startsWith("event: ")) {
+          type = line.substring(7);
+        } else if (line.startsWith("data: ")) {
+          data = line.substring(6);
+        }
+      }
+      if (type != null) {
+        events.add(new Event(type, WsClient.JSON.readTree(data)));
+      }
+    }
+    return events;
+  }
+
+  @Test
+  void aStreamedTurnSendsTextAndBase64AudioAsServerSentEvents() throws Exception {
+    Answer a = postJson(http, server.url() + "/chat/stream", "{\"session\":\"sse-1\",\"text\":\"When are office hours?\"}");
+    assertEquals(200, a.status());
+    assertTrue(a.headers().get("Content-Type").startsWith("text/event-stream"));
+    List<Event> events = events(a.body());
+    assertEquals("turn-started", events.get(0).type());
+    assertEquals("turn-complete", events.get(events.size() - 1).type());
+    long audioBytes = 0;
+    StringBuilder text = new StringBuilder();
+    for (Event e : events) {
+      if (e.type().equals("audio")) {
+        assertEquals("pcm_s16le", e.data().path("encoding").asText());
+        audioBytes += Base64.getDecoder().decode(e.data().path("data").asText()).length;
+      } else if (e.type().equals("text")) {
+        text.append(e.data().path("text").asText());
+      }
+    }
+    assertFalse(text.toString().isBlank());
+    assertEquals(events.get(events.size() - 1).data().path("metrics").path("audioBytes").asLong(), audioBytes);
+    JsonNode history = get(http, server.url() + "/chat/history/sse-1").json();
+    assertEquals(2, history.path("messages").size());
+  }
+
+  @Test
+  void badRequestsGetA4xxWithAJsonErrorAndNoTurn() throws Exception {
+    String url = server.url() + "/chat/stream";
+    assertEquals("bad_json", postJson(http, url, "{oops").code());
+    assertEquals("bad_json", postJson(http, url, "\"just a string\"").code());
+    assertEquals("missing_field", postJson(http, url, "{\"text\":\"hi\"}").code());
+    assertEquals("bad_field", postJson(http, url, "{\"session\":\"s\",\"text\":[1]}").code());
+    assertEquals("empty_text", postJson(http, url, "{\"session\":\"s\",\"text\":\"\"}").code());
+    Answer tooLong = postJson(http, url, "{\"session\":\"s\",\"text\":\"" + "x".repeat(4001) + "\"}");
+    assertEquals(413, tooLong.status());
+    assertEquals("text_too_long", tooLong.code());
+    assertEquals("text", tooLong.json().path("error").path("field").asText());
+    Answer notImage = postJson(http, url, "{\"session\":\"s\",\"text\":\"hi\",\"image\":\"data:image/jpeg;base64,"
+        + Base64.getEncoder().encodeToString("<html>".getBytes()) + "\"}");
+    assertEquals(415, notImage.status());
+    assertEquals("bad_image", notImage.code());
+    Answer plain = call(http, new Request.Builder().url(url)
+        .post(RequestBody.create("{\"session\":\"s\",\"text\":\"hi\"}", MediaType.get("text/plain"))).build());
+    assertEquals(415, plain.status());
+    assertEquals("unsupported_media_type", plain.code());
+    Answer huge = call(http, new Request.Builder().url(url)
+        .post(RequestBody.create(new byte[17 * 1024 * 1024], ServerFixture.JSON_TYPE)).build());
+    assertEquals(413, huge.status());
+    assertEquals("body_too_large", huge.code());
+    Answer badSession = get(http, server.url() + "/chat/history/" + "x".repeat(129));
+    assertEquals(400, badSession.status());
+    assertEquals("bad_session", badSession.code());
+    Answer missing = get(http, server.url() + "/chat/nothing-here");
+    assertEquals(404, missing.status());
+    assertEquals("not_found", missing.code());
+    assertEquals(0, get(http, server.url() + "/chat/history/s").json().path("messages").size(),
+        "no refused request reached history");
+  }
+
+  @Test
+  void historyCanBeReadAndCleared() throws Exception {
+    postJson(http, server.url() + "/chat/stream", "{\"session\":\"sse-clear\",\"text\":\"What is OfficeHours?\"}");
+    assertEquals(2, get(http, server.url() + "/chat/history/sse-clear").json().path("messages").size());
+    Answer deleted = call(http, new Request.Builder().url(server.url() + "/chat/history/sse-clear").delete().build());
+    assertEquals(204, deleted.status());
+    assertEquals(0, get(http, server.url() + "/chat/history/sse-clear").json().path("messages").size());
+  }
+
+  @Test
+  void metricsReportTurnsLatencyCachesClientFiguresAndTheJvm() throws Exception {
+    postJson(http, server.url() + "/chat/stream", "{\"session\":\"sse-metrics\",\"text\":\"When are office hours?\"}");
+    assertEquals(204, postJson(http, server.url() + "/chat/client-metrics",
+        "{\"turnId\":\"t-0123456789ab\",\"speechEndToFirstAudioMs\":812.5,\"underruns\":1}").status());
+    assertEquals("bad_field", postJson(http, server.url() + "/chat/client-metrics",
+        "{\"speechEndToFirstAudioMs\":-3}").code());
+    assertEquals("bad_field", postJson(http, server.url() + "/chat/client-metrics",
+        "{\"speechEndToFirstAudioMs\":\"fast\"}").code());
+
+    JsonNode m = get(http, server.url() + "/chat/metrics").json();
+    assertEquals("demo", m.path("mode").asText());
+    assertTrue(m.path("turns").path("completed").asLong() >= 1);
+    assertEquals(0, m.path("turns").path("active").asInt());
+    assertTrue(m.path("latency").path("ttfaMs").path("count").asLong() >= 1);
+    assertTrue(m.path("latency").path("ttfaMs").path("p99").asDouble() > 0);
+    assertTrue(m.path("caches").has("tts"));
+    assertTrue(m.path("client").path("reports").asLong() >= 1);
+    assertTrue(m.path("client").path("underruns").asLong() >= 1);
+    assertTrue(m.path("jvm").path("heapUsedBytes").asLong() > 0);
+    assertTrue(m.path("jvm").path("threads").asInt() > 0);
+
+    Answer prometheus = get(http, server.url() + "/metrics");
+    assertEquals(200, prometheus.status());
+    assertTrue(prometheus.body().contains("officehours_turn_ttfa_seconds_bucket"), "percentile histograms");
+    assertTrue(prometheus.body().contains("officehours_server_connections"));
+    assertTrue(prometheus.body().contains("jvm_memory_used_bytes"));
+  }
+
+  @Test
+  void transcriptionNeedsASpeechToTextProvider() throws Exception {
+    Answer a = call(http, new Request.Builder().url(server.url() + "/chat/transcribe")
+        .post(RequestBody.create(new byte[] {1, 2, 3}, MediaType.get("audio/webm"))).build());
+    assertEquals(501, a.status());
+    assertEquals("stt_not_configured", a.code());
+  }
+
+  @Test
+  void transcriptionReturnsTheProvidersText() throws Exception {
+    try (MockWebServer stt = new MockWebServer()) {
+      stt.enqueue(new MockResponse.Builder().setHeader("Content-Type", "application/json")
+          .body("{\"text\":\"when are office hours\"}").build());
+      stt.start();
+      try (ChatServer withStt = ServerFixture.fastDemo()
+          .stt(OpenAiTranscription.builder().baseUrl(stt.url("/v1").toString()).apiKey("sk-stt").build()).start()) {
+        Answer wrongType = call(http, new Request.Builder().url(withStt.url() + "/chat/transcribe")
+            .post(RequestBody.create("hello", MediaType.get("text/plain"))).build());
+        assertEquals("unsupported_media_type", wrongType.code());
+        Answer a = call(http, new Request.Builder().url(withStt.url() + "/chat/transcribe")
+            .post(RequestBody.create(new byte[] {26, 69, -33, -93, 1, 2}, MediaType.get("audio/webm"))).build());
+        assertEquals(200, a.status(), a.body());
+        assertEquals("when are office hours", a.json().path("text").asText());
+        assertTrue(stt.takeRequest().getTarget().endsWith("/v1/audio/transcriptions"));
+      }
+    }
+  }
+
+  @Test
+  void corsAllowsOnlyTheAllowListAndCachesPreflightsForADay() throws Exception {
+    Answer allowed = call(http, new Request.Builder().url(server.url() + "/chat/stream")
+        .method("OPTIONS", null).header("Origin", "https://app.example.com")
+        .header("Access-Control-Request-Method", "POST").header("Access-Control-Request-Headers", "content-type")
+        .build());
+    assertEquals("https://app.example.com", allowed.headers().get("Access-Control-Allow-Origin"));
+    assertEquals("86400", allowed.headers().get("Access-Control-Max-Age"));
+    Answer refused = call(http, new Request.Builder().url(server.url() + "/chat/stream")
+        .method("OPTIONS", null).header("Origin", "https://evil.example")
+        .header("Access-Control-Request-Method", "POST").build());
+    assertNull(refused.headers().get("Access-Control-Allow-Origin"));
+  }
+
+  @Test
+  void theWebSocketRefusesForeignOriginsAndAcceptsItsOwnAndTheAllowList() throws Exception {
+    String own = server.url();
+    for (String origin : new String[] {own, "https://app.example.com"}) {
+      try (WsClient c = new WsClient(http, new Request.Builder().url(ws(server)).header("Origin", origin).build())) {
+        assertTrue(c.expect("ready").path("demo").asBoolean(), origin);
+      }
+    }
+    WsClient evil = new WsClient(http, new Request.Builder().url(ws(server)).header("Origin", "https://evil.example")
+        .build());
+    assertEquals(-403, evil.closed.get(20, java.util.concurrent.TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aClientOverTheRateLimitGets429WithRetryAfter() throws Exception {
+    try (ChatServer limited = ServerFixture.fastDemo().rateLimitPerMinute(2).start()) {
+      String url = limited.url() + "/chat/stream";
+      for (int i = 0; i < 2; i++) {
+        assertEquals(200, postJson(http, url, "{\"session\":\"rl\",\"text\":\"What is OfficeHours?\"}").status());
+      }
+      Answer refused = postJson(http, url, "{\"session\":\"rl\",\"text\":\"What is OfficeHours?\"}");
+      assertEquals(429, refused.status());
+      assertEquals("rate_limited", refused.code());
+      int retryAfter = Integer.parseInt(refused.headers().get("Retry-After"));
+      assertTrue(retryAfter >= 1 && retryAfter <= 30, "Retry-After " + retryAfter);
+      try (WsClient c = new WsClient(http, ws(limited) + "?session=rl")) {
+        c.expect("ready");
+        c.send("{\"type\":\"start\",\"text\":\"hi\"}");
+        JsonNode error = c.expect("error");
+        assertEquals("rate_limited", error.path("code").asText());
+        assertTrue(error.path("retryAfterMs").asLong() > 0);
+      }
+      assertEquals(4, get(http, limited.url() + "/chat/history/rl").json().path("messages").size(),
+          "refused turns left history alone");
+    }
+  }
+
+  @Test
+  void behindAProxyTheRateLimitCountsTheAddressTheProxySaw() throws Exception {
+    try (ChatServer proxied = ServerFixture.fastDemo().rateLimitPerMinute(1).behindProxy(true).start()) {
+      String url = proxied.url() + "/chat/stream";
+      String body = "{\"session\":\"px\",\"text\":\"What is OfficeHours?\"}";
+      assertEquals(200, call(http, forwarded(url, body, "203.0.113.7")).status());
+      assertEquals(200, call(http, forwarded(url, body, "198.51.100.9, 203.0.113.8")).status(),
+          "another client behind the same proxy has its own budget");
+      assertEquals("rate_limited", call(http, forwarded(url, body, "10.0.0.1, 203.0.113.7")).code(),
+          "the last hop counts: a client cannot dodge the limit by prepending addresses");
+    }
+  }
+
+  private static Request forwarded(String url, String json, String forwardedFor) {
+    return new Request.Builder().url(url).header("X-Forwarded-For", forwardedFor)
+        .post(RequestBody.create(json, ServerFixture.JSON_TYPE)).build();
+  }
+
+  @Test
+  void aLoopbackServerAnswersOnlyForItsOwnNamesAgainstDnsRebinding() throws Exception {
+    Answer rebound = call(http, new Request.Builder().url(server.url() + "/chat/metrics")
+        .header("Host", "evil.example:" + server.port()).build());
+    assertEquals(421, rebound.status());
+    assertEquals("host_not_allowed", rebound.code());
+    assertEquals(200, call(http, new Request.Builder().url(server.url() + "/chat/metrics")
+        .header("Host", "localhost:" + server.port()).build()).status());
+    WsClient ws = new WsClient(http, new Request.Builder().url(ws(server)).header("Host", "evil.example").build());
+    assertEquals(-421, ws.closed.get(20, java.util.concurrent.TimeUnit.SECONDS));
+    try (ChatServer proxied = ServerFixture.fastDemo().allowHost("voice.example.com").start()) {
+      assertEquals(200, call(http, new Request.Builder().url(proxied.url() + "/chat/metrics")
+          .header("Host", "voice.example.com").build()).status());
+      assertEquals(421, call(http, new Request.Builder().url(proxied.url() + "/chat/metrics")
+          .header("Host", "other.example.com").build()).status());
+    }
+  }
+
+  @Test
+  void aClientMayHoldOnlySoManyWebSockets() throws Exception {
+    try (ChatServer capped = ServerFixture.fastDemo().maxConnectionsPerClient(2).start();
+        WsClient a = new WsClient(http, ws(capped));
+        WsClient b = new WsClient(http, ws(capped))) {
+      a.expect("ready");
+      b.expect("ready");
+      WsClient third = new WsClient(http, ws(capped));
+      assertEquals(-429, third.closed.get(20, java.util.concurrent.TimeUnit.SECONDS));
+    }
+  }
+
+  @Test
+  void aMalformedAudioTypeIsRefusedNotAServerError() throws Exception {
+    try (MockWebServer stt = new MockWebServer()) {
+      stt.start();
+      try (ChatServer withStt = ServerFixture.fastDemo()
+          .stt(OpenAiTranscription.builder().baseUrl(stt.url("/v1").toString()).apiKey("sk-stt").build()).start()) {
+        for (String type : new String[] {"audio/", "audio/x y", "application/octet-stream"}) {
+          Answer a = call(http, new Request.Builder().url(withStt.url() + "/chat/transcribe")
+              .header("Content-Type", type).post(RequestBody.create(new byte[] {1, 2, 3}, null)).build());
+          assertEquals(415, a.status(), type + ": " + a.body());
+        }
+        Answer empty = call(http, new Request.Builder().url(withStt.url() + "/chat/transcribe")
+            .post(RequestBody.create(new byte[0], MediaType.get("audio/wav"))).build());
+        assertEquals("empty_audio", empty.code());
+        assertEquals(0, stt.getRequestCount(), "nothing reached the provider");
+      }
+    }
+  }
+
+  @Test
+  void aWrongMethodIsA405OrA404WithAJsonBody() throws Exception {
+    Answer a = call(http, new Request.Builder().url(server.url() + "/chat/stream").put(RequestBody.create("{}",
+        ServerFixture.JSON_TYPE)).build());
+    assertTrue(a.status() == 405 || a.status() == 404, a.status() + " " + a.body());
+    assertFalse(a.code().isEmpty(), a.body());
+  }
+
+  @Test
+  void ipv6ClientsAreCountedByTheirSlash64() {
+    assertEquals(RateLimiter.clientKey("2001:db8:1:2:aaaa::1"), RateLimiter.clientKey("2001:db8:1:2:bbbb::9"));
+    assertFalse(RateLimiter.clientKey("2001:db8:1:2::1").equals(RateLimiter.clientKey("2001:db8:1:3::1")));
+    assertEquals("203.0.113.7", RateLimiter.clientKey("203.0.113.7"));
+  }
+}
