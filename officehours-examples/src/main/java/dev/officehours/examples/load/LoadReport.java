@@ -367,9 +367,19 @@ public final class LoadReport {
           + "is on (30 turn starts a minute by default), so this measured the limiter, not the server. Start it "
           + "with `serve --rate-limit off` for load tests.", errors.get("rate_limited")));
     }
+    // a refused WebSocket upgrade may come without its JSON body: its bare 429 is the same limit
+    long tooMany = errors.getOrDefault("too_many_connections", 0L)
+        + (settings.remote() ? errors.getOrDefault("http_429", 0L) : 0L);
+    if (tooMany > 0) {
+      out.add(String.format(Locale.ROOT, "The server refused %d turns' connections with too_many_connections (or a "
+          + "bare HTTP 429): it limits the sockets of one client address (32 by default), and every load-test "
+          + "client comes from this one. Start it with `serve --max-connections-per-client off` for load tests.",
+          tooMany));
+    }
     if (errors.containsKey("connection_refused")) {
       out.add(String.format(Locale.ROOT, "%d turns found nothing listening (connection_refused): start the server "
-          + "(`java -jar officehours-examples/target/officehours-examples.jar serve --rate-limit off`) or check "
+          + "(`java -jar officehours-examples/target/officehours-examples.jar serve --rate-limit off "
+          + "--max-connections-per-client off`) or check "
           + "--target.", errors.get("connection_refused")));
     }
     if (failed > 0) {
@@ -510,6 +520,11 @@ public final class LoadReport {
       if (errors.containsKey("rate_limited")) {
         sb.append("\n**rate_limited** is the server's own per-client rate limit, not a failure of the pipeline: "
             + "start the server with `serve --rate-limit off` for load tests.\n");
+      }
+      if (errors.containsKey("too_many_connections") || settings.remote() && errors.containsKey("http_429")) {
+        sb.append("\n**too_many_connections** (a bare http_429 when the server sends no body with it) is the "
+            + "server's limit of WebSockets per client address, and every "
+            + "load-test client shares one: start the server with `serve --max-connections-per-client off`.\n");
       }
     }
     if (!targetStats.isEmpty()) {

@@ -292,7 +292,8 @@ public final class LoadTester {
       String code = ServerTargets.ioErrorCode(e);
       if (code.equals("connection_refused") || code.equals("unknown_host")) {
         return "nothing listens at " + metrics.url() + " (" + code + "); start the server first: "
-            + "java -jar officehours-examples/target/officehours-examples.jar serve --rate-limit off";
+            + "java -jar officehours-examples/target/officehours-examples.jar serve --rate-limit off "
+            + "--max-connections-per-client off";
       }
       return null;
     } catch (RuntimeException e) {
@@ -526,7 +527,8 @@ public final class LoadTester {
         "                                          OpenAI-compatible server, set up by the flags below",
         "  --target ws://127.0.0.1:5001/chat/ws    the example server over WebSocket",
         "  --target http://127.0.0.1:5001/chat/stream",
-        "                                          the example server over SSE (start it: serve --rate-limit off)",
+        "                                          the example server over SSE (start it for load tests with",
+        "                                          serve --rate-limit off --max-connections-per-client off)",
         "  --turn-timeout 60s                      server targets: the client's wait for a turn's end",
         "  --scrape-interval 1s                    server targets: GET /chat/metrics before, after and every",
         "                                          interval during the run (0: before and after only)",

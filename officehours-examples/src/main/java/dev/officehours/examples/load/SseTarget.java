@@ -173,6 +173,8 @@ public final class SseTarget implements LoadTarget {
     switch (event) {
       case "turn-started" -> turn.turnStarted(m.path("turnId").asText(""), now);
       case "text" -> turn.text(now);
+      case "audio-start" -> turn.chunkAnnounced(m.path("chunkIndex").asInt(-1), m.path("encoding").asText(""),
+          m.path("sampleRate").asInt(0), m.path("channels").asInt(1), m.path("fromCache").asBoolean(false));
       case "audio" -> {
         turn.audio(m.path("chunkIndex").asInt(-1), base64Bytes(m.path("data").asText("")), now);
         turn.format(m.path("encoding").asText(""), m.path("sampleRate").asInt(0), m.path("channels").asInt(1));

@@ -25,6 +25,7 @@ final class TurnRecorder {
   private double bytesPerSecond;
   private String turnId = "";
   private long accepted = -1;
+  private String requestId = "";
 
   TurnRecorder(long startedNanos) {
     this.started = startedNanos;
@@ -35,6 +36,14 @@ final class TurnRecorder {
     if (accepted < 0) {
       accepted = now;
     }
+  }
+
+  synchronized void requestId(String id) {
+    requestId = id;
+  }
+
+  synchronized String requestId() {
+    return requestId;
   }
 
   synchronized String turnId() {

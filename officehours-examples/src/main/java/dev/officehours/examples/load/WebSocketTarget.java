@@ -69,6 +69,7 @@ public final class WebSocketTarget implements LoadTarget {
   private final AtomicLong strayMessages = new AtomicLong();
   private final AtomicInteger open = new AtomicInteger();
   private final AtomicInteger mostOpen = new AtomicInteger();
+  private final AtomicLong requestIds = new AtomicLong();
   private volatile boolean closed;
 
   /**
@@ -132,7 +133,10 @@ public final class WebSocketTarget implements LoadTarget {
       return turn.done;
     }
     ObjectNode start = ServerTargets.JSON.createObjectNode();
-    start.put("type", "start").put("session", sessionId).put("text", question);
+    String requestId = "r" + requestIds.incrementAndGet();
+    // the server echoes it in the turn-started or error that answers this start
+    start.put("type", "start").put("session", sessionId).put("text", question).put("requestId", requestId);
+    turn.requestId(requestId);
     Connection c = bySession.get(sessionId);
     if (c == null || !c.usable()) {
       // a new session, or its connection ended (or is busy: never in the load models, which send
@@ -315,7 +319,9 @@ public final class WebSocketTarget implements LoadTarget {
         }
         case "error" -> {
           String about = m.path("turnId").asText("");
-          if (!about.isEmpty() && !turn.turnId().isEmpty() && !about.equals(turn.turnId())) {
+          String answers = m.path("requestId").asText("");
+          if (!about.isEmpty() && !turn.turnId().isEmpty() && !about.equals(turn.turnId())
+              || !answers.isEmpty() && !answers.equals(turn.requestId())) {
             strayMessages.incrementAndGet();
           } else if (release(turn)) {
             String code = m.path("code").asText("error");

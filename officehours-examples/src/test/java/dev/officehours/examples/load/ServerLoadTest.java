@@ -124,6 +124,30 @@ class ServerLoadTest {
   }
 
   @Test
+  void aServerThatLimitsSocketsPerClientShowsTooManyConnectionsAsTheCause() throws Exception {
+    try (ChatServer server = ChatServer.builder()
+            .demo(SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ofMillis(5))
+                .tokenInterval(Duration.ofMillis(1)).answerWords(12).ttsTimeToFirstByte(Duration.ofMillis(5))
+                .ttsRealTimeFactor(0), false)
+            .port(0).rateLimitPerMinute(0).maxConnectionsPerClient(2).start();
+        WebSocketTarget target = new WebSocketTarget(ws(server), DEADLINE)) {
+      // two sessions that keep their sockets (they never end) hold the client's two
+      for (String session : new String[] {"holds-1", "holds-2"}) {
+        assertTrue(!target.send(session, "What is OfficeHours?").toCompletableFuture().get(60, TimeUnit.SECONDS)
+            .failed());
+      }
+      LoadReport r = run(target, new LoadPlan.Closed(2, 1));
+
+      assertEquals(0, r.completed());
+      assertEquals(2L, r.failed());
+      // the contract's code; a server that refuses the upgrade without its JSON body gives the bare status
+      assertTrue(r.errors().equals(java.util.Map.of("too_many_connections", 2L))
+          || r.errors().equals(java.util.Map.of("http_429", 2L)), r.errors() + " " + r.errorExamples());
+      assertTrue(r.markdown().contains("`serve --max-connections-per-client off`"), r.markdown());
+    }
+  }
+
+  @Test
   void aQuestionTheServerRefusesIsCountedUnderItsCode() throws Exception {
     String tooLong = "Why? ".repeat(1_000); // 5,000 characters; the server takes 4,000
     try (ChatServer server = fastServer(0);
