@@ -83,6 +83,8 @@ public final class ChatServer implements AutoCloseable {
   private final PrometheusMeterRegistry prometheus;
   private final RateLimiter rateLimiter;
   private final Map<Session, ChatConnection> connections = new ConcurrentHashMap<>();
+  /** Open WebSockets per client address, counted where the count is exact (connect and close). */
+  private final ConcurrentHashMap<String, Integer> perClient = new ConcurrentHashMap<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "officehours-server-timer");
     t.setDaemon(true);
@@ -184,12 +186,30 @@ public final class ChatServer implements AutoCloseable {
       });
       config.routes.before(this::checkHost);
       config.routes.get("/monitor", ctx -> page(ctx, "/public/monitor.html"));
-      config.routes.wsBeforeUpgrade("/chat/ws", this::checkUpgrade);
+      config.routes.wsBeforeUpgrade("/chat/ws", ctx -> {
+        try {
+          checkUpgrade(ctx);
+        } catch (ApiException e) {
+          // a refused upgrade never reaches the exception mappers: write the JSON error here
+          writeRefusal(ctx, e);
+          throw e;
+        }
+      });
       config.routes.ws("/chat/ws", ws -> {
         ws.onConnect(ctx -> {
           String session = ctx.queryParam("session");
           String client = client(clientAddress(ctx.session),
               ctx.session.getUpgradeRequest().getHeaders("X-Forwarded-For"));
+          int open = perClient.compute(client, (k, n) -> n == null ? 1 : n + 1);
+          int max = settings.maxConnectionsPerClient();
+          if (max > 0 && open > max) {
+            // handshakes that raced past the check at upgrade: refused here, where the count is exact
+            perClient.computeIfPresent(client, (k, n) -> n <= 1 ? null : n - 1);
+            metrics.rejected("too_many_connections");
+            ctx.send(json.writeValueAsString(TurnRelay.error(tooManyConnections(), null)));
+            ctx.closeSession(1008, "too many connections");
+            return;
+          }
           ChatConnection c = new ChatConnection(this, ctx.session, client, session);
           connections.put(ctx.session, c);
           metrics.webSockets().incrementAndGet();
@@ -245,7 +265,6 @@ public final class ChatServer implements AutoCloseable {
    */
   private void checkHost(Context ctx) {
     if (!hostAllowed(ctx.header("Host"))) {
-      metrics.rejected("host_not_allowed");
       throw new ApiException(421, "host_not_allowed", "this server does not answer for host '"
           + redactor.clean(abbreviate(String.valueOf(ctx.header("Host"))))
           + "'; start it with --allow-host to add a name (e.g. behind a reverse proxy)");
@@ -274,17 +293,34 @@ public final class ChatServer implements AutoCloseable {
     return !loopbackBind || name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]");
   }
 
+  private void writeRefusal(Context ctx, ApiException e) throws IOException {
+    if (e.status() < 500) {
+      metrics.rejected(e.code());
+    }
+    jakarta.servlet.http.HttpServletResponse res = ctx.res();
+    if (res.isCommitted()) {
+      return;
+    }
+    Map<String, Object> error = new LinkedHashMap<>();
+    error.put("code", e.code());
+    error.put("message", e.getMessage());
+    byte[] body = json.writeValueAsBytes(Map.of("error", error));
+    res.setStatus(e.status());
+    res.setContentType("application/json");
+    res.setContentLength(body.length);
+    res.getOutputStream().write(body);
+    res.flushBuffer();
+  }
+
   private void checkUpgrade(Context ctx) {
     checkHost(ctx);
     String client = client(ctx);
-    if (settings.maxConnectionsPerClient() > 0 && connectionsOf(client) >= settings.maxConnectionsPerClient()) {
-      metrics.rejected("too_many_connections");
-      throw new ApiException(429, "too_many_connections", "this client already has "
-          + settings.maxConnectionsPerClient() + " open connections (--max-connections-per-client)");
+    if (settings.maxConnectionsPerClient() > 0
+        && perClient.getOrDefault(client, 0) >= settings.maxConnectionsPerClient()) {
+      throw tooManyConnections();
     }
     String origin = ctx.header("Origin");
     if (origin != null && !originAllowed(origin, ctx.header("Host"))) {
-      metrics.rejected("origin_not_allowed");
       throw new ApiException(403, "origin_not_allowed", "this server does not accept WebSocket connections from "
           + redactor.clean(abbreviate(origin)) + "; start it with --allow-origin to allow that page");
     }
@@ -294,8 +330,9 @@ public final class ChatServer implements AutoCloseable {
     }
   }
 
-  private long connectionsOf(String client) {
-    return connections.values().stream().filter(c -> c.client().equals(client)).count();
+  private ApiException tooManyConnections() {
+    return new ApiException(429, "too_many_connections", "this client already has "
+        + settings.maxConnectionsPerClient() + " open connections (--max-connections-per-client)");
   }
 
   /** The page's own origin (same host and port as the request) and the allow-list. */
@@ -316,6 +353,7 @@ public final class ChatServer implements AutoCloseable {
   private void closed(Session session) {
     ChatConnection c = connections.remove(session);
     if (c != null) {
+      perClient.computeIfPresent(c.client(), (k, n) -> n <= 1 ? null : n - 1);
       metrics.webSockets().decrementAndGet();
       c.closed();
     }

@@ -275,14 +275,54 @@ class ChatHttpTest {
   }
 
   @Test
-  void aClientMayHoldOnlySoManyWebSockets() throws Exception {
-    try (ChatServer capped = ServerFixture.fastDemo().maxConnectionsPerClient(2).start();
-        WsClient a = new WsClient(http, ws(capped));
-        WsClient b = new WsClient(http, ws(capped))) {
-      a.expect("ready");
-      b.expect("ready");
-      WsClient third = new WsClient(http, ws(capped));
-      assertEquals(-429, third.closed.get(20, java.util.concurrent.TimeUnit.SECONDS));
+  void aClientMayHoldOnlySoManyWebSocketsEvenWhenItsHandshakesRace() throws Exception {
+    try (ChatServer capped = ServerFixture.fastDemo().maxConnectionsPerClient(2).start()) {
+      List<WsClient> clients = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        clients.add(new WsClient(http, ws(capped))); // all handshakes in flight at once
+      }
+      int ready = 0;
+      for (WsClient c : clients) {
+        WsClient.Received first = c.inbox.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+        if (first == null) {
+          assertEquals(-429, c.closed.get(20, java.util.concurrent.TimeUnit.SECONDS), "refused at upgrade");
+        } else if (first.is("ready")) {
+          ready++;
+        } else {
+          assertEquals("too_many_connections", first.json().path("code").asText(), "refused once connected");
+          assertEquals(1008, c.closed.get(20, java.util.concurrent.TimeUnit.SECONDS));
+        }
+      }
+      assertEquals(2, ready, "exactly the limit got through");
+      clients.forEach(WsClient::close);
+      ServerFixture.await("the closed sockets free their slots", () -> capped.openWebSockets() == 0);
+      try (WsClient again = new WsClient(http, ws(capped))) {
+        assertTrue(again.expect("ready").path("demo").asBoolean(), "slots are given back on close");
+      }
+    }
+  }
+
+  @Test
+  void aRefusedUpgradeAnswersWithAJsonError() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket.getOutputStream().write(("GET /chat/ws HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+          + "\r\nOrigin: https://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.setSoTimeout(20_000);
+      java.io.InputStream in = socket.getInputStream();
+      StringBuilder head = new StringBuilder();
+      while (!head.toString().endsWith("\r\n\r\n")) {
+        int c = in.read();
+        assertTrue(c >= 0, "the response ended inside its headers: " + head);
+        head.append((char) c);
+      }
+      String response = head.toString();
+      assertTrue(response.startsWith("HTTP/1.1 403"), response);
+      java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(response);
+      assertTrue(length.find(), response);
+      String body = new String(in.readNBytes(Integer.parseInt(length.group(1))), java.nio.charset.StandardCharsets.UTF_8);
+      assertEquals("origin_not_allowed", WsClient.JSON.readTree(body).path("error").path("code").asText(), response);
     }
   }
 
