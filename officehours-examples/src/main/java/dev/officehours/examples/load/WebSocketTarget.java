@@ -230,6 +230,11 @@ public final class WebSocketTarget implements LoadTarget {
             return;
           }
           alive = false;
+          if (!ended) {
+            // OkHttp refuses sends once the handshake failed, a moment before it reports why:
+            // the turn stays current, and the failure callback on its way fails it with its code
+            return;
+          }
           current = null;
         }
         // a handshake that failed at once fails the turn with its own code (connection_refused, ...)

@@ -283,7 +283,7 @@ class ChatHttpTest {
       }
       int ready = 0;
       for (WsClient c : clients) {
-        WsClient.Received first = c.inbox.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+        WsClient.Received first = c.firstOrClosed();
         if (first == null) {
           assertEquals(-429, c.closed.get(20, java.util.concurrent.TimeUnit.SECONDS), "refused at upgrade");
         } else if (first.is("ready")) {

@@ -99,7 +99,7 @@ class ServerSafetyTest {
 
   @Test
   void twoHundredClientsVanishingMidTurnLeaveNoTurnThreadOrHeapBehind() throws Exception {
-    try (ChatServer server = ChatServer.builder().port(0).rateLimitPerMinute(0)
+    try (ChatServer server = ChatServer.builder().port(0).rateLimitPerMinute(0).maxConnectionsPerClient(0)
         .demo(SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ofMillis(20)).tokenInterval(Duration.ofMillis(20))
             .ttsTimeToFirstByte(Duration.ofMillis(10)).ttsRealTimeFactor(0.2), false).start()) {
       OkHttpClient http = new OkHttpClient.Builder().build();
@@ -128,6 +128,7 @@ class ServerSafetyTest {
   /** {@code n} clients each start a turn and drop the connection as soon as its audio begins. */
   private static void churn(OkHttpClient http, ChatServer server, int n) throws InterruptedException {
     CountDownLatch gone = new CountDownLatch(n);
+    java.util.concurrent.atomic.AtomicInteger midTurn = new java.util.concurrent.atomic.AtomicInteger();
     List<WebSocket> sockets = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       String session = "churn-" + i;
@@ -144,6 +145,15 @@ class ServerSafetyTest {
             public void onMessage(WebSocket webSocket, okio.ByteString bytes) {
               webSocket.cancel(); // vanish mid-turn, without a close handshake
               if (done.compareAndSet(false, true)) {
+                midTurn.incrementAndGet();
+                gone.countDown();
+              }
+            }
+
+            @Override
+            public void onClosing(WebSocket webSocket, int code, String reason) {
+              webSocket.cancel(); // closed by the server before any audio: a failure the count must see
+              if (done.compareAndSet(false, true)) {
                 gone.countDown();
               }
             }
@@ -157,6 +167,7 @@ class ServerSafetyTest {
           }));
     }
     assertTrue(gone.await(60, TimeUnit.SECONDS), "every client got its first audio and vanished");
+    assertEquals(n, midTurn.get(), "every client was in the middle of its turn when it vanished");
   }
 
   private static long serverThreads() {

@@ -72,6 +72,22 @@ final class WsClient implements AutoCloseable {
     });
   }
 
+  /** The first message, or null when the connection was refused or closed before sending one. */
+  Received firstOrClosed() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      Received r = inbox.poll(10, TimeUnit.MILLISECONDS);
+      if (r != null) {
+        all.add(r);
+        return r;
+      }
+      if (closed.isDone() && inbox.isEmpty()) {
+        return null;
+      }
+    }
+    throw new AssertionError("neither a message nor a close within 20 s");
+  }
+
   void send(String json) {
     socket.send(json);
   }
