@@ -111,8 +111,8 @@ export class Listener {
       const text = finals.join(' ').replace(/\s+/g, ' ').trim();
       // after an early send, only the words spoken since then are still to be sent
       const rest = u.sentEarly ? this.after(u.sentText, text) : text;
-      const startedAt = u.startedAt;
       if (rest) this.heard();
+      const startedAt = this.utterance.startedAt;
       this.resetUtterance();
       this.onInterim('');
       if (rest) this.send(rest, startedAt);
@@ -148,7 +148,12 @@ export class Listener {
     for (let i = 1; i <= words.length; i++) {
       if (norm(words.slice(0, i).join(' ')) === p) return words.slice(i).join(' ').trim();
     }
-    return '';
+    // the recogniser reworded what was sent ("what's" -> "what is"): the words beyond as many as
+    // were sent are still new; when there are no more, it only repeated them
+    const sentWords = p.split(' ').filter(Boolean).length;
+    const textWords = norm(text).split(' ').filter(Boolean).length;
+    // (two or more extra words: one may be the rewording itself)
+    return textWords >= sentWords + 2 ? words.slice(Math.min(words.length, sentWords)).join(' ').trim() : '';
   }
 
   send(text, startedAt) {
@@ -172,6 +177,9 @@ export class Listener {
 
   ended() {
     this.listening = false;
+    // a session that ends without a final result ends its utterance: the next one starts afresh
+    // (an interim result never sent is dropped with it, as the recogniser dropped it)
+    this.resetUtterance();
     if (this.wanted) {
       // Chrome ends a session after some silence or a network hiccup: come back, slower after errors
       const delay = this.errors === 0 ? 250 : Math.min(8000, 500 * 2 ** (this.errors - 1));

@@ -415,7 +415,9 @@ public final class LoadTester {
         }
       };
       sender.schedule(tick, t0 - System.nanoTime(), TimeUnit.NANOSECONDS);
-      long waitNanos = plan.duration().toNanos() + TimeUnit.MINUTES.toNanos(2);
+      // every target ends its turns by a deadline of its own (the client's --turn-timeout, the
+      // pipeline's); this margin only stops a run whose target broke that promise
+      long waitNanos = plan.duration().toNanos() + TimeUnit.MINUTES.toNanos(15);
       if (!finished.await(waitNanos, TimeUnit.NANOSECONDS)) {
         throw new IllegalStateException(finished.getCount() + " turns did not finish within "
             + Duration.ofNanos(waitNanos).toSeconds() + " s");

@@ -11,7 +11,6 @@ import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import okhttp3.ConnectionPool;
@@ -48,11 +47,13 @@ final class ServerTargets {
 
   /** A daemon timer for the client's turn deadlines. */
   static ScheduledExecutorService timer(String name) {
-    return Executors.newSingleThreadScheduledExecutor(r -> {
+    java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, name);
       t.setDaemon(true);
       return t;
     });
+    timer.setRemoveOnCancelPolicy(true); // a turn's deadline, cancelled when it ends, must not stay queued
+    return timer;
   }
 
   /**

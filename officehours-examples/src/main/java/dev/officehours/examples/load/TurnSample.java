@@ -90,7 +90,8 @@ public record TurnSample(
    * the first.
    */
   public long[] interChunkGapsNanos() {
-    if (chunks.size() < 2) {
+    if (chunks.size() < 2 || chunks.stream().anyMatch(c -> c.audioSeconds() <= 0)) {
+      // compressed audio has no duration we can read off its bytes: no gap can be told from silence
       return new long[0];
     }
     long[] gaps = new long[chunks.size() - 1];

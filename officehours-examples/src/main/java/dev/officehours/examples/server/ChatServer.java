@@ -153,6 +153,8 @@ public final class ChatServer implements AutoCloseable {
   }
 
   private void startJavalin() {
+    // the metrics' last-minute windows move with the clock, not with how often they are read
+    timer.scheduleAtFixedRate(metrics::rotate, 10, 10, TimeUnit.SECONDS);
     ChatStream stream = new ChatStream(this);
     app = Javalin.create(config -> {
       config.startup.showJavalinBanner = false;
@@ -282,21 +284,20 @@ public final class ChatServer implements AutoCloseable {
     } else if (name.indexOf(':') >= 0) {
       name = name.substring(0, name.indexOf(':'));
     }
-    if (settings.allowedHosts().contains(name)) {
-      return true;
+    boolean loopbackName = name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]");
+    if (loopbackName || settings.allowedHosts().contains(name)) {
+      return true; // the machine's own names always work: local checks, load tests, the operator
     }
     if (!settings.allowedHosts().isEmpty()) {
       return false;
     }
     boolean loopbackBind = settings.host().equals("127.0.0.1") || settings.host().equals("localhost")
         || settings.host().equals("::1") || settings.host().equals("[::1]");
-    return !loopbackBind || name.equals("127.0.0.1") || name.equals("localhost") || name.equals("[::1]");
+    return !loopbackBind;
   }
 
+  /** Writes the error body of a refused upgrade; Javalin's mapper then counts it (and writes nothing). */
   private void writeRefusal(Context ctx, ApiException e) throws IOException {
-    if (e.status() < 500) {
-      metrics.rejected(e.code());
-    }
     jakarta.servlet.http.HttpServletResponse res = ctx.res();
     if (res.isCommitted()) {
       return;
@@ -886,8 +887,9 @@ public final class ChatServer implements AutoCloseable {
 
     /**
      * @param host a host name browsers may reach this server by (e.g. {@code voice.example.com}
-     *     behind a reverse proxy). Bound to loopback, the server answers only for loopback names
-     *     unless told others; given any, it answers only for those (DNS-rebinding protection).
+     *     behind a reverse proxy). The loopback names always work; bound to loopback the server
+     *     answers only for them and these; bound elsewhere, given any names, only for those and the
+     *     loopback names (DNS-rebinding protection).
      * @return this
      */
     public Builder allowHost(String host) {

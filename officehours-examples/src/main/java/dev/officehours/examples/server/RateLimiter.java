@@ -30,18 +30,26 @@ final class RateLimiter {
    * subscriber usually holds a whole /64 and could otherwise rotate through it).
    */
   static String clientKey(String address) {
-    if (address == null || address.indexOf(':') < 0) {
-      return address;
+    if (address == null) {
+      return null;
     }
-    String literal = address.startsWith("[") && address.endsWith("]") ? address.substring(1, address.length() - 1)
-        : address;
-    if (!literal.matches("[0-9A-Fa-f:.%a-zA-Z0-9]{2,64}")) {
-      return address;
+    String a = address.strip();
+    if (a.startsWith("[") && a.indexOf(']') > 0) {
+      a = a.substring(1, a.indexOf(']')); // [v6]:port
+    } else if (a.indexOf(':') >= 0 && a.indexOf(':') == a.lastIndexOf(':')) {
+      a = a.substring(0, a.indexOf(':')); // v4:port
+    }
+    int zone = a.indexOf('%');
+    if (zone >= 0) {
+      a = a.substring(0, zone);
+    }
+    if (a.indexOf(':') < 0 || !a.matches("[0-9A-Fa-f:.]{2,45}")) {
+      return a; // IPv4, or not an address at all: counted as given (never looked up in DNS)
     }
     try {
-      byte[] b = java.net.InetAddress.getByName(literal.replaceAll("%.*$", "")).getAddress(); // a literal: no DNS
+      byte[] b = java.net.InetAddress.getByName(a).getAddress(); // hex, colons and dots only: a literal
       if (b.length != 16) {
-        return address;
+        return a;
       }
       StringBuilder key = new StringBuilder();
       for (int i = 0; i < 8; i += 2) {
@@ -49,7 +57,7 @@ final class RateLimiter {
       }
       return key.append(":/64").toString();
     } catch (java.net.UnknownHostException e) {
-      return address;
+      return a;
     }
   }
 

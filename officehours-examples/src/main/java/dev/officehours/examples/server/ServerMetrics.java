@@ -101,6 +101,14 @@ final class ServerMetrics {
     clientFirstAudioMeter.record(r.speechEndToFirstAudioMs());
   }
 
+  /** Moves the last-minute windows on; called every 10 s so that "recent" means the last minute. */
+  void rotate() {
+    ttft.summary();
+    ttfa.summary();
+    total.summary();
+    clientFirstAudio.summary();
+  }
+
   AtomicInteger webSockets() {
     return webSockets;
   }

@@ -26,4 +26,10 @@ class TurnSampleTest {
         new TurnSample.ChunkArrival(1_700 * MS, 0.5), new TurnSample.ChunkArrival(2_400 * MS, 0.5));
     assertArrayEquals(new long[] {200 * MS, 0, 100 * MS}, s.interChunkGapsNanos());
   }
+
+  @Test
+  void compressedChunksWhoseDurationIsUnknownReportNoGaps() {
+    TurnSample s = withChunks(new TurnSample.ChunkArrival(100 * MS, 0), new TurnSample.ChunkArrival(1_300 * MS, 0));
+    assertArrayEquals(new long[0], s.interChunkGapsNanos(), "the time between arrivals is not silence");
+  }
 }

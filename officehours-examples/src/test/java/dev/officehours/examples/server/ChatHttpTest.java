@@ -269,6 +269,7 @@ class ChatHttpTest {
     try (ChatServer proxied = ServerFixture.fastDemo().allowHost("voice.example.com").start()) {
       assertEquals(200, call(http, new Request.Builder().url(proxied.url() + "/chat/metrics")
           .header("Host", "voice.example.com").build()).status());
+      assertEquals(200, get(http, proxied.url() + "/chat/metrics").status(), "loopback names still work");
       assertEquals(421, call(http, new Request.Builder().url(proxied.url() + "/chat/metrics")
           .header("Host", "other.example.com").build()).status());
     }
@@ -304,8 +305,9 @@ class ChatHttpTest {
 
   @Test
   void aRefusedUpgradeAnswersWithAJsonError() throws Exception {
-    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
-      socket.getOutputStream().write(("GET /chat/ws HTTP/1.1\r\nHost: 127.0.0.1:" + server.port()
+    try (ChatServer fresh = ServerFixture.fastDemo().start();
+        java.net.Socket socket = new java.net.Socket("127.0.0.1", fresh.port())) {
+      socket.getOutputStream().write(("GET /chat/ws HTTP/1.1\r\nHost: 127.0.0.1:" + fresh.port()
           + "\r\nOrigin: https://evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
           + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
           .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
@@ -323,6 +325,11 @@ class ChatHttpTest {
       assertTrue(length.find(), response);
       String body = new String(in.readNBytes(Integer.parseInt(length.group(1))), java.nio.charset.StandardCharsets.UTF_8);
       assertEquals("origin_not_allowed", WsClient.JSON.readTree(body).path("error").path("code").asText(), response);
+      String prometheus = get(http, fresh.url() + "/metrics").body();
+      java.util.regex.Matcher counted = java.util.regex.Pattern
+          .compile("officehours_server_rejected_total\\{code=\"origin_not_allowed\"[^}]*\\} ([0-9.]+)").matcher(prometheus);
+      assertTrue(counted.find(), prometheus);
+      assertEquals(1.0, Double.parseDouble(counted.group(1)), "one refusal, counted once");
     }
   }
 
@@ -358,5 +365,8 @@ class ChatHttpTest {
     assertEquals(RateLimiter.clientKey("2001:db8:1:2:aaaa::1"), RateLimiter.clientKey("2001:db8:1:2:bbbb::9"));
     assertFalse(RateLimiter.clientKey("2001:db8:1:2::1").equals(RateLimiter.clientKey("2001:db8:1:3::1")));
     assertEquals("203.0.113.7", RateLimiter.clientKey("203.0.113.7"));
+    assertEquals("203.0.113.7", RateLimiter.clientKey("203.0.113.7:5678"), "a port is not a new client");
+    assertEquals(RateLimiter.clientKey("2001:db8:1:2::1"), RateLimiter.clientKey("[2001:db8:1:2::7]:443"));
+    assertEquals("x", RateLimiter.clientKey("x:y"), "name:port: the port is dropped, nothing is resolved");
   }
 }
