@@ -196,6 +196,7 @@ final class ChatConnection {
   /** A turn's events to this socket: JSON as text frames, audio as binary frames with a 12-byte header. */
   private final class Channel implements TurnRelay.Channel {
     TurnRelay relay;
+    private boolean firstSent;
 
     @Override
     public void event(Map<String, Object> event) {
@@ -213,7 +214,14 @@ final class ChatConnection {
       byte[] data = frame.data();
       ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + data.length);
       b.putInt(relay.turnNumber()).putInt(frame.chunkIndex()).putInt(frame.frameIndex()).put(data).flip();
-      out.binary(b);
+      if (!firstSent) {
+        firstSent = true;
+        long handedOver = relay.firstAudioNanos();
+        // what the server adds to time to first audio: from the pipeline's hand-over to the socket
+        out.binary(b, () -> server.metrics().firstAudioRelayed(System.nanoTime() - handedOver));
+      } else {
+        out.binary(b);
+      }
     }
   }
 }

@@ -43,6 +43,7 @@ final class ChatStream {
     try {
       OutputStream out = ctx.res().getOutputStream();
       out.flush();
+      boolean firstAudioWritten = false;
       while (true) {
         Map<String, Object> event = queue.take();
         if (event == null) { // the queue cancelled the turn when it overflowed
@@ -51,6 +52,10 @@ final class ChatStream {
           return;
         }
         write(out, event);
+        if (!firstAudioWritten && "audio".equals(event.get("type"))) {
+          firstAudioWritten = true;
+          server.metrics().firstAudioRelayed(System.nanoTime() - relay.firstAudioNanos());
+        }
         if (queue.isEnd(event)) {
           return;
         }

@@ -33,9 +33,18 @@ final class Outbound {
   }
 
   synchronized void binary(ByteBuffer frame) {
+    binary(frame, null);
+  }
+
+  /** A binary frame; {@code written} runs once Jetty has written it to the socket. */
+  synchronized void binary(ByteBuffer frame, Runnable written) {
     long bytes = frame.remaining();
     if (admit(bytes)) {
-      session.sendBinary(frame, release(bytes));
+      Callback release = release(bytes);
+      session.sendBinary(frame, written == null ? release : Callback.from(() -> {
+        release.succeed();
+        written.run();
+      }, release::fail));
     }
   }
 

@@ -48,6 +48,7 @@ final class TurnRelay implements TurnListener {
   private volatile String requestId;
   private volatile Turn turn;
   private int chunk = -1;
+  private volatile long firstAudioNanos;
 
   TurnRelay(int turnNumber, String session, Channel channel, ServerMetrics metrics, Redactor redactor) {
     this.turnNumber = turnNumber;
@@ -120,8 +121,16 @@ final class TurnRelay implements TurnListener {
     channel.event(event("text", delta.turnId(), "text", delta.text()));
   }
 
+  /** When the pipeline handed this turn's first audio to the server (System.nanoTime), or 0. */
+  long firstAudioNanos() {
+    return firstAudioNanos;
+  }
+
   @Override
   public void onAudio(AudioFrame frame) {
+    if (firstAudioNanos == 0) {
+      firstAudioNanos = System.nanoTime();
+    }
     announce(frame.turnId());
     if (frame.chunkIndex() != chunk) {
       chunk = frame.chunkIndex();

@@ -146,6 +146,9 @@ class ChatHttpTest {
     assertEquals(0, m.path("turns").path("active").asInt());
     assertTrue(m.path("latency").path("ttfaMs").path("count").asLong() >= 1);
     assertTrue(m.path("latency").path("ttfaMs").path("p99").asDouble() > 0);
+    JsonNode relay = m.path("latency").path("firstAudioRelayMs");
+    assertTrue(relay.path("count").asLong() >= 1, "what the server adds to TTFA is measured: " + relay);
+    assertTrue(relay.path("p50").asDouble() <= m.path("latency").path("ttfaMs").path("p50").asDouble());
     assertTrue(m.path("caches").has("tts"));
     assertTrue(m.path("client").path("reports").asLong() >= 1);
     assertTrue(m.path("client").path("underruns").asLong() >= 1);
@@ -156,6 +159,7 @@ class ChatHttpTest {
     assertEquals(200, prometheus.status());
     assertTrue(prometheus.body().contains("officehours_turn_ttfa_seconds_bucket"), "percentile histograms");
     assertTrue(prometheus.body().contains("officehours_server_connections"));
+    assertTrue(prometheus.body().contains("officehours_server_first_audio_relay_seconds"));
     assertTrue(prometheus.body().contains("jvm_memory_used_bytes"));
   }
 

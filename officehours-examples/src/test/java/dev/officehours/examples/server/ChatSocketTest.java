@@ -78,6 +78,8 @@ class ChatSocketTest {
       assertEquals(metrics.path("audioBytes").asLong(), audioBytes, "every audio byte the turn produced arrived");
       assertEquals(metrics.path("chunks").asInt(), chunk + 1);
 
+      assertTrue(get(http, server.url() + "/chat/metrics").json().path("latency").path("firstAudioRelayMs")
+          .path("count").asLong() >= 1, "the relay of the first audio frame is timed over the WebSocket too");
       JsonNode history = get(http, server.url() + "/chat/history/ws-typed").json();
       assertEquals(2, history.path("messages").size());
       assertEquals("When are office hours?", history.path("messages").get(0).path("text").asText());
