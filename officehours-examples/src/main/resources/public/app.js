@@ -494,22 +494,12 @@ function renderExchange(turn, image) {
     img.src = image;
     user.append(img);
   }
-  const q = document.createElement('span');
-  q.className = 'msg-text';
-  q.textContent = turn.question;
-  user.append(q);
-  if (turn.spoken) {
-    const meta = document.createElement('span');
-    meta.className = 'msg-meta';
-    meta.textContent = 'spoken';
-    user.append(meta);
-  }
+  user.append(span('msg-text', turn.question));
+  if (turn.spoken) user.append(span('msg-meta', 'spoken'));
   const item = document.createElement('li');
   item.className = 'msg msg-assistant pending';
-  const text = document.createElement('span');
-  text.className = 'msg-text';
-  const meta = document.createElement('span');
-  meta.className = 'msg-meta';
+  const text = span('msg-text');
+  const meta = span('msg-meta');
   item.append(text, meta);
   list.append(user, item);
   scrollTranscript();
@@ -520,17 +510,17 @@ function renderHistoryMessage(m) {
   $('empty-hint').hidden = true;
   const li = document.createElement('li');
   li.className = `msg ${m.role === 'user' ? 'msg-user' : 'msg-assistant'}${m.interrupted ? ' interrupted' : ''}`;
-  const text = document.createElement('span');
-  text.className = 'msg-text';
-  text.textContent = m.text;
-  li.append(text);
-  if (m.interrupted) {
-    const meta = document.createElement('span');
-    meta.className = 'msg-meta';
-    meta.textContent = 'interrupted';
-    li.append(meta);
-  }
+  li.append(span('msg-text', m.text));
+  if (m.interrupted) li.append(span('msg-meta', 'interrupted'));
   $('transcript').append(li);
+}
+
+/** A span of plain text (textContent: an answer is never HTML). */
+function span(className, text = '') {
+  const s = document.createElement('span');
+  s.className = className;
+  s.textContent = text;
+  return s;
 }
 
 function scrollTranscript() {
