@@ -162,11 +162,11 @@ public record ServerMetrics(String mode, long uptimeSeconds, Turns turns, Latenc
 
   private static Map<String, Long> errorCounts(JsonNode n) {
     Map<String, Long> m = new java.util.TreeMap<>();
-    n.fields().forEachRemaining(e -> {
+    for (Map.Entry<String, JsonNode> e : n.properties()) {
       if (e.getValue().isNumber()) {
         m.put(e.getKey(), e.getValue().asLong());
       }
-    });
+    }
     return m;
   }
 

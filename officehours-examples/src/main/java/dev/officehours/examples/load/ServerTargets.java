@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Locale;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +47,15 @@ final class ServerTargets {
   }
 
   /** A daemon timer for the client's turn deadlines. */
+  /** A client turn deadline, checked: both server targets take one. */
+  static Duration positive(Duration turnTimeout) {
+    Objects.requireNonNull(turnTimeout, "turnTimeout");
+    if (turnTimeout.isNegative() || turnTimeout.isZero()) {
+      throw new IllegalArgumentException("turnTimeout must be positive but was " + turnTimeout);
+    }
+    return turnTimeout;
+  }
+
   static ScheduledExecutorService timer(String name) {
     java.util.concurrent.ScheduledThreadPoolExecutor timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, name);

@@ -58,7 +58,7 @@ public final class SseTarget implements LoadTarget {
   public SseTarget(String url, Duration turnTimeout) {
     this.endpoint = ServerTargets.endpoint(Objects.requireNonNull(url, "url"), Set.of("http", "https"),
         "/chat/stream");
-    this.turnTimeout = WebSocketTarget.positive(turnTimeout);
+    this.turnTimeout = ServerTargets.positive(turnTimeout);
     OkHttpClient base = ServerTargets.http(Duration.ofSeconds(10));
     this.http = base.newBuilder().callTimeout(turnTimeout).readTimeout(turnTimeout).build();
     this.metrics = new MetricsScraper(base, ServerTargets.metricsUrl(endpoint));

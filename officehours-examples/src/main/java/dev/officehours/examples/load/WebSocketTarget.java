@@ -81,20 +81,12 @@ public final class WebSocketTarget implements LoadTarget {
    */
   public WebSocketTarget(String url, Duration turnTimeout) {
     this.endpoint = ServerTargets.endpoint(Objects.requireNonNull(url, "url"), Set.of("ws", "wss"), "/chat/ws");
-    this.turnTimeout = positive(turnTimeout);
+    this.turnTimeout = ServerTargets.positive(turnTimeout);
     OkHttpClient base = ServerTargets.http(Duration.ofSeconds(10));
     // no read timeout and no pings: a connection waits between turns as long as the run needs,
     // and a ping that misses its pong under load would end a healthy connection
     this.http = base.newBuilder().readTimeout(Duration.ZERO).build();
     this.metrics = new MetricsScraper(base, ServerTargets.metricsUrl(endpoint));
-  }
-
-  static Duration positive(Duration turnTimeout) {
-    Objects.requireNonNull(turnTimeout, "turnTimeout");
-    if (turnTimeout.isNegative() || turnTimeout.isZero()) {
-      throw new IllegalArgumentException("turnTimeout must be positive but was " + turnTimeout);
-    }
-    return turnTimeout;
   }
 
   /** The endpoint driven, with its path. */

@@ -302,10 +302,7 @@ public final class ChatServer implements AutoCloseable {
     if (res.isCommitted()) {
       return;
     }
-    Map<String, Object> error = new LinkedHashMap<>();
-    error.put("code", e.code());
-    error.put("message", e.getMessage());
-    byte[] body = json.writeValueAsBytes(Map.of("error", error));
+    byte[] body = json.writeValueAsBytes(errorBody(e));
     res.setStatus(e.status());
     res.setContentType("application/json");
     res.setContentLength(body.length);
@@ -507,6 +504,17 @@ public final class ChatServer implements AutoCloseable {
   }
 
   private void error(Context ctx, ApiException e) {
+    if (e.retryAfterMillis() >= 0) {
+      ctx.header("Retry-After", String.valueOf((e.retryAfterMillis() + 999) / 1000));
+    }
+    if (e.status() < 500 && !"not_found".equals(e.code())) {
+      metrics.rejected(e.code());
+    }
+    json(ctx, e.status(), errorBody(e));
+  }
+
+  /** The JSON body of an HTTP error: {@code {"error": {"code", "message", "field"?, "retryAfterMs"?}}}. */
+  private static Map<String, Object> errorBody(ApiException e) {
     Map<String, Object> error = new LinkedHashMap<>();
     error.put("code", e.code());
     error.put("message", e.getMessage());
@@ -515,12 +523,8 @@ public final class ChatServer implements AutoCloseable {
     }
     if (e.retryAfterMillis() >= 0) {
       error.put("retryAfterMs", e.retryAfterMillis());
-      ctx.header("Retry-After", String.valueOf((e.retryAfterMillis() + 999) / 1000));
     }
-    if (e.status() < 500 && !"not_found".equals(e.code())) {
-      metrics.rejected(e.code());
-    }
-    json(ctx, e.status(), Map.of("error", error));
+    return Map.of("error", error);
   }
 
   private void json(Context ctx, int status, Object body) {
