@@ -84,9 +84,11 @@ class SpeechTimeTest {
     slow.audio("one");
     second.audio("two").complete();
     events.awaitAudioFrames(1);
-    clock.advance(Duration.ofMillis(5_999));
-    // the first-byte check ran at 2 s, found audio, and re-armed for the total budget
-    clock.awaitPending(2);
+    clock.advance(Duration.ofMillis(2_000));
+    // the first-byte check ran at 2 s, found audio, and re-armed for the rest of the total budget;
+    // the re-arm happens on the turn's own thread, so wait for it before moving time on
+    clock.awaitDue(Duration.ofMillis(4_000));
+    clock.advance(Duration.ofMillis(3_999));
     assertFalse(turn.completion().isDone());
     clock.advance(Duration.ofMillis(1));
     TurnResult result = done(turn);
