@@ -29,6 +29,7 @@ public final class Main {
    * @param args the program's name, then its flags
    */
   public static void main(String[] args) throws InterruptedException {
+    quietNettyOnNewJdks();
     String command = args.length == 0 ? "chat" : args[0];
     String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
     switch (command) {
@@ -96,5 +97,20 @@ public final class Main {
         "  loadtest   measure latency and throughput under load",
         "  simulate   run the simulated OpenAI-compatible server [port]",
         "Each command takes --help.");
+  }
+
+  /**
+   * Netty 4.1 (under lettuce, for {@code --redis}) reaches for {@code sun.misc.Unsafe} memory access,
+   * which Java 24 and later answer with a four-line "terminally deprecated" warning on the terminal.
+   * An app that talks to Redis a few times a turn gains nothing from it, so unless the user chose
+   * (by {@code -Dio.netty.noUnsafe} or {@code --sun-misc-unsafe-memory-access}), Netty is told not
+   * to use it. This runs before any Netty class is loaded.
+   */
+  static void quietNettyOnNewJdks() {
+    if (Runtime.version().feature() >= 24
+        && System.getProperty("io.netty.noUnsafe") == null
+        && System.getProperty("sun.misc.unsafe.memory.access") == null) {
+      System.setProperty("io.netty.noUnsafe", "true");
+    }
   }
 }
