@@ -72,7 +72,8 @@ public final class ConversationPipeline implements AutoCloseable {
    * validated at once.
    *
    * @param request what the user said
-   * @return a publisher for one subscriber
+   * @return a publisher for one subscriber; a second subscriber gets {@code onError}
+   * @throws InvalidRequestException when the request breaks a limit, as for {@link #start}
    */
   public Flow.Publisher<TurnEvent> publisher(TurnRequest request) {
     engine.validate(request);
@@ -83,7 +84,7 @@ public final class ConversationPipeline implements AutoCloseable {
    * The turn in flight for a session, if any.
    *
    * @param sessionId the session
-   * @return its newest turn still in flight
+   * @return its newest turn still in flight, or empty when none is
    */
   public Optional<Turn> activeTurn(String sessionId) {
     return engine.activeTurn(sessionId);
@@ -101,7 +102,7 @@ public final class ConversationPipeline implements AutoCloseable {
   /**
    * The conversation store holding history.
    *
-   * @return the store
+   * @return the store set on the builder, or the in-memory store made by default
    */
   public ConversationStore conversationStore() {
     return engine.store();
@@ -122,8 +123,9 @@ public final class ConversationPipeline implements AutoCloseable {
    * Stops the pipeline gracefully: no new turn starts, turns in flight may finish for up to
    * {@code gracePeriod}, then the rest are cancelled as by {@link #close()}.
    *
-   * @param gracePeriod how long turns in flight may take to finish
+   * @param gracePeriod how long turns in flight may take to finish; zero or positive
    * @return true when every turn finished on its own within the grace period
+   * @throws IllegalArgumentException when {@code gracePeriod} is negative
    */
   public boolean close(Duration gracePeriod) {
     Objects.requireNonNull(gracePeriod, "gracePeriod");
@@ -136,7 +138,8 @@ public final class ConversationPipeline implements AutoCloseable {
   /**
    * Configures a {@link ConversationPipeline}. Only {@link #llm} is required; without
    * {@link #tts} the pipeline streams text only. Every setter validates its argument at once and
-   * names it in the error.
+   * names it in the error: {@link NullPointerException} for a null argument,
+   * {@link IllegalArgumentException} for a value out of range.
    */
   public static final class Builder {
     LlmProvider llm;
@@ -167,61 +170,119 @@ public final class ConversationPipeline implements AutoCloseable {
 
     private Builder() {}
 
-    /** @param llm the language model (required) */
+    /**
+     * Sets the language model that writes the answers.
+     *
+     * @param llm the language model; required
+     * @return this builder
+     */
     public Builder llm(LlmProvider llm) {
       this.llm = Objects.requireNonNull(llm, "llm");
       return this;
     }
 
-    /** @param tts the speech synthesiser; without one the pipeline streams text only */
+    /**
+     * Sets the speech synthesiser that voices the answers.
+     *
+     * @param tts the speech synthesiser; without one (the default) the pipeline streams text only
+     * @return this builder
+     */
     public Builder tts(TtsProvider tts) {
       this.tts = Objects.requireNonNull(tts, "tts");
       return this;
     }
 
-    /** @param store where history lives (default: an {@link InMemoryConversationStore}) */
+    /**
+     * Sets where conversation history lives.
+     *
+     * @param store the history store (default: an {@link InMemoryConversationStore})
+     * @return this builder
+     */
     public Builder conversationStore(ConversationStore store) {
       this.store = Objects.requireNonNull(store, "conversationStore");
       return this;
     }
 
-    /** @param observer told about every stage of every turn; may be called more than once */
+    /**
+     * Adds an observer of the pipeline's stages, for metrics or tracing.
+     *
+     * @param observer told about every stage of every turn; call again to add more observers
+     * @return this builder
+     */
     public Builder observer(PipelineObserver observer) {
       observers.add(Objects.requireNonNull(observer, "observer"));
       return this;
     }
 
-    /** @param systemPrompt the instructions sent first in every request; blank for none */
+    /**
+     * Sets the system prompt.
+     *
+     * @param systemPrompt the instructions sent first in every request (default: a brief
+     *     voice-assistant prompt); blank for none
+     * @return this builder
+     */
     public Builder systemPrompt(String systemPrompt) {
       this.systemPrompt = Objects.requireNonNull(systemPrompt, "systemPrompt");
       return this;
     }
 
-    /** @param maxTokens the completion budget of text turns (default 500) */
+    /**
+     * Sets the completion budget of text-only turns.
+     *
+     * @param maxTokens the most tokens the LLM may write per answer (default 500); positive
+     * @return this builder
+     * @throws IllegalArgumentException when {@code maxTokens} is below 1
+     */
     public Builder maxTokens(int maxTokens) {
       this.maxTokens = positive("maxTokens", maxTokens);
       return this;
     }
 
-    /** @param visionMaxTokens the completion budget of turns with an image (default 300) */
+    /**
+     * Sets the completion budget of turns that carry an image.
+     *
+     * @param visionMaxTokens the most tokens the LLM may write per answer (default 300); positive
+     * @return this builder
+     * @throws IllegalArgumentException when {@code visionMaxTokens} is below 1
+     */
     public Builder visionMaxTokens(int visionMaxTokens) {
       this.visionMaxTokens = positive("visionMaxTokens", visionMaxTokens);
       return this;
     }
 
-    /** @param maxTextChars the longest user text accepted (default 4,000) */
+    /**
+     * Sets the longest user text a turn accepts; longer requests fail with an
+     * {@link InvalidRequestException}.
+     *
+     * @param maxTextChars the limit in characters (default 4,000); positive
+     * @return this builder
+     * @throws IllegalArgumentException when {@code maxTextChars} is below 1
+     */
     public Builder maxTextChars(int maxTextChars) {
       this.maxTextChars = positive("maxTextChars", maxTextChars);
       return this;
     }
 
-    /** @param maxImageBytes the largest image accepted (default 10 MB) */
+    /**
+     * Sets the largest image a turn accepts; larger images fail with an
+     * {@link InvalidRequestException}.
+     *
+     * @param maxImageBytes the limit in bytes of the encoded image (default 10 MiB); positive
+     * @return this builder
+     * @throws IllegalArgumentException when {@code maxImageBytes} is below 1
+     */
     public Builder maxImageBytes(int maxImageBytes) {
       this.maxImageBytes = positive("maxImageBytes", maxImageBytes);
       return this;
     }
 
-    /** @param ttsConcurrency syntheses in flight per turn (default 3) */
+    /**
+     * Sets how many chunks of one turn are synthesised at the same time.
+     *
+     * @param ttsConcurrency syntheses in flight per turn (default 3); 1..32
+     * @return this builder
+     * @throws IllegalArgumentException when {@code ttsConcurrency} is outside 1..32
+     */
     public Builder ttsConcurrency(int ttsConcurrency) {
       if (ttsConcurrency < 1 || ttsConcurrency > 32) {
         throw new IllegalArgumentException("ttsConcurrency must be in 1..32 but was " + ttsConcurrency);
@@ -230,7 +291,15 @@ public final class ConversationPipeline implements AutoCloseable {
       return this;
     }
 
-    /** @param turnDeadline the longest a turn may take before it fails (default 30 s) */
+    /**
+     * Sets the longest a turn may take; past it the turn fails with a
+     * {@link dev.officehours.errors.TurnTimeoutException}.
+     *
+     * @param turnDeadline the deadline from the turn's start (default 30 s); more than zero, at
+     *     most 1 day
+     * @return this builder
+     * @throws IllegalArgumentException when {@code turnDeadline} is outside (0, 1 day]
+     */
     public Builder turnDeadline(Duration turnDeadline) {
       Objects.requireNonNull(turnDeadline, "turnDeadline");
       if (turnDeadline.isNegative() || turnDeadline.isZero()
@@ -242,38 +311,59 @@ public final class ConversationPipeline implements AutoCloseable {
     }
 
     /**
+     * Sets what a new turn does to its session's turn in flight.
+     *
      * @param cancelPreviousTurn whether a new turn of a session cancels its turn in flight
      *     (barge-in, default true)
+     * @return this builder
      */
     public Builder cancelPreviousTurn(boolean cancelPreviousTurn) {
       this.cancelPreviousTurn = cancelPreviousTurn;
       return this;
     }
 
-    /** @param settings how the speech chunker cuts the token stream */
+    /**
+     * Sets how the speech chunker cuts the token stream into chunks to synthesise.
+     *
+     * @param settings the chunker settings (default {@link ChunkerSettings#DEFAULT})
+     * @return this builder
+     */
     public Builder chunker(ChunkerSettings settings) {
       this.chunker = Objects.requireNonNull(settings, "chunker");
       return this;
     }
 
-    /** @param ttsCache caches synthesised audio across turns */
+    /**
+     * Sets a cache of synthesised audio, shared across turns and sessions.
+     *
+     * @param ttsCache the cache (default: none, every chunk is synthesised)
+     * @return this builder
+     */
     public Builder ttsCache(TtsCache ttsCache) {
       this.ttsCache = Objects.requireNonNull(ttsCache, "ttsCache");
       return this;
     }
 
-    /** @param answerCache answers repeated questions without the LLM */
+    /**
+     * Sets a cache that answers repeated questions without calling the LLM.
+     *
+     * @param answerCache the cache (default: none)
+     * @return this builder
+     */
     public Builder answerCache(AnswerCache answerCache) {
       this.answerCache = Objects.requireNonNull(answerCache, "answerCache");
       return this;
     }
 
     /**
+     * Sets a hard cap on an answer's length, whatever the provider sends.
+     *
      * @param charsPerToken how many characters of answer one token of the completion budget
      *     allows (default 16): the answer is cut, its LLM stream closed and its finish reason set
      *     to {@code length} at {@code maxTokens × charsPerToken} characters, whatever the provider
      *     sends; 1..1000
      * @return this builder
+     * @throws IllegalArgumentException when {@code charsPerToken} is outside 1..1000
      */
     public Builder answerCharsPerToken(int charsPerToken) {
       if (charsPerToken < 1 || charsPerToken > 1000) {
@@ -284,10 +374,13 @@ public final class ConversationPipeline implements AutoCloseable {
     }
 
     /**
+     * Sets how much one turn may buffer for a slow listener.
+     *
      * @param bytes what one turn may hold between its providers and its listener — text and audio
      *     received but not yet consumed by the listener (default 2 MiB, about 44 s of 24 kHz PCM).
      *     Past it the providers' reads wait (TCP pushes back on the server); at least 64 KiB
      * @return this builder
+     * @throws IllegalArgumentException when {@code bytes} is below 65,536
      */
     public Builder turnBufferBytes(long bytes) {
       if (bytes < 64 * 1024) {
@@ -306,6 +399,8 @@ public final class ConversationPipeline implements AutoCloseable {
      * @param perCharacter audio allowed per character of text, positive
      * @param base audio allowed on top, zero or positive
      * @return this builder
+     * @throws IllegalArgumentException when {@code perCharacter} is not positive or {@code base}
+     *     is negative
      */
     public Builder speechAudioLimit(Duration perCharacter, Duration base) {
       this.speechAudioPerChar = requirePositive("speechAudioLimit perCharacter", perCharacter);
@@ -325,6 +420,8 @@ public final class ConversationPipeline implements AutoCloseable {
      * @param firstByte from a synthesis' start to its first audio, positive
      * @param total from a chunk's first synthesis to its last byte, not below {@code firstByte}
      * @return this builder
+     * @throws IllegalArgumentException when either is not positive or {@code total} is shorter
+     *     than {@code firstByte}
      */
     public Builder speechTimeouts(Duration firstByte, Duration total) {
       requirePositive("speechTimeouts firstByte", firstByte);
@@ -339,10 +436,13 @@ public final class ConversationPipeline implements AutoCloseable {
     }
 
     /**
+     * Sets how far synthesis may run ahead of playback.
+     *
      * @param lookahead how far ahead of playback speech is synthesised (default 15 s): a chunk
      *     after the one being heard starts only while the audio already started runs less than
      *     this far ahead of real-time playback, so a barge-in wastes little TTS; positive
      * @return this builder
+     * @throws IllegalArgumentException when {@code lookahead} is not positive
      */
     public Builder speechLookahead(Duration lookahead) {
       this.speechLookahead = requirePositive("speechLookahead", lookahead);
@@ -350,11 +450,15 @@ public final class ConversationPipeline implements AutoCloseable {
     }
 
     /**
+     * Sets how long a turn waits for the conversation store.
+     *
      * @param timeout how long the pipeline waits for the conversation store (load, append,
      *     trimming an interrupted answer) before it goes on without it (default 2 s): a store that
      *     never answers must not keep a turn, or the session's next turn, from ending; at most 1
      *     minute
      * @return this builder
+     * @throws IllegalArgumentException when {@code timeout} is not positive or longer than 1
+     *     minute
      */
     public Builder historyTimeout(Duration timeout) {
       requirePositive("historyTimeout", timeout);
@@ -366,6 +470,8 @@ public final class ConversationPipeline implements AutoCloseable {
     }
 
     /**
+     * Sets the clock of every timer.
+     *
      * @param clock the time every deadline, timeout and idle flush reads (default {@link
      *     PipelineClock#system()}); tests pass a clock they advance by hand
      * @return this builder
@@ -376,6 +482,8 @@ public final class ConversationPipeline implements AutoCloseable {
     }
 
     /**
+     * Sets where listener callbacks run.
+     *
      * @param executor runs listener callbacks (each turn's one at a time, in order). Default:
      *     virtual threads on Java 21+, a bounded elastic pool of daemon threads on Java 17. A
      *     listener that blocks holds one of its threads and slows only its own turn. An executor
@@ -390,6 +498,7 @@ public final class ConversationPipeline implements AutoCloseable {
     /**
      * Builds the pipeline.
      *
+     * @return a new pipeline with this builder's settings, ready to start turns
      * @throws IllegalStateException when no LLM was set
      */
     public ConversationPipeline build() {

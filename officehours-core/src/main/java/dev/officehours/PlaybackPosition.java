@@ -20,7 +20,14 @@ public record PlaybackPosition(int chunkIndex, Duration played) {
   /** Nothing was played yet. */
   public static final PlaybackPosition NOTHING_PLAYED = new PlaybackPosition(-1, Duration.ZERO);
 
-  /** Validates the position and names the wrong value. */
+  /**
+   * Validates the position and names the wrong value.
+   *
+   * @param chunkIndex the chunk playing, 0-based; -1 when nothing had been played yet
+   * @param played how much of that chunk was played, zero or positive
+   * @throws IllegalArgumentException when {@code chunkIndex} is below -1 or {@code played} is
+   *     negative
+   */
   public PlaybackPosition {
     Objects.requireNonNull(played, "played");
     if (chunkIndex < -1) {
@@ -35,8 +42,10 @@ public record PlaybackPosition(int chunkIndex, Duration played) {
    * A position inside chunk {@code chunkIndex}.
    *
    * @param chunkIndex the chunk playing, 0-based
-   * @param played how much of it was played
+   * @param played how much of it was played, zero or positive
    * @return the position
+   * @throws IllegalArgumentException when {@code chunkIndex} is below -1 or {@code played} is
+   *     negative
    */
   public static PlaybackPosition of(int chunkIndex, Duration played) {
     return new PlaybackPosition(chunkIndex, played);

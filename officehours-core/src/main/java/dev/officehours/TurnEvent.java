@@ -8,10 +8,18 @@ package dev.officehours;
 public sealed interface TurnEvent
     permits TextDelta, AudioFrame, TurnResult, TurnFailed, TurnCancelled {
 
-  /** The turn this event belongs to. */
+  /**
+   * The turn this event belongs to.
+   *
+   * @return the turn's id, as given by {@link Turn#id()}
+   */
   String turnId();
 
-  /** Whether this is the last event of its turn. */
+  /**
+   * Whether this is the last event of its turn.
+   *
+   * @return true for {@link TurnResult}, {@link TurnFailed} and {@link TurnCancelled}
+   */
   default boolean terminal() {
     return false;
   }

@@ -14,22 +14,47 @@ import java.util.function.Consumer;
  */
 public interface TurnListener {
 
-  /** A piece of the answer text, as the LLM wrote it. */
+  /**
+   * A piece of the answer text, as the LLM wrote it.
+   *
+   * @param delta the new text and the turn it belongs to
+   */
   default void onText(TextDelta delta) {}
 
-  /** A piece of audio, strictly in chunk order. */
+  /**
+   * A piece of audio, strictly in chunk order.
+   *
+   * @param frame the audio bytes, their format and their place in the turn
+   */
   default void onAudio(AudioFrame frame) {}
 
-  /** The turn completed. Chunks whose speech failed are listed in the result. */
+  /**
+   * The turn completed. Chunks whose speech failed are listed in the result.
+   *
+   * @param result the whole answer, its metrics and any speech failures
+   */
   default void onComplete(TurnResult result) {}
 
-  /** The turn failed. */
+  /**
+   * The turn failed.
+   *
+   * @param failure the turn and the error that ended it
+   */
   default void onError(TurnFailed failure) {}
 
-  /** The turn was cancelled (barge-in or {@link Turn#cancel()}). */
+  /**
+   * The turn was cancelled (barge-in or {@link Turn#cancel()}).
+   *
+   * @param cancelled the turn and the text produced before it was cancelled
+   */
   default void onCancelled(TurnCancelled cancelled) {}
 
-  /** A listener that receives every event as a {@link TurnEvent} value. */
+  /**
+   * A listener that receives every event as a {@link TurnEvent} value.
+   *
+   * @param consumer called with each event, under the same rules as the callbacks above
+   * @return a listener that forwards every callback to {@code consumer}
+   */
   static TurnListener of(Consumer<? super TurnEvent> consumer) {
     Objects.requireNonNull(consumer, "consumer");
     return new TurnListener() {

@@ -17,6 +17,8 @@ public final class TurnMetrics {
   private final int ttsRetries;
 
   /**
+   * Creates the metrics of a turn; the pipeline makes these, user code normally only reads them.
+   *
    * @param ttftNanos time to first token, or -1 if none arrived
    * @param ttfaNanos time to first audio byte delivered, or -1 if none
    * @param totalNanos time to the terminal event
@@ -36,37 +38,65 @@ public final class TurnMetrics {
     this.ttsRetries = ttsRetries;
   }
 
-  /** Time to the first LLM token (TTFT). */
+  /**
+   * Time to the first LLM token (TTFT).
+   *
+   * @return the time, or empty when no token arrived
+   */
   public Optional<Duration> timeToFirstToken() {
     return ttftNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(ttftNanos));
   }
 
-  /** Time to the first audio bytes delivered to the listener (TTFA). */
+  /**
+   * Time to the first audio bytes delivered to the listener (TTFA).
+   *
+   * @return the time, or empty when no audio was delivered (no TTS, or the turn ended first)
+   */
   public Optional<Duration> timeToFirstAudio() {
     return ttfaNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(ttfaNanos));
   }
 
-  /** Time to the turn's terminal event. */
+  /**
+   * Time to the turn's terminal event.
+   *
+   * @return the turn's whole duration
+   */
   public Duration total() {
     return Duration.ofNanos(totalNanos);
   }
 
-  /** Number of speech chunks cut from the answer. */
+  /**
+   * Number of speech chunks cut from the answer.
+   *
+   * @return the chunk count, zero or more
+   */
   public int chunks() {
     return chunks;
   }
 
-  /** Audio bytes delivered. */
+  /**
+   * Audio bytes delivered.
+   *
+   * @return the bytes delivered to the listener, zero or more
+   */
   public long audioBytes() {
     return audioBytes;
   }
 
-  /** Chunks served from the TTS cache. */
+  /**
+   * Chunks served from the TTS cache.
+   *
+   * @return how many chunks were not synthesised because the cache had them
+   */
   public int ttsCacheHits() {
     return ttsCacheHits;
   }
 
-  /** TTS calls retried after a failure. */
+  /**
+   * TTS calls retried after a failure.
+   *
+   * @return how many syntheses were repeated, over all chunks of the turn
+   */
   public int ttsRetries() {
     return ttsRetries;
   }

@@ -42,6 +42,7 @@ public final class TurnRequest {
    *
    * @param sessionId the conversation, {@code [A-Za-z0-9._:-]{1,128}}
    * @param text what the user said, not blank
+   * @return the request, with the pipeline's defaults for everything else
    * @throws InvalidRequestException naming the argument when either is invalid
    */
   public static TurnRequest of(String sessionId, String text) {
@@ -53,43 +54,72 @@ public final class TurnRequest {
    *
    * @param sessionId the conversation, {@code [A-Za-z0-9._:-]{1,128}}
    * @param text what the user said, not blank
-   * @return a builder
+   * @return a builder of a request with these two values
+   * @throws InvalidRequestException naming the argument when either is invalid
    */
   public static Builder builder(String sessionId, String text) {
     return new Builder(sessionId, text);
   }
 
-  /** The conversation this turn belongs to. */
+  /**
+   * The conversation this turn belongs to.
+   *
+   * @return the session id, matching {@code [A-Za-z0-9._:-]{1,128}}
+   */
   public String sessionId() {
     return sessionId;
   }
 
-  /** What the user said. */
+  /**
+   * What the user said.
+   *
+   * @return the text, never blank
+   */
   public String text() {
     return text;
   }
 
-  /** The image of a vision turn, encoded (JPEG, PNG, ...). The array is shared: do not modify. */
+  /**
+   * The image of a vision turn, encoded (JPEG, PNG, ...). The array is shared: do not modify.
+   *
+   * @return the image bytes, or empty for a text-only turn
+   */
   public Optional<byte[]> image() {
     return Optional.ofNullable(image);
   }
 
-  /** The vision detail level for the image. */
+  /**
+   * The vision detail level for the image.
+   *
+   * @return the detail level, {@link ContentPart.Detail#AUTO} unless set; never null
+   */
   public ContentPart.Detail imageDetail() {
     return imageDetail;
   }
 
-  /** A completion budget overriding the pipeline's. */
+  /**
+   * A completion budget overriding the pipeline's.
+   *
+   * @return the most tokens the answer may take, or empty to use the pipeline's setting
+   */
   public OptionalInt maxTokens() {
     return maxTokens > 0 ? OptionalInt.of(maxTokens) : OptionalInt.empty();
   }
 
-  /** A sampling temperature overriding the provider's default. */
+  /**
+   * A sampling temperature overriding the provider's default.
+   *
+   * @return the temperature in 0..2, or empty to use the provider's default
+   */
   public OptionalDouble temperature() {
     return temperature == null ? OptionalDouble.empty() : OptionalDouble.of(temperature);
   }
 
-  /** A TTS voice overriding the provider's configured one. */
+  /**
+   * A TTS voice overriding the provider's configured one.
+   *
+   * @return the voice name, or empty to use the provider's voice
+   */
   public Optional<String> voice() {
     return Optional.ofNullable(voice);
   }
@@ -123,7 +153,15 @@ public final class TurnRequest {
       this.text = text;
     }
 
-    /** @param image the encoded image of a vision turn (JPEG, PNG, GIF, WebP, BMP) */
+    /**
+     * Makes this a vision turn. The array is kept, not copied: do not modify it afterwards. Its
+     * size and type are checked against the pipeline's limits by
+     * {@link ConversationPipeline#start}.
+     *
+     * @param image the encoded image (JPEG, PNG, GIF, WebP, BMP); not empty
+     * @return this builder
+     * @throws InvalidRequestException when {@code image} is null or empty
+     */
     public Builder image(byte[] image) {
       if (image == null || image.length == 0) {
         throw new InvalidRequestException("image", "image must not be " + (image == null ? "null" : "empty"));
@@ -132,13 +170,24 @@ public final class TurnRequest {
       return this;
     }
 
-    /** @param detail the vision detail level (default {@code AUTO}) */
+    /**
+     * Sets how closely the model looks at the image.
+     *
+     * @param detail the vision detail level (default {@code AUTO}); not null
+     * @return this builder
+     */
     public Builder imageDetail(ContentPart.Detail detail) {
       this.imageDetail = Objects.requireNonNull(detail, "detail");
       return this;
     }
 
-    /** @param maxTokens a completion budget for this turn, 1..100000 */
+    /**
+     * Overrides the pipeline's completion budget for this turn.
+     *
+     * @param maxTokens the most tokens the answer may take, 1..100000
+     * @return this builder
+     * @throws InvalidRequestException when {@code maxTokens} is outside 1..100000
+     */
     public Builder maxTokens(int maxTokens) {
       if (maxTokens < 1 || maxTokens > 100_000) {
         throw new InvalidRequestException("maxTokens", "maxTokens must be in 1..100000 but was " + maxTokens);
@@ -147,7 +196,13 @@ public final class TurnRequest {
       return this;
     }
 
-    /** @param temperature the sampling temperature for this turn, 0..2 */
+    /**
+     * Overrides the provider's sampling temperature for this turn.
+     *
+     * @param temperature the sampling temperature, 0..2 (lower is more deterministic)
+     * @return this builder
+     * @throws InvalidRequestException when {@code temperature} is outside 0..2 or NaN
+     */
     public Builder temperature(double temperature) {
       if (!(temperature >= 0 && temperature <= 2)) {
         throw new InvalidRequestException("temperature", "temperature must be in 0..2 but was " + temperature);
@@ -156,7 +211,13 @@ public final class TurnRequest {
       return this;
     }
 
-    /** @param voice a TTS voice for this turn */
+    /**
+     * Overrides the TTS provider's voice for this turn.
+     *
+     * @param voice a voice name the TTS provider knows, e.g. {@code "alloy"}; not blank
+     * @return this builder
+     * @throws InvalidRequestException when {@code voice} is null or blank
+     */
     public Builder voice(String voice) {
       if (voice == null || voice.isBlank()) {
         throw new InvalidRequestException("voice", "voice must not be blank");
@@ -165,7 +226,11 @@ public final class TurnRequest {
       return this;
     }
 
-    /** Builds the request. */
+    /**
+     * Builds the request.
+     *
+     * @return the request; every value was checked when it was set
+     */
     public TurnRequest build() {
       return new TurnRequest(this);
     }

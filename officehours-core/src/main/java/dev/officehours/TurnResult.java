@@ -28,7 +28,19 @@ public record TurnResult(
     List<SpeechFailure> speechFailures,
     TurnMetrics metrics) implements TurnEvent {
 
-  /** Copies the failure list. */
+  /**
+   * Copies the failure list.
+   *
+   * @param turnId the turn
+   * @param sessionId its session
+   * @param outcome {@link TurnOutcome#COMPLETED} or {@link TurnOutcome#CANCELLED}
+   * @param text the full answer text as emitted (up to the cancel, if cancelled)
+   * @param finishReason the LLM's {@code finish_reason}, {@code cancelled} if cancelled
+   * @param usage token usage, {@link TokenUsage#NONE} when not reported
+   * @param answerFromCache whether the answer came from the answer cache
+   * @param speechFailures chunks whose audio could not be synthesised; not null, may be empty
+   * @param metrics timings and counts of this turn
+   */
   public TurnResult {
     speechFailures = List.copyOf(speechFailures);
   }

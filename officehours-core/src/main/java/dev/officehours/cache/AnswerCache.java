@@ -68,7 +68,11 @@ public final class AnswerCache {
     this.executor = b.executor;
   }
 
-  /** A cache in this JVM's memory: its own default {@link CaffeineCacheStore}, TTL 30 min. */
+  /**
+   * A cache in this JVM's memory: its own default {@link CaffeineCacheStore}, TTL 30 min.
+   *
+   * @return a new, empty cache
+   */
   public static AnswerCache inMemory() {
     return builder(CaffeineCacheStore.create()).build();
   }
@@ -76,7 +80,8 @@ public final class AnswerCache {
   /**
    * Starts a cache over {@code store}.
    *
-   * @param store where the answers live
+   * @param store where the answers live; not null
+   * @return a builder with the defaults of {@link #inMemory()} for everything else
    */
   public static Builder builder(CacheStore store) {
     return new Builder(store);
@@ -88,14 +93,19 @@ public final class AnswerCache {
    *
    * @param provider the LLM that answers on a miss
    * @param observer told about hits, misses and store errors under the name {@code answer}
+   * @return a provider that answers from this cache on a hit and from {@code provider} otherwise
    */
   public LlmProvider wrap(LlmProvider provider, PipelineObserver observer) {
     return new CachingLlmProvider(this, provider, observer);
   }
 
   /**
-   * The cache key of {@code request} to {@code provider}, or empty when the request is never
-   * cached (an image, or the last message is not the user's).
+   * The cache key of {@code request} to {@code provider}.
+   *
+   * @param provider the LLM the request would go to; its id and default model are part of the key
+   * @param request the request
+   * @return the key, starting with {@link #KEY_PREFIX}; empty when the request is never cached (an
+   *     image, or the last message is not the user's)
    */
   public Optional<String> key(LlmProvider provider, ChatRequest request) {
     Objects.requireNonNull(provider, "provider");
@@ -128,17 +138,29 @@ public final class AnswerCache {
     return Optional.of(k.hex(KEY_PREFIX));
   }
 
-  /** Where the answers live. */
+  /**
+   * Where the answers live.
+   *
+   * @return the store given to the builder
+   */
   public CacheStore store() {
     return store;
   }
 
-  /** How long answers are kept. */
+  /**
+   * How long answers are kept.
+   *
+   * @return the time to live of every stored answer
+   */
   public Duration ttl() {
     return ttl;
   }
 
-  /** Whether the conversation context is left out of the key. */
+  /**
+   * Whether the conversation context is left out of the key.
+   *
+   * @return true when a question gets the same answer in every conversation
+   */
   public boolean statelessFaq() {
     return statelessFaq;
   }
@@ -202,7 +224,13 @@ public final class AnswerCache {
       this.store = Objects.requireNonNull(store, "store");
     }
 
-    /** @param ttl how long answers are kept (default 30 min) */
+    /**
+     * Sets how long answers are kept.
+     *
+     * @param ttl the time to live of a stored answer (default 30 min); positive
+     * @return this builder
+     * @throws IllegalArgumentException when {@code ttl} is zero or negative
+     */
     public Builder ttl(Duration ttl) {
       CaffeineCacheStore.requirePositive("ttl", ttl);
       this.ttl = ttl;
@@ -210,8 +238,11 @@ public final class AnswerCache {
     }
 
     /**
+     * Sets whether the conversation context is part of the key.
+     *
      * @param statelessFaq leave the conversation context out of the key, so a question gets the
      *     same answer in every conversation (default false: only in the same context)
+     * @return this builder
      */
     public Builder statelessFaq(boolean statelessFaq) {
       this.statelessFaq = statelessFaq;
@@ -219,15 +250,22 @@ public final class AnswerCache {
     }
 
     /**
+     * Sets where replayed answers are streamed from.
+     *
      * @param executor runs replayed answers' callbacks (default: a shared pool of daemon threads
      *     that grows with the listeners busy at once)
+     * @return this builder
      */
     public Builder executor(Executor executor) {
       this.executor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 
-    /** Builds the cache. */
+    /**
+     * Builds the cache.
+     *
+     * @return a cache over the builder's store with these settings
+     */
     public AnswerCache build() {
       return new AnswerCache(this);
     }

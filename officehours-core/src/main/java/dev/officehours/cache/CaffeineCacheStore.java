@@ -37,12 +37,20 @@ public final class CaffeineCacheStore implements CacheStore, MeterBinder {
         .build();
   }
 
-  /** A store with the defaults: 64 MB, the system clock. */
+  /**
+   * A store with the defaults: 64 MB, the system clock.
+   *
+   * @return a new, empty store
+   */
   public static CaffeineCacheStore create() {
     return builder().build();
   }
 
-  /** Starts a store with custom limits. */
+  /**
+   * Starts a store with custom limits.
+   *
+   * @return a builder with the defaults of {@link #create()}
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -73,17 +81,27 @@ public final class CaffeineCacheStore implements CacheStore, MeterBinder {
   /**
    * The bytes held now, as the weigher counts them: values plus keys plus a small per-entry
    * overhead. Expired entries not yet cleaned up may still count.
+   *
+   * @return the weighted size in bytes, at most {@link #maximumBytes()} once maintenance has run
    */
   public long weightedBytes() {
     return cache.policy().eviction().map(e -> e.weightedSize().orElse(0L)).orElse(0L);
   }
 
-  /** The bound on {@link #weightedBytes()}. */
+  /**
+   * The bound on {@link #weightedBytes()}.
+   *
+   * @return the most bytes held, as set on the builder
+   */
   public long maximumBytes() {
     return maximumBytes;
   }
 
-  /** Entries held now (expired ones not yet cleaned up may count). */
+  /**
+   * Entries held now (expired ones not yet cleaned up may count).
+   *
+   * @return an estimate of the number of entries
+   */
   public long entryCount() {
     return cache.estimatedSize();
   }
@@ -155,7 +173,14 @@ public final class CaffeineCacheStore implements CacheStore, MeterBinder {
 
     private Builder() {}
 
-    /** @param maximumBytes the most bytes held, least useful entries evicted first (default 64 MB) */
+    /**
+     * Sets the bound on the bytes held. A value larger than the bound is not stored at all.
+     *
+     * @param maximumBytes the most bytes held, least useful entries evicted first (default 64 MiB);
+     *     at least 1024
+     * @return this builder
+     * @throws IllegalArgumentException when {@code maximumBytes} is below 1024
+     */
     public Builder maximumBytes(long maximumBytes) {
       if (maximumBytes < 1024) {
         throw new IllegalArgumentException("maximumBytes must be at least 1024 but was " + maximumBytes);
@@ -164,13 +189,23 @@ public final class CaffeineCacheStore implements CacheStore, MeterBinder {
       return this;
     }
 
-    /** @param ticker the time source for expiry (tests advance a fake one) */
+    /**
+     * Sets the time source of expiry.
+     *
+     * @param ticker the time source (default {@link Ticker#systemTicker()}); tests advance a fake
+     *     one
+     * @return this builder
+     */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 
-    /** Builds the store. */
+    /**
+     * Builds the store.
+     *
+     * @return a new, empty store with these settings
+     */
     public CaffeineCacheStore build() {
       return new CaffeineCacheStore(this);
     }

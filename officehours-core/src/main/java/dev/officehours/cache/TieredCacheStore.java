@@ -31,7 +31,14 @@ public final class TieredCacheStore implements CacheStore {
     this.l1FillTtl = b.l1FillTtl;
   }
 
-  /** L1 in front of L2, with the default L1 fill TTL (5 min). */
+  /**
+   * L1 in front of L2, with the default L1 fill TTL (5 min).
+   *
+   * @param l1 the near, fast tier; not null
+   * @param l2 the shared tier; not null, not the same store as {@code l1}
+   * @return the tiered store
+   * @throws IllegalArgumentException when {@code l1} and {@code l2} are the same store
+   */
   public static TieredCacheStore of(CacheStore l1, CacheStore l2) {
     return builder(l1, l2).build();
   }
@@ -39,8 +46,10 @@ public final class TieredCacheStore implements CacheStore {
   /**
    * Starts a tiered store.
    *
-   * @param l1 the near, fast tier
-   * @param l2 the shared tier
+   * @param l1 the near, fast tier; not null
+   * @param l2 the shared tier; not null, not the same store as {@code l1}
+   * @return a builder with the default L1 fill TTL
+   * @throws IllegalArgumentException when {@code l1} and {@code l2} are the same store
    */
   public static Builder builder(CacheStore l1, CacheStore l2) {
     return new Builder(l1, l2);
@@ -75,12 +84,20 @@ public final class TieredCacheStore implements CacheStore {
     return CompletableFuture.allOf(l1.delete(key), l2.delete(key));
   }
 
-  /** The near tier. */
+  /**
+   * The near tier.
+   *
+   * @return the L1 store
+   */
   public CacheStore l1() {
     return l1;
   }
 
-  /** The shared tier. */
+  /**
+   * The shared tier.
+   *
+   * @return the L2 store
+   */
   public CacheStore l2() {
     return l2;
   }
@@ -105,8 +122,12 @@ public final class TieredCacheStore implements CacheStore {
     }
 
     /**
-     * @param l1FillTtl how long L1 keeps a value: at most this after a put, exactly this after an
-     *     L2 hit filled it (default 5 min). Keeps L1 from outliving a deletion in L2 for long.
+     * Sets how long L1 keeps a value. Keeps L1 from outliving a deletion in L2 for long.
+     *
+     * @param l1FillTtl at most this after a put, exactly this after an L2 hit filled it (default 5
+     *     min); positive
+     * @return this builder
+     * @throws IllegalArgumentException when {@code l1FillTtl} is zero or negative
      */
     public Builder l1FillTtl(Duration l1FillTtl) {
       CaffeineCacheStore.requirePositive("l1FillTtl", l1FillTtl);
@@ -114,7 +135,11 @@ public final class TieredCacheStore implements CacheStore {
       return this;
     }
 
-    /** Builds the store. */
+    /**
+     * Builds the store.
+     *
+     * @return the tiered store
+     */
     public TieredCacheStore build() {
       return new TieredCacheStore(this);
     }

@@ -75,7 +75,11 @@ public final class TtsCache {
     this.executor = b.executor;
   }
 
-  /** A cache in this JVM's memory: a default {@link CaffeineCacheStore} (64 MB), TTL 2 h. */
+  /**
+   * A cache in this JVM's memory: a default {@link CaffeineCacheStore} (64 MB), TTL 2 h.
+   *
+   * @return a new, empty cache
+   */
   public static TtsCache inMemory() {
     return builder(CaffeineCacheStore.create()).build();
   }
@@ -83,7 +87,8 @@ public final class TtsCache {
   /**
    * Starts a cache over {@code store}.
    *
-   * @param store where the audio lives
+   * @param store where the audio lives; not null
+   * @return a builder with the defaults of {@link #inMemory()} for everything else
    */
   public static Builder builder(CacheStore store) {
     return new Builder(store);
@@ -95,12 +100,20 @@ public final class TtsCache {
    *
    * @param provider the TTS engine that synthesises on a miss
    * @param observer told about hits, misses and store errors under the name {@code tts}
+   * @return a provider that serves audio from this cache on a hit and from {@code provider}
+   *     otherwise
    */
   public TtsProvider wrap(TtsProvider provider, PipelineObserver observer) {
     return new CachingTtsProvider(this, provider, observer);
   }
 
-  /** The cache key of {@code request} to the provider with id {@code providerId}. */
+  /**
+   * The cache key of {@code request} to the provider with id {@code providerId}.
+   *
+   * @param providerId the TTS provider's {@link TtsProvider#id()}
+   * @param request the synthesis request
+   * @return the key, starting with {@link #KEY_PREFIX}
+   */
   public String key(String providerId, SpeechRequest request) {
     Objects.requireNonNull(providerId, "providerId");
     Objects.requireNonNull(request, "request");
@@ -117,7 +130,11 @@ public final class TtsCache {
         .hex(KEY_PREFIX);
   }
 
-  /** Where the audio lives. */
+  /**
+   * Where the audio lives.
+   *
+   * @return the store given to the builder
+   */
   public CacheStore store() {
     return store;
   }
@@ -171,7 +188,13 @@ public final class TtsCache {
       this.store = Objects.requireNonNull(store, "store");
     }
 
-    /** @param ttl how long audio is kept (default 2 h) */
+    /**
+     * Sets how long audio is kept.
+     *
+     * @param ttl the time to live of stored audio (default 2 h); positive
+     * @return this builder
+     * @throws IllegalArgumentException when {@code ttl} is zero or negative
+     */
     public Builder ttl(Duration ttl) {
       CaffeineCacheStore.requirePositive("ttl", ttl);
       this.ttl = ttl;
@@ -226,7 +249,11 @@ public final class TtsCache {
       return this;
     }
 
-    /** Builds the cache. */
+    /**
+     * Builds the cache.
+     *
+     * @return a cache over the builder's store with these settings
+     */
     public TtsCache build() {
       return new TtsCache(this);
     }

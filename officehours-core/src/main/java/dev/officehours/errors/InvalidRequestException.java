@@ -8,9 +8,12 @@ package dev.officehours.errors;
 public final class InvalidRequestException extends OfficeHoursException {
   private static final long serialVersionUID = 1L;
 
+  /** The name of the rejected argument. */
   private final String field;
 
   /**
+   * Creates the exception.
+   *
    * @param field the name of the offending argument, e.g. {@code "sessionId"}
    * @param message what is wrong with it
    */
@@ -19,7 +22,11 @@ public final class InvalidRequestException extends OfficeHoursException {
     this.field = field;
   }
 
-  /** The name of the argument that was rejected, e.g. {@code "text"} or {@code "image"}. */
+  /**
+   * The name of the argument that was rejected.
+   *
+   * @return e.g. {@code "text"} or {@code "image"}
+   */
   public String field() {
     return field;
   }

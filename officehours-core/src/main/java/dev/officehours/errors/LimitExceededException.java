@@ -10,10 +10,14 @@ import java.util.Objects;
 public final class LimitExceededException extends OfficeHoursException {
   private static final long serialVersionUID = 1L;
 
+  /** The builder setting that sets the limit. */
   private final String setting;
+  /** The limit that was passed, in the unit the message names. */
   private final long limit;
 
   /**
+   * Creates the exception.
+   *
    * @param stage where the limit was hit
    * @param setting the builder setting that sets the limit, e.g. {@code speechAudioLimit}
    * @param limit the limit that was passed, in the unit the message names

@@ -30,10 +30,13 @@ public class OfficeHoursException extends RuntimeException {
     PIPELINE
   }
 
+  /** Where in the pipeline the error arose; never null. */
   private final Stage stage;
 
   /**
-   * @param stage where the error arose
+   * Creates an exception with a cause.
+   *
+   * @param stage where the error arose; not null
    * @param message a human-readable description, free of secrets
    * @param cause the underlying cause, may be {@code null}
    */
@@ -43,14 +46,20 @@ public class OfficeHoursException extends RuntimeException {
   }
 
   /**
-   * @param stage where the error arose
+   * Creates an exception without a cause.
+   *
+   * @param stage where the error arose; not null
    * @param message a human-readable description, free of secrets
    */
   public OfficeHoursException(Stage stage, String message) {
     this(stage, message, null);
   }
 
-  /** Where in the pipeline this error arose. */
+  /**
+   * Where in the pipeline this error arose.
+   *
+   * @return the stage, never null
+   */
   public Stage stage() {
     return stage;
   }
@@ -58,6 +67,8 @@ public class OfficeHoursException extends RuntimeException {
   /**
    * Whether repeating the same call later may succeed (a timeout, a 5xx, a rate limit). Bad
    * requests and refused credentials are not retryable.
+   *
+   * @return true when the same call may succeed later; false here, subclasses decide
    */
   public boolean retryable() {
     return false;

@@ -18,14 +18,21 @@ import java.util.OptionalInt;
 public class ProviderException extends OfficeHoursException {
   private static final long serialVersionUID = 1L;
 
+  /** The HTTP status of the failed call, 0 when there was none. */
   private final int status;
+  /** The provider's error type, or null. */
   private final String errorType;
+  /** The provider's error code, or null. */
   private final String errorCode;
+  /** The provider's own error message, or null. */
   private final String providerMessage;
+  /** Whether a later identical call may succeed. */
   private final boolean retryable;
+  /** The wait the provider asked for, or null. */
   private final Duration retryAfter;
+  /** How many requests the provider made for the call, retries included. */
   private final int attempts;
-  // Kept to rebuild the exception with toBuilder(); the message is derived from it.
+  /** The short description the message starts with; kept for toBuilder(). */
   private final String summary;
 
   private ProviderException(Builder b) {
@@ -44,29 +51,48 @@ public class ProviderException extends OfficeHoursException {
    * Starts a provider exception for {@code stage}.
    *
    * @param stage the stage of the failing provider ({@code LLM}, {@code TTS}, {@code STT})
-   * @param summary a short description such as "chat completion failed"
+   * @param summary a short description such as "chat completion failed"; the message adds the
+   *     status, error code or type and the provider's message to it
    * @return a builder
    */
   public static Builder builder(Stage stage, String summary) {
     return new Builder(stage, summary);
   }
 
-  /** The HTTP status of the failed call; empty for connection errors and in-stream errors. */
+  /**
+   * The HTTP status of the failed call.
+   *
+   * @return the status code, or empty for connection errors and in-stream errors
+   */
   public OptionalInt status() {
     return status > 0 ? OptionalInt.of(status) : OptionalInt.empty();
   }
 
-  /** The provider's error type, e.g. {@code "invalid_request_error"} or {@code "server_error"}. */
+  /**
+   * The provider's error type.
+   *
+   * @return e.g. {@code "invalid_request_error"} or {@code "server_error"}; empty when the
+   *     provider sent none
+   */
   public Optional<String> errorType() {
     return Optional.ofNullable(errorType);
   }
 
-  /** The provider's error code, e.g. {@code "rate_limit_exceeded"} or {@code "invalid_api_key"}. */
+  /**
+   * The provider's error code.
+   *
+   * @return e.g. {@code "rate_limit_exceeded"} or {@code "invalid_api_key"}; empty when the
+   *     provider sent none
+   */
   public Optional<String> errorCode() {
     return Optional.ofNullable(errorCode);
   }
 
-  /** The provider's own error message, as it sent it. */
+  /**
+   * The provider's own error message, as it sent it.
+   *
+   * @return the message, or empty when the provider sent none
+   */
   public Optional<String> providerMessage() {
     return Optional.ofNullable(providerMessage);
   }
@@ -76,7 +102,11 @@ public class ProviderException extends OfficeHoursException {
     return retryable;
   }
 
-  /** How long the provider asked callers to wait ({@code Retry-After}, {@code retry-after-ms}). */
+  /**
+   * How long the provider asked callers to wait ({@code Retry-After}, {@code retry-after-ms}).
+   *
+   * @return the wait, or empty when the provider named none
+   */
   public Optional<Duration> retryAfter() {
     return Optional.ofNullable(retryAfter);
   }
@@ -96,7 +126,7 @@ public class ProviderException extends OfficeHoursException {
    * A builder holding every field of this exception, its cause included, to derive a copy that
    * differs in some of them.
    *
-   * @return a new builder
+   * @return a new builder with this exception's values
    */
   public Builder toBuilder() {
     Builder b = new Builder(stage(), summary);
@@ -129,43 +159,76 @@ public class ProviderException extends OfficeHoursException {
       this.summary = summary;
     }
 
-    /** @param status the HTTP status code */
+    /**
+     * Sets the HTTP status of the failed call.
+     *
+     * @param status the HTTP status code; 0 (the default) for none
+     * @return this builder
+     */
     public Builder status(int status) {
       this.status = status;
       return this;
     }
 
-    /** @param errorType the provider's error type, or {@code null} */
+    /**
+     * Sets the provider's error type.
+     *
+     * @param errorType the provider's error type, or {@code null} for none
+     * @return this builder
+     */
     public Builder errorType(String errorType) {
       this.errorType = errorType;
       return this;
     }
 
-    /** @param errorCode the provider's error code, or {@code null} */
+    /**
+     * Sets the provider's error code.
+     *
+     * @param errorCode the provider's error code, or {@code null} for none
+     * @return this builder
+     */
     public Builder errorCode(String errorCode) {
       this.errorCode = errorCode;
       return this;
     }
 
-    /** @param providerMessage the provider's error message, or {@code null} */
+    /**
+     * Sets the provider's own error message. It goes into the exception's message: it must not
+     * contain credentials.
+     *
+     * @param providerMessage the provider's error message, or {@code null} for none
+     * @return this builder
+     */
     public Builder providerMessage(String providerMessage) {
       this.providerMessage = providerMessage;
       return this;
     }
 
-    /** @param retryable whether a later identical call may succeed */
+    /**
+     * Sets whether the failure is worth retrying.
+     *
+     * @param retryable whether a later identical call may succeed (default false)
+     * @return this builder
+     */
     public Builder retryable(boolean retryable) {
       this.retryable = retryable;
       return this;
     }
 
-    /** @param retryAfter the wait the provider asked for, or {@code null} */
+    /**
+     * Sets the wait the provider asked for.
+     *
+     * @param retryAfter the wait the provider asked for, or {@code null} (the default) for none
+     * @return this builder
+     */
     public Builder retryAfter(Duration retryAfter) {
       this.retryAfter = retryAfter;
       return this;
     }
 
     /**
+     * Sets how many requests were made for the call.
+     *
      * @param attempts how many requests the provider made for the call, retries included;
      *     default 1
      * @return this builder
@@ -179,13 +242,22 @@ public class ProviderException extends OfficeHoursException {
       return this;
     }
 
-    /** @param cause the underlying exception, or {@code null} */
+    /**
+     * Sets the underlying exception.
+     *
+     * @param cause the underlying exception, or {@code null} (the default) for none
+     * @return this builder
+     */
     public Builder cause(Throwable cause) {
       this.cause = cause;
       return this;
     }
 
-    /** Builds the exception. */
+    /**
+     * Builds the exception.
+     *
+     * @return the exception, its message made from the summary and the values set
+     */
     public ProviderException build() {
       return new ProviderException(this);
     }

@@ -37,7 +37,15 @@ public record RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxB
   /** No retries at all. */
   public static final RetryPolicy NONE = new RetryPolicy(0, Duration.ZERO, Duration.ZERO);
 
-  /** Validates every argument and names the one that is wrong. */
+  /**
+   * Validates every argument and names the one that is wrong.
+   *
+   * @param maxRetries how many times a failed call is repeated, 0..10
+   * @param initialBackoff the wait before the first retry when the provider names none; not
+   *     negative
+   * @param maxBackoff the longest wait between attempts; not shorter than {@code initialBackoff}
+   * @throws IllegalArgumentException when a value is out of range
+   */
   public RetryPolicy {
     Objects.requireNonNull(initialBackoff, "initialBackoff");
     Objects.requireNonNull(maxBackoff, "maxBackoff");
@@ -53,7 +61,12 @@ public record RetryPolicy(int maxRetries, Duration initialBackoff, Duration maxB
     }
   }
 
-  /** Whether an HTTP status is one this policy retries: 408, 409, 429 and 5xx. */
+  /**
+   * Whether an HTTP status is one this policy retries: 408, 409, 429 and 5xx.
+   *
+   * @param status an HTTP status code
+   * @return true when a call that failed with it may be retried
+   */
   public static boolean isRetryableStatus(int status) {
     return status == 408 || status == 409 || status == 429 || (status >= 500 && status <= 599);
   }

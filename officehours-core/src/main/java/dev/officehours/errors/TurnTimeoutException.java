@@ -6,14 +6,21 @@ import java.time.Duration;
 public final class TurnTimeoutException extends OfficeHoursException {
   private static final long serialVersionUID = 1L;
 
+  /** The deadline that was exceeded. */
   private final Duration deadline;
 
-  /** @param deadline the deadline that was exceeded */
+  /**
+   * Creates the exception without a cause.
+   *
+   * @param deadline the deadline that was exceeded
+   */
   public TurnTimeoutException(Duration deadline) {
     this(deadline, null);
   }
 
   /**
+   * Creates the exception with what was still running.
+   *
    * @param deadline the deadline that was exceeded
    * @param cause what was still running at the deadline (a provider's own timeout), or {@code null}
    */
@@ -22,7 +29,11 @@ public final class TurnTimeoutException extends OfficeHoursException {
     this.deadline = deadline;
   }
 
-  /** The deadline that was exceeded. */
+  /**
+   * The deadline that was exceeded.
+   *
+   * @return the turn deadline in force, as set by the pipeline builder's {@code turnDeadline}
+   */
   public Duration deadline() {
     return deadline;
   }

@@ -14,14 +14,25 @@ import java.util.Objects;
  */
 public record HistoryMessage(ChatMessage.Role role, String text, boolean interrupted, Instant at) {
 
-  /** Rejects {@code null}s. */
+  /**
+   * Rejects {@code null}s.
+   *
+   * @param role user or assistant; not null
+   * @param text the text; not null
+   * @param interrupted whether an assistant answer was cut short by barge-in
+   * @param at when it was stored; not null
+   */
   public HistoryMessage {
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(text, "text");
     Objects.requireNonNull(at, "at");
   }
 
-  /** This message as a chat message for the LLM. */
+  /**
+   * This message as a chat message for the LLM.
+   *
+   * @return a text-only chat message with this message's role and text
+   */
   public ChatMessage toChatMessage() {
     return switch (role) {
       case SYSTEM -> ChatMessage.system(text);

@@ -26,12 +26,20 @@ public final class InMemoryConversationStore implements ConversationStore {
         .build();
   }
 
-  /** A store with the defaults: 50 messages per session, 30 min idle, 100,000 sessions. */
+  /**
+   * A store with the defaults: 50 messages per session, 30 min idle, 100,000 sessions.
+   *
+   * @return a new, empty store
+   */
   public static InMemoryConversationStore create() {
     return builder().build();
   }
 
-  /** Starts a store with custom limits. */
+  /**
+   * Starts a store with custom limits.
+   *
+   * @return a builder with the defaults of {@link #create()}
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -91,7 +99,13 @@ public final class InMemoryConversationStore implements ConversationStore {
 
     private Builder() {}
 
-    /** @param maxMessages messages kept per session, oldest dropped first (default 50) */
+    /**
+     * Sets how long a session's history may grow.
+     *
+     * @param maxMessages messages kept per session, oldest dropped first (default 50); at least 2
+     * @return this builder
+     * @throws IllegalArgumentException when {@code maxMessages} is below 2
+     */
     public Builder maxMessages(int maxMessages) {
       if (maxMessages < 2) {
         throw new IllegalArgumentException("maxMessages must be at least 2 but was " + maxMessages);
@@ -100,7 +114,13 @@ public final class InMemoryConversationStore implements ConversationStore {
       return this;
     }
 
-    /** @param idleTimeout a session unused this long is forgotten (default 30 min) */
+    /**
+     * Sets when an unused session is forgotten.
+     *
+     * @param idleTimeout a session unused this long is forgotten (default 30 min); positive
+     * @return this builder
+     * @throws IllegalArgumentException when {@code idleTimeout} is zero or negative
+     */
     public Builder idleTimeout(Duration idleTimeout) {
       Objects.requireNonNull(idleTimeout, "idleTimeout");
       if (idleTimeout.isNegative() || idleTimeout.isZero()) {
@@ -110,7 +130,14 @@ public final class InMemoryConversationStore implements ConversationStore {
       return this;
     }
 
-    /** @param maxSessions sessions kept at most, least recently used dropped first (default 100,000) */
+    /**
+     * Sets how many sessions the store holds.
+     *
+     * @param maxSessions sessions kept at most, least recently used dropped first (default
+     *     100,000); at least 1
+     * @return this builder
+     * @throws IllegalArgumentException when {@code maxSessions} is below 1
+     */
     public Builder maxSessions(long maxSessions) {
       if (maxSessions < 1) {
         throw new IllegalArgumentException("maxSessions must be at least 1 but was " + maxSessions);
@@ -119,13 +146,23 @@ public final class InMemoryConversationStore implements ConversationStore {
       return this;
     }
 
-    /** @param ticker the time source for idle expiry (tests advance a fake one) */
+    /**
+     * Sets the time source of idle expiry.
+     *
+     * @param ticker the time source (default {@link Ticker#systemTicker()}); tests advance a fake
+     *     one
+     * @return this builder
+     */
     public Builder ticker(Ticker ticker) {
       this.ticker = Objects.requireNonNull(ticker, "ticker");
       return this;
     }
 
-    /** Builds the store. */
+    /**
+     * Builds the store.
+     *
+     * @return a new, empty store with these limits
+     */
     public InMemoryConversationStore build() {
       return new InMemoryConversationStore(this);
     }

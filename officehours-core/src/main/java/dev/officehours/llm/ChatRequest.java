@@ -30,39 +30,64 @@ public final class ChatRequest {
   /**
    * Starts a request.
    *
-   * @param messages the conversation, at least one message
+   * @param messages the conversation, at least one message; copied
    * @return a builder
+   * @throws IllegalArgumentException when {@code messages} is empty
    */
   public static Builder builder(List<ChatMessage> messages) {
     return new Builder(messages);
   }
 
-  /** The conversation to complete. */
+  /**
+   * The conversation to complete.
+   *
+   * @return the messages, oldest first; unmodifiable, never empty
+   */
   public List<ChatMessage> messages() {
     return messages;
   }
 
-  /** The completion budget in tokens; 0 means the provider's own default. */
+  /**
+   * The completion budget.
+   *
+   * @return the most tokens the answer may take; 0 means the provider's own default
+   */
   public int maxTokens() {
     return maxTokens;
   }
 
-  /** A model overriding the provider's default. */
+  /**
+   * A model overriding the provider's default.
+   *
+   * @return the model name, or empty to use the provider's
+   */
   public Optional<String> model() {
     return Optional.ofNullable(model);
   }
 
-  /** The sampling temperature, when set. */
+  /**
+   * The sampling temperature.
+   *
+   * @return the temperature in 0..2, or empty to use the provider's default
+   */
   public OptionalDouble temperature() {
     return temperature == null ? OptionalDouble.empty() : OptionalDouble.of(temperature);
   }
 
-  /** The instant by which the whole turn must be done; retries never wait past it. */
+  /**
+   * The instant by which the whole turn must be done; retries never wait past it.
+   *
+   * @return the deadline, or empty when the call has none
+   */
   public Optional<Instant> deadline() {
     return Optional.ofNullable(deadline);
   }
 
-  /** Whether any message carries an image. */
+  /**
+   * Whether any message carries an image.
+   *
+   * @return true for a vision request
+   */
   public boolean hasImage() {
     return messages.stream().anyMatch(ChatMessage::hasImage);
   }
@@ -88,7 +113,14 @@ public final class ChatRequest {
       }
     }
 
-    /** @param maxTokens the completion budget, 0 for the provider default */
+    /**
+     * Sets the completion budget.
+     *
+     * @param maxTokens the most tokens the answer may take; 0 (the default) for the provider's
+     *     default
+     * @return this builder
+     * @throws IllegalArgumentException when {@code maxTokens} is negative
+     */
     public Builder maxTokens(int maxTokens) {
       if (maxTokens < 0) {
         throw new IllegalArgumentException("maxTokens must not be negative but was " + maxTokens);
@@ -97,13 +129,24 @@ public final class ChatRequest {
       return this;
     }
 
-    /** @param model a model overriding the provider's default */
+    /**
+     * Overrides the provider's model.
+     *
+     * @param model a model name the provider knows; not null
+     * @return this builder
+     */
     public Builder model(String model) {
       this.model = Objects.requireNonNull(model, "model");
       return this;
     }
 
-    /** @param temperature the sampling temperature, 0..2 */
+    /**
+     * Sets the sampling temperature.
+     *
+     * @param temperature the sampling temperature, 0..2 (lower is more deterministic)
+     * @return this builder
+     * @throws IllegalArgumentException when {@code temperature} is outside 0..2 or NaN
+     */
     public Builder temperature(double temperature) {
       if (!(temperature >= 0 && temperature <= 2)) {
         throw new IllegalArgumentException("temperature must be in 0..2 but was " + temperature);
@@ -112,13 +155,22 @@ public final class ChatRequest {
       return this;
     }
 
-    /** @param deadline when the whole turn must be done */
+    /**
+     * Sets the deadline of the whole turn.
+     *
+     * @param deadline when the whole turn must be done; not null
+     * @return this builder
+     */
     public Builder deadline(Instant deadline) {
       this.deadline = Objects.requireNonNull(deadline, "deadline");
       return this;
     }
 
-    /** Builds the request. */
+    /**
+     * Builds the request.
+     *
+     * @return the request; every value was checked when it was set
+     */
     public ChatRequest build() {
       return new ChatRequest(this);
     }

@@ -11,7 +11,11 @@ public sealed interface ContentPart {
    * @param text the text
    */
   record Text(String text) implements ContentPart {
-    /** Rejects {@code null}. */
+    /**
+     * Rejects {@code null}.
+     *
+     * @param text the text; not null
+     */
     public Text {
       Objects.requireNonNull(text, "text");
     }
@@ -25,7 +29,13 @@ public sealed interface ContentPart {
    * @param detail the vision detail level the model should use
    */
   record Image(byte[] data, String mimeType, Detail detail) implements ContentPart {
-    /** Rejects {@code null}s. */
+    /**
+     * Rejects {@code null}s.
+     *
+     * @param data the encoded image bytes (JPEG, PNG, ...); not copied, do not modify
+     * @param mimeType e.g. {@code image/jpeg}
+     * @param detail the vision detail level the model should use
+     */
     public Image {
       Objects.requireNonNull(data, "data");
       Objects.requireNonNull(mimeType, "mimeType");
@@ -47,7 +57,11 @@ public sealed interface ContentPart {
     /** Full tiling. */
     HIGH;
 
-    /** The wire name: {@code auto}, {@code low}, {@code high}. */
+    /**
+     * The name of this level in the OpenAI vision format.
+     *
+     * @return {@code auto}, {@code low} or {@code high}
+     */
     public String wireName() {
       return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -20,7 +20,15 @@ import java.util.Objects;
 public record LlmCompletion(String finishReason, TokenUsage usage, String model, boolean fromCache,
     List<ToolCallRequest> toolCalls) {
 
-  /** Rejects {@code null}s; keeps an unmodifiable copy of the tool calls. */
+  /**
+   * Rejects {@code null}s; keeps an unmodifiable copy of the tool calls.
+   *
+   * @param finishReason the provider's {@code finish_reason}, or {@code unknown}; not null
+   * @param usage the token usage, {@link TokenUsage#NONE} when not reported; not null
+   * @param model the model that answered, or empty; not null
+   * @param fromCache whether the answer was replayed from an answer cache
+   * @param toolCalls the functions the model asked to call; not null, may be empty
+   */
   public LlmCompletion {
     Objects.requireNonNull(finishReason, "finishReason");
     Objects.requireNonNull(usage, "usage");

@@ -9,10 +9,18 @@ package dev.officehours.llm;
  */
 public interface LlmProvider {
 
-  /** A short stable id of this provider and its endpoint, used in cache keys and metrics tags. */
+  /**
+   * A short stable id of this provider and its endpoint, used in cache keys and metrics tags.
+   *
+   * @return the id, the same for every call; must not contain secrets
+   */
   String id();
 
-  /** The model used when a request names none. */
+  /**
+   * The model used when a request names none.
+   *
+   * @return the model name
+   */
   String defaultModel();
 
   /**

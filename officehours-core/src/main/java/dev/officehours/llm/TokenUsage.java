@@ -12,7 +12,14 @@ public record TokenUsage(int promptTokens, int completionTokens, int totalTokens
   /** No usage reported (the provider sent none, or the answer came from a cache). */
   public static final TokenUsage NONE = new TokenUsage(0, 0, 0);
 
-  /** Rejects negative counts. */
+  /**
+   * Rejects negative counts.
+   *
+   * @param promptTokens tokens of the request, zero or more
+   * @param completionTokens tokens of the answer, zero or more
+   * @param totalTokens both together, zero or more
+   * @throws IllegalArgumentException when a count is negative
+   */
   public TokenUsage {
     if (promptTokens < 0 || completionTokens < 0 || totalTokens < 0) {
       throw new IllegalArgumentException("token counts must not be negative");

@@ -17,7 +17,15 @@ import java.util.Objects;
  */
 public record ToolCallRequest(int index, String id, String name, String arguments) {
 
-  /** Rejects {@code null}s and a negative index. */
+  /**
+   * Rejects {@code null}s and a negative index.
+   *
+   * @param index the position of the call among the completion's tool calls, zero or more
+   * @param id the provider's id of the call; not null, empty when none was sent
+   * @param name the function's name; not null, empty when none was sent
+   * @param arguments the function's arguments as the model wrote them; not null, may be empty
+   * @throws IllegalArgumentException when {@code index} is negative
+   */
   public ToolCallRequest {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(name, "name");

@@ -30,7 +30,19 @@ public record MetricsSnapshot(
     TimerStats turnDuration,
     Map<String, CacheStats> caches) {
 
-  /** Copies the maps. */
+  /**
+   * Copies the maps.
+   *
+   * @param activeTurns turns in flight
+   * @param turns turns ended, by outcome; copied
+   * @param errors errors, by stage; copied
+   * @param timeToFirstToken LLM time to first token
+   * @param timeToFirstAudio turn time to first audio
+   * @param ttsTimeToFirstByte TTS time to first byte
+   * @param ttsDuration TTS synthesis time of live (not cached) chunks
+   * @param turnDuration total time of completed turns
+   * @param caches lookups per cache name; copied
+   */
   public MetricsSnapshot {
     turns = Map.copyOf(turns);
     errors = Map.copyOf(errors);
@@ -58,7 +70,11 @@ public record MetricsSnapshot(
    * @param errors the cache failed and the lookup counted as a miss
    */
   public record CacheStats(long hits, long misses, long errors) {
-    /** hits / (hits + misses + errors), 0 when there were no lookups. */
+    /**
+     * The share of lookups served from the cache.
+     *
+     * @return hits / (hits + misses + errors), in 0..1; 0 when there were no lookups
+     */
     public double hitRate() {
       long total = hits + misses + errors;
       return total == 0 ? 0 : (double) hits / total;

@@ -52,7 +52,11 @@ public final class MicrometerObserver extends PipelineObserver {
   private final ConcurrentHashMap<String, CacheCounters> caches = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
 
-  /** Registers the pipeline's meters in {@code registry}. */
+  /**
+   * Registers the pipeline's meters in {@code registry}.
+   *
+   * @param registry where the meters live; not null
+   */
   public MicrometerObserver(MeterRegistry registry) {
     this.registry = Objects.requireNonNull(registry, "registry");
     ttft = timer("officehours.llm.ttft", "LLM time to first token", "source", "live");
@@ -145,7 +149,12 @@ public final class MicrometerObserver extends PipelineObserver {
     cache(cache).errors.increment();
   }
 
-  /** A consistent-enough summary of the meters, for dashboards, CLIs and tests. */
+  /**
+   * A consistent-enough summary of the meters, for dashboards, CLIs and tests.
+   *
+   * @return the values of the meters now; each is read on its own, so they may be a few events
+   *     apart
+   */
   public MetricsSnapshot snapshot() {
     Map<TurnOutcome, Long> turnCounts = new EnumMap<>(TurnOutcome.class);
     turns.forEach((o, c) -> turnCounts.put(o, (long) c.count()));

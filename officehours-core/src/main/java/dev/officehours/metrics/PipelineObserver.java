@@ -20,7 +20,12 @@ public abstract class PipelineObserver {
   /** Subclasses only. */
   protected PipelineObserver() {}
 
-  /** A turn was accepted and is starting. */
+  /**
+   * A turn was accepted and is starting.
+   *
+   * @param sessionId the turn's session
+   * @param turnId the turn's id, as in its events
+   */
   public void turnStarted(String sessionId, String turnId) {}
 
   /**
@@ -31,34 +36,81 @@ public abstract class PipelineObserver {
    */
   public void llmFirstToken(Duration timeToFirstToken, boolean fromCache) {}
 
-  /** An LLM stream ended normally. */
+  /**
+   * An LLM stream ended normally.
+   *
+   * @param duration from the turn's start to the stream's end
+   * @param fromCache whether the answer was replayed from the answer cache
+   */
   public void llmCompleted(Duration duration, boolean fromCache) {}
 
-  /** The first audio byte of a chunk's synthesis arrived (TTS time to first byte). */
+  /**
+   * The first audio byte of a chunk's synthesis arrived (TTS time to first byte).
+   *
+   * @param timeToFirstByte from the start of the synthesis attempt
+   */
   public void ttsFirstByte(Duration timeToFirstByte) {}
 
-  /** A chunk's synthesis ended normally. */
+  /**
+   * A chunk's synthesis ended normally.
+   *
+   * @param duration from the start of the successful attempt to its last byte
+   * @param bytes audio bytes the chunk brought
+   * @param fromCache whether the audio came from the TTS cache
+   */
   public void ttsCompleted(Duration duration, long bytes, boolean fromCache) {}
 
-  /** The first audio of a turn was delivered to the caller (time to first audio). */
+  /**
+   * The first audio of a turn was delivered to the caller (time to first audio).
+   *
+   * @param timeToFirstAudio from the turn's start
+   */
   public void turnFirstAudio(Duration timeToFirstAudio) {}
 
-  /** A turn ended. */
+  /**
+   * A turn ended.
+   *
+   * @param outcome completed, cancelled or failed
+   * @param total from the turn's start to its terminal event
+   */
   public void turnEnded(TurnOutcome outcome, Duration total) {}
 
-  /** An error at a stage, whether or not the turn survived it (a TTS chunk failure, say). */
+  /**
+   * An error at a stage, whether or not the turn survived it (a TTS chunk failure, say).
+   *
+   * @param stage where the error arose
+   * @param error the error, as a listener would see it
+   */
   public void error(OfficeHoursException.Stage stage, OfficeHoursException error) {}
 
-  /** A cache lookup hit. {@code cache} is {@code tts}, {@code answer} or {@code history}. */
+  /**
+   * A cache lookup hit.
+   *
+   * @param cache which cache: {@code tts}, {@code answer} or {@code history}
+   */
   public void cacheHit(String cache) {}
 
-  /** A cache lookup missed. */
+  /**
+   * A cache lookup missed.
+   *
+   * @param cache which cache: {@code tts}, {@code answer} or {@code history}
+   */
   public void cacheMiss(String cache) {}
 
-  /** A cache tier failed (timeout, connection lost); the lookup was treated as a miss. */
+  /**
+   * A cache tier failed (timeout, connection lost); the lookup was treated as a miss.
+   *
+   * @param cache which cache: {@code tts}, {@code answer} or {@code history}
+   */
   public void cacheError(String cache) {}
 
-  /** An observer that forwards every call to each of {@code observers} in turn. */
+  /**
+   * An observer that forwards every call to each of {@code observers} in turn.
+   *
+   * @param observers the observers, in call order; copied
+   * @return {@link #NONE} for an empty list, the observer itself for a list of one, else a
+   *     composite
+   */
   public static PipelineObserver composite(List<PipelineObserver> observers) {
     List<PipelineObserver> copy = List.copyOf(observers);
     if (copy.isEmpty()) {

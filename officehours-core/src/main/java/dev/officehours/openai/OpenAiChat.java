@@ -104,7 +104,11 @@ public final class OpenAiChat implements LlmProvider {
     return b.model(Endpoint.env(env, "OPENAI_MODEL", DEFAULT_MODEL)).build();
   }
 
-  /** A builder with the defaults: OpenAI's URL, no key, {@code gpt-4o-mini}. */
+  /**
+   * A builder with the defaults: OpenAI's URL, no key, {@code gpt-4o-mini}.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -227,6 +231,8 @@ public final class OpenAiChat implements LlmProvider {
     private Builder() {}
 
     /**
+     * Sets the server to call.
+     *
      * @param baseUrl the API root, e.g. {@code https://api.openai.com/v1} or {@code
      *     http://localhost:11434/v1}; {@code /chat/completions} is appended
      * @return this builder
@@ -238,6 +244,8 @@ public final class OpenAiChat implements LlmProvider {
     }
 
     /**
+     * Sets the API key.
+     *
      * @param apiKey sent as {@code Authorization: Bearer}; leave unset for servers that need none
      * @return this builder
      * @throws IllegalArgumentException when blank or not printable ASCII (the key is not echoed)
@@ -248,8 +256,11 @@ public final class OpenAiChat implements LlmProvider {
     }
 
     /**
+     * Sets the model.
+     *
      * @param model the default model, e.g. {@code gpt-4o-mini}; a request may name another
      * @return this builder
+     * @throws IllegalArgumentException when blank
      */
     public Builder model(String model) {
       Objects.requireNonNull(model, "model");
@@ -266,6 +277,8 @@ public final class OpenAiChat implements LlmProvider {
      * @param name the header name
      * @param value its value (never printed)
      * @return this builder
+     * @throws IllegalArgumentException when the name or value is not a valid HTTP header (the
+     *     value is not echoed)
      */
     public Builder header(String name, String value) {
       settings.header(name, value);
@@ -278,6 +291,7 @@ public final class OpenAiChat implements LlmProvider {
      * @param name the parameter name
      * @param value its value
      * @return this builder
+     * @throws IllegalArgumentException when the name is blank
      */
     public Builder queryParameter(String name, String value) {
       settings.queryParameter(name, value);
@@ -285,6 +299,8 @@ public final class OpenAiChat implements LlmProvider {
     }
 
     /**
+     * Sets whether the server is asked for token usage.
+     *
      * @param includeUsage whether to ask for token usage ({@code stream_options.include_usage});
      *     default true; turn off for servers that reject the option
      * @return this builder
@@ -295,9 +311,12 @@ public final class OpenAiChat implements LlmProvider {
     }
 
     /**
+     * Sets the request field that carries the completion budget.
+     *
      * @param field {@code max_tokens} (default, understood by most servers) or {@code
      *     max_completion_tokens} (required by OpenAI's reasoning models)
      * @return this builder
+     * @throws IllegalArgumentException for any other name
      */
     public Builder maxTokensField(String field) {
       Objects.requireNonNull(field, "maxTokensField");
@@ -329,6 +348,8 @@ public final class OpenAiChat implements LlmProvider {
     }
 
     /**
+     * Sets when a failed call is retried.
+     *
      * @param retryPolicy when to retry; default {@link RetryPolicy#DEFAULT} (one retry)
      * @return this builder
      */
@@ -338,6 +359,8 @@ public final class OpenAiChat implements LlmProvider {
     }
 
     /**
+     * Sets the HTTP client that carries the calls.
+     *
      * @param client the OkHttp client to use; by default one shared by every provider. Derive
      *     variants from it with {@code newBuilder()} to keep sharing its pools.
      * @return this builder
@@ -348,16 +371,23 @@ public final class OpenAiChat implements LlmProvider {
     }
 
     /**
+     * Sets the time budget of one call.
+     *
      * @param timeout how long a call may take, retries included, when its request carries no
      *     deadline; default 30 s
      * @return this builder
+     * @throws IllegalArgumentException when not in (0, 1 day]
      */
     public Builder timeout(Duration timeout) {
       settings.timeout(timeout);
       return this;
     }
 
-    /** Builds the provider. */
+    /**
+     * Builds the provider.
+     *
+     * @return a provider with these settings; it holds no resources of its own to close
+     */
     public OpenAiChat build() {
       return new OpenAiChat(this);
     }

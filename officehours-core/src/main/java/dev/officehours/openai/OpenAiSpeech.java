@@ -93,7 +93,11 @@ public final class OpenAiSpeech implements TtsProvider {
         .build();
   }
 
-  /** A builder with the defaults: OpenAI's URL, no key, {@code gpt-4o-mini-tts}, {@code alloy}. */
+  /**
+   * A builder with the defaults: OpenAI's URL, no key, {@code gpt-4o-mini-tts}, {@code alloy}.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -177,6 +181,8 @@ public final class OpenAiSpeech implements TtsProvider {
     private Builder() {}
 
     /**
+     * Sets the server to call.
+     *
      * @param baseUrl the API root; {@code /audio/speech} is appended
      * @return this builder
      * @throws IllegalArgumentException naming the value when it is not an http(s) URL
@@ -187,8 +193,11 @@ public final class OpenAiSpeech implements TtsProvider {
     }
 
     /**
+     * Sets the API key.
+     *
      * @param apiKey sent as {@code Authorization: Bearer}; leave unset for servers that need none
      * @return this builder
+     * @throws IllegalArgumentException when blank or not printable ASCII (the key is not echoed)
      */
     public Builder apiKey(String apiKey) {
       settings.apiKey(apiKey);
@@ -196,8 +205,11 @@ public final class OpenAiSpeech implements TtsProvider {
     }
 
     /**
+     * Sets the model.
+     *
      * @param model the TTS model, e.g. {@code gpt-4o-mini-tts} or {@code tts-1}
      * @return this builder
+     * @throws IllegalArgumentException when blank
      */
     public Builder model(String model) {
       this.model = nonBlank(model, "model");
@@ -205,8 +217,11 @@ public final class OpenAiSpeech implements TtsProvider {
     }
 
     /**
+     * Sets the voice.
+     *
      * @param voice the voice, e.g. {@code alloy}, {@code nova}
      * @return this builder
+     * @throws IllegalArgumentException when blank
      */
     public Builder voice(String voice) {
       this.voice = nonBlank(voice, "voice");
@@ -214,8 +229,11 @@ public final class OpenAiSpeech implements TtsProvider {
     }
 
     /**
+     * Sets the speaking speed.
+     *
      * @param speed 0.25..4.0, 1.0 normal
      * @return this builder
+     * @throws IllegalArgumentException when outside 0.25..4.0 or NaN
      */
     public Builder speed(double speed) {
       if (!(speed >= 0.25 && speed <= 4.0)) {
@@ -226,6 +244,8 @@ public final class OpenAiSpeech implements TtsProvider {
     }
 
     /**
+     * Sets how the voice should speak.
+     *
      * @param instructions style instructions for models that take them ({@code gpt-4o-mini-tts});
      *     empty for none, and then the field is not sent
      * @return this builder
@@ -236,9 +256,12 @@ public final class OpenAiSpeech implements TtsProvider {
     }
 
     /**
+     * Sets the audio format to produce.
+     *
      * @param format the audio to produce: {@link AudioFormat#PCM_24K} (default), {@link
      *     AudioFormat#MP3}, {@link AudioFormat#OPUS} or {@link AudioFormat#WAV}
      * @return this builder
+     * @throws IllegalArgumentException when the format is not 24 kHz mono
      */
     public Builder format(AudioFormat format) {
       Objects.requireNonNull(format, "format");
@@ -256,6 +279,8 @@ public final class OpenAiSpeech implements TtsProvider {
      * @param name the header name
      * @param value its value (never printed)
      * @return this builder
+     * @throws IllegalArgumentException when the name or value is not a valid HTTP header (the
+     *     value is not echoed)
      */
     public Builder header(String name, String value) {
       settings.header(name, value);
@@ -268,6 +293,7 @@ public final class OpenAiSpeech implements TtsProvider {
      * @param name the parameter name
      * @param value its value
      * @return this builder
+     * @throws IllegalArgumentException when the name is blank
      */
     public Builder queryParameter(String name, String value) {
       settings.queryParameter(name, value);
@@ -275,6 +301,8 @@ public final class OpenAiSpeech implements TtsProvider {
     }
 
     /**
+     * Sets when a failed call is retried.
+     *
      * @param retryPolicy when to retry; default {@link RetryPolicy#DEFAULT}
      * @return this builder
      */
@@ -284,6 +312,8 @@ public final class OpenAiSpeech implements TtsProvider {
     }
 
     /**
+     * Sets the HTTP client that carries the calls.
+     *
      * @param client the OkHttp client; by default the one shared by every provider
      * @return this builder
      */
@@ -293,15 +323,22 @@ public final class OpenAiSpeech implements TtsProvider {
     }
 
     /**
+     * Sets the time budget of one call.
+     *
      * @param timeout how long one synthesis may take, retries included; default 30 s
      * @return this builder
+     * @throws IllegalArgumentException when not in (0, 1 day]
      */
     public Builder timeout(Duration timeout) {
       settings.timeout(timeout);
       return this;
     }
 
-    /** Builds the provider. */
+    /**
+     * Builds the provider.
+     *
+     * @return a provider with these settings; it holds no resources of its own to close
+     */
     public OpenAiSpeech build() {
       return new OpenAiSpeech(this);
     }

@@ -82,7 +82,11 @@ public final class OpenAiTranscription implements SttProvider {
     return b.model(Endpoint.env(env, "OPENAI_STT_MODEL", DEFAULT_MODEL)).build();
   }
 
-  /** A builder with the defaults: OpenAI's URL, no key, {@code gpt-4o-mini-transcribe}. */
+  /**
+   * A builder with the defaults: OpenAI's URL, no key, {@code gpt-4o-mini-transcribe}.
+   *
+   * @return a new builder
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -245,6 +249,8 @@ public final class OpenAiTranscription implements SttProvider {
     private Builder() {}
 
     /**
+     * Sets the server to call.
+     *
      * @param baseUrl the API root; {@code /audio/transcriptions} is appended
      * @return this builder
      * @throws IllegalArgumentException naming the value when it is not an http(s) URL
@@ -255,8 +261,11 @@ public final class OpenAiTranscription implements SttProvider {
     }
 
     /**
+     * Sets the API key.
+     *
      * @param apiKey sent as {@code Authorization: Bearer}; leave unset for servers that need none
      * @return this builder
+     * @throws IllegalArgumentException when blank or not printable ASCII (the key is not echoed)
      */
     public Builder apiKey(String apiKey) {
       settings.apiKey(apiKey);
@@ -264,8 +273,11 @@ public final class OpenAiTranscription implements SttProvider {
     }
 
     /**
+     * Sets the model.
+     *
      * @param model e.g. {@code gpt-4o-mini-transcribe} or {@code whisper-1}
      * @return this builder
+     * @throws IllegalArgumentException when blank
      */
     public Builder model(String model) {
       Objects.requireNonNull(model, "model");
@@ -277,9 +289,12 @@ public final class OpenAiTranscription implements SttProvider {
     }
 
     /**
+     * Sets the spoken language.
+     *
      * @param language the spoken language as ISO-639-1 ({@code en}), which improves accuracy and
      *     latency; empty (default) lets the model detect it
      * @return this builder
+     * @throws IllegalArgumentException when neither empty nor a two- or three-letter code
      */
     public Builder language(String language) {
       Objects.requireNonNull(language, "language");
@@ -297,6 +312,8 @@ public final class OpenAiTranscription implements SttProvider {
      * @param name the header name
      * @param value its value (never printed)
      * @return this builder
+     * @throws IllegalArgumentException when the name or value is not a valid HTTP header (the
+     *     value is not echoed)
      */
     public Builder header(String name, String value) {
       settings.header(name, value);
@@ -309,6 +326,7 @@ public final class OpenAiTranscription implements SttProvider {
      * @param name the parameter name
      * @param value its value
      * @return this builder
+     * @throws IllegalArgumentException when the name is blank
      */
     public Builder queryParameter(String name, String value) {
       settings.queryParameter(name, value);
@@ -316,6 +334,8 @@ public final class OpenAiTranscription implements SttProvider {
     }
 
     /**
+     * Sets when a failed call is retried.
+     *
      * @param retryPolicy when to retry; default {@link RetryPolicy#DEFAULT}
      * @return this builder
      */
@@ -325,6 +345,8 @@ public final class OpenAiTranscription implements SttProvider {
     }
 
     /**
+     * Sets the HTTP client that carries the calls.
+     *
      * @param client the OkHttp client; by default the one shared by every provider
      * @return this builder
      */
@@ -334,8 +356,11 @@ public final class OpenAiTranscription implements SttProvider {
     }
 
     /**
+     * Sets the time budget of one call.
+     *
      * @param timeout how long one transcription may take, retries included; default 60 s
      * @return this builder
+     * @throws IllegalArgumentException when not in (0, 1 day]
      */
     public Builder timeout(Duration timeout) {
       settings.timeout(timeout);
@@ -343,10 +368,13 @@ public final class OpenAiTranscription implements SttProvider {
     }
 
     /**
+     * Sets the largest response read.
+     *
      * @param bytes the largest transcription response read (default 4 MiB); a larger one fails
      *     with a {@code ProviderException} naming this limit, without being read whole; at least
      *     1 KiB
      * @return this builder
+     * @throws IllegalArgumentException when below 1024
      */
     public Builder maxResponseBytes(int bytes) {
       if (bytes < 1024) {
@@ -356,7 +384,11 @@ public final class OpenAiTranscription implements SttProvider {
       return this;
     }
 
-    /** Builds the provider. */
+    /**
+     * Builds the provider.
+     *
+     * @return a provider with these settings; it holds no resources of its own to close
+     */
     public OpenAiTranscription build() {
       return new OpenAiTranscription(this);
     }

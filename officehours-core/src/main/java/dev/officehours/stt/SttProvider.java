@@ -9,7 +9,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface SttProvider {
 
-  /** A short stable id of this provider and endpoint. */
+  /**
+   * A short stable id of this provider and endpoint.
+   *
+   * @return the id, the same for every call; must not contain secrets
+   */
   String id();
 
   /**

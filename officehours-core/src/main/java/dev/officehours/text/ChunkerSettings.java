@@ -27,7 +27,19 @@ public record ChunkerSettings(
   /** The defaults: 8 chars / 5 words for the first chunk, 20 chars later, 250 max, 400 ms idle. */
   public static final ChunkerSettings DEFAULT = new ChunkerSettings(8, 5, 20, 250, Duration.ofMillis(400));
 
-  /** Validates every field and names the one that is wrong. */
+  /**
+   * Validates every field and names the one that is wrong.
+   *
+   * @param firstChunkMinChars the first chunk may end at clause punctuation once this long; at
+   *     least 1
+   * @param firstChunkMaxWords the first chunk ends before the next word once it holds this many;
+   *     at least 1
+   * @param minChunkChars later chunks end at a sentence end once at least this long; at least 1
+   * @param maxChunkChars longer chunks are cut; not below {@code minChunkChars} nor
+   *     {@code firstChunkMinChars}
+   * @param idleFlush the pause in the token stream after which buffered text is spoken; positive
+   * @throws IllegalArgumentException when a value is out of range
+   */
   public ChunkerSettings {
     Objects.requireNonNull(idleFlush, "idleFlush");
     if (firstChunkMinChars < 1) {

@@ -134,7 +134,11 @@ public final class SpeechChunker {
   private char fenceChar;
   private int fenceLen;
 
-  /** A chunker with the given settings. */
+  /**
+   * A chunker with the given settings, for one answer.
+   *
+   * @param settings how eagerly to cut; not null, e.g. {@link ChunkerSettings#DEFAULT}
+   */
   public SpeechChunker(ChunkerSettings settings) {
     this.settings = Objects.requireNonNull(settings, "settings");
   }
@@ -191,12 +195,20 @@ public final class SpeechChunker {
     }
   }
 
-  /** Whether text is waiting for a boundary (possibly only whitespace, or an open code block). */
+  /**
+   * Whether text is waiting for a boundary.
+   *
+   * @return true when anything is buffered, possibly only whitespace or an open code block
+   */
   public boolean hasBufferedText() {
     return buffer.length() > 0;
   }
 
-  /** How many chunks this chunker has emitted so far (by append and flush). */
+  /**
+   * How many chunks this chunker has emitted so far.
+   *
+   * @return the chunks emitted by {@link #append} and the flushes, zero or more
+   */
   public int chunksEmitted() {
     return chunksEmitted;
   }

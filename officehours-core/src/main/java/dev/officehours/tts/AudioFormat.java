@@ -37,7 +37,11 @@ public record AudioFormat(Encoding encoding, int sampleRate, int channels) {
       this.wireName = wireName;
     }
 
-    /** The OpenAI {@code response_format} value. */
+    /**
+     * The OpenAI {@code response_format} value.
+     *
+     * @return {@code pcm}, {@code mp3}, {@code opus} or {@code wav}
+     */
     public String wireName() {
       return wireName;
     }
@@ -45,6 +49,8 @@ public record AudioFormat(Encoding encoding, int sampleRate, int channels) {
     /**
      * The encoding with this OpenAI {@code response_format} name.
      *
+     * @param name {@code pcm}, {@code mp3}, {@code opus} or {@code wav}, in any case
+     * @return the encoding
      * @throws IllegalArgumentException naming the value, when unknown
      */
     public static Encoding fromWireName(String name) {
@@ -58,7 +64,14 @@ public record AudioFormat(Encoding encoding, int sampleRate, int channels) {
     }
   }
 
-  /** Validates every field. */
+  /**
+   * Validates every field.
+   *
+   * @param encoding the container or sample encoding; not null
+   * @param sampleRate samples per second, 8,000..192,000
+   * @param channels 1 (mono) or 2 (stereo)
+   * @throws IllegalArgumentException when {@code sampleRate} or {@code channels} is out of range
+   */
   public AudioFormat {
     Objects.requireNonNull(encoding, "encoding");
     if (sampleRate < 8_000 || sampleRate > 192_000) {
@@ -69,17 +82,30 @@ public record AudioFormat(Encoding encoding, int sampleRate, int channels) {
     }
   }
 
-  /** Whether the bytes are raw PCM samples that can be cut at any frame boundary. */
+  /**
+   * Whether the bytes are raw PCM samples that can be cut at any frame boundary.
+   *
+   * @return true for {@link Encoding#PCM_S16LE}
+   */
   public boolean isRawPcm() {
     return encoding == Encoding.PCM_S16LE;
   }
 
-  /** Bytes per sample frame for raw PCM (2 per channel); 1 for compressed formats. */
+  /**
+   * The size of one sample frame, the unit audio of this format may be cut in.
+   *
+   * @return bytes per sample frame for raw PCM (2 per channel); 1 for other encodings
+   */
   public int frameSize() {
     return isRawPcm() ? 2 * channels : 1;
   }
 
-  /** The MIME type, e.g. {@code audio/pcm;rate=24000}. */
+  /**
+   * The MIME type of audio in this format.
+   *
+   * @return e.g. {@code audio/pcm;rate=24000;channels=1}, {@code audio/mpeg}, {@code audio/ogg}
+   *     or {@code audio/wav}
+   */
   public String mimeType() {
     switch (encoding) {
       case PCM_S16LE:

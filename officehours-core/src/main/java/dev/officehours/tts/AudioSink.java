@@ -32,6 +32,10 @@ public interface AudioSink {
   /** The synthesis ended normally. */
   void onComplete();
 
-  /** The synthesis failed; no further callback follows. */
+  /**
+   * The synthesis failed; no further callback follows.
+   *
+   * @param error what went wrong, of stage {@code TTS}
+   */
   void onError(OfficeHoursException error);
 }

@@ -17,7 +17,17 @@ import java.util.Objects;
 public record SpeechRequest(
     String text, String model, String voice, double speed, String instructions, AudioFormat format) {
 
-  /** Validates every field and names the one that is wrong. */
+  /**
+   * Validates every field and names the one that is wrong.
+   *
+   * @param text the speakable text; not null
+   * @param model the TTS model; not null
+   * @param voice the voice; not null
+   * @param speed playback speed, 0.25..4.0
+   * @param instructions style instructions; not null, empty for none
+   * @param format the audio format to produce; not null
+   * @throws IllegalArgumentException when {@code speed} is outside 0.25..4.0
+   */
   public SpeechRequest {
     Objects.requireNonNull(text, "text");
     Objects.requireNonNull(model, "model");
@@ -29,12 +39,22 @@ public record SpeechRequest(
     }
   }
 
-  /** The same settings for another text. */
+  /**
+   * The same settings for another text.
+   *
+   * @param newText the speakable text; not null
+   * @return a new request
+   */
   public SpeechRequest withText(String newText) {
     return new SpeechRequest(newText, model, voice, speed, instructions, format);
   }
 
-  /** The same settings with another voice. */
+  /**
+   * The same settings with another voice.
+   *
+   * @param newVoice the voice; not null
+   * @return a new request
+   */
   public SpeechRequest withVoice(String newVoice) {
     return new SpeechRequest(text, model, newVoice, speed, instructions, format);
   }

@@ -9,13 +9,27 @@ package dev.officehours.tts;
  */
 public interface TtsProvider {
 
-  /** A short stable id of this provider and endpoint; part of every TTS cache key. */
+  /**
+   * A short stable id of this provider and endpoint; part of every TTS cache key.
+   *
+   * @return the id, the same for every call; must not contain secrets
+   */
   String id();
 
-  /** A request for {@code text} with this provider's configured model, voice, speed and format. */
+  /**
+   * A request for {@code text} with this provider's configured model, voice, speed and format.
+   *
+   * @param text the speakable text
+   * @return the request, to pass to {@link #synthesize} as is or changed with its {@code with}
+   *     methods
+   */
   SpeechRequest request(String text);
 
-  /** The longest text one request accepts, in characters (OpenAI: 4,096). */
+  /**
+   * The longest text one request accepts.
+   *
+   * @return the limit in characters (default 4,096, OpenAI's)
+   */
   default int maxInputChars() {
     return 4096;
   }

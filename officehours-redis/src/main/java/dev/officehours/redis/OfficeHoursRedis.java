@@ -152,6 +152,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
    * @param uri a {@code redis://}, {@code rediss://}, {@code redis-sentinel://} or
    *     {@code redis-cluster://} URI
    * @return a builder with the defaults
+   * @throws IllegalArgumentException when the scheme is not a Redis one (the rest is not echoed)
    */
   public static Builder builder(String uri) {
     return new Builder(uri);
@@ -317,6 +318,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
      *
      * @param namespace the prefix of every key, e.g. one per app or environment (default {@code officehours})
      * @return this builder
+     * @throws IllegalArgumentException when blank or containing whitespace
      */
     public Builder namespace(String namespace) {
       Objects.requireNonNull(namespace, "namespace");
@@ -333,6 +335,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
      * @param commandTimeout how long a command may take before it fails, the cache treats it as a
      *     miss and the health gate closes (default 250 ms)
      * @return this builder
+     * @throws IllegalArgumentException when zero or negative
      */
     public Builder commandTimeout(Duration commandTimeout) {
       this.commandTimeout = positive("commandTimeout", commandTimeout);
@@ -344,6 +347,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
      *
      * @param connectTimeout how long a (re)connect, handshake included, may take (default 2 s)
      * @return this builder
+     * @throws IllegalArgumentException when zero or negative
      */
     public Builder connectTimeout(Duration connectTimeout) {
       this.connectTimeout = positive("connectTimeout", connectTimeout);
@@ -355,6 +359,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
      *
      * @param maxReconnectDelay the longest wait between connection attempts, at least 50 ms (default 1 s)
      * @return this builder
+     * @throws IllegalArgumentException when below 50 ms
      */
     public Builder maxReconnectDelay(Duration maxReconnectDelay) {
       this.maxReconnectDelay = positive("maxReconnectDelay", maxReconnectDelay);
@@ -371,6 +376,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
      *     health gate fails commands fast (default 500 ms; each probe itself waits at most the
      *     command timeout)
      * @return this builder
+     * @throws IllegalArgumentException when zero or negative
      */
     public Builder probeInterval(Duration probeInterval) {
       this.probeInterval = positive("probeInterval", probeInterval);
@@ -383,6 +389,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
      *
      * @param clockSyncInterval the period of the background {@code TIME} (default 10 s)
      * @return this builder
+     * @throws IllegalArgumentException when zero or negative
      */
     public Builder clockSyncInterval(Duration clockSyncInterval) {
       this.clockSyncInterval = positive("clockSyncInterval", clockSyncInterval);
@@ -397,6 +404,8 @@ public final class OfficeHoursRedis implements AutoCloseable {
      *
      * @param clockSkewAllowance the margin, zero or more and less than the command timeout (default 20 ms)
      * @return this builder
+     * @throws IllegalArgumentException when negative; {@link #build()} checks it against the
+     *     command timeout
      */
     public Builder clockSkewAllowance(Duration clockSkewAllowance) {
       Objects.requireNonNull(clockSkewAllowance, "clockSkewAllowance");
@@ -412,6 +421,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
      *
      * @param requestQueueSize commands queued per connection at most; more are rejected (default 1000)
      * @return this builder
+     * @throws IllegalArgumentException when below 1
      */
     public Builder requestQueueSize(int requestQueueSize) {
       if (requestQueueSize < 1) {
@@ -437,6 +447,7 @@ public final class OfficeHoursRedis implements AutoCloseable {
      *
      * @param period how often a Cluster connection refreshes its topology (default 30 s)
      * @return this builder
+     * @throws IllegalArgumentException when zero or negative
      */
     public Builder topologyRefreshPeriod(Duration period) {
       this.topologyRefreshPeriod = positive("topologyRefreshPeriod", period);

@@ -289,6 +289,7 @@ public final class RedisConversationStore implements ConversationStore {
      *
      * @param maxMessages messages kept per session, at least 2, oldest dropped first (default 50)
      * @return this builder
+     * @throws IllegalArgumentException when below 2
      */
     public Builder maxMessages(int maxMessages) {
       if (maxMessages < 2) {
@@ -303,6 +304,7 @@ public final class RedisConversationStore implements ConversationStore {
      *
      * @param idleTimeout a session unused this long is forgotten, at least 1 ms (default 30 min)
      * @return this builder
+     * @throws IllegalArgumentException when shorter than 1 ms
      */
     public Builder idleTimeout(Duration idleTimeout) {
       Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -319,6 +321,8 @@ public final class RedisConversationStore implements ConversationStore {
      * @param ttl how long a loaded session is served from memory (e.g. 5 s; off by default)
      * @param maxSessions sessions kept at most
      * @return this builder
+     * @throws IllegalArgumentException when {@code ttl} is not positive or {@code maxSessions} is
+     *     below 1
      */
     public Builder nearCache(Duration ttl, long maxSessions) {
       Objects.requireNonNull(ttl, "nearCache ttl");
