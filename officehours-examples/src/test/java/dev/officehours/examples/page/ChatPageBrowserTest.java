@@ -54,8 +54,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class ChatPageBrowserTest {
 
-  private static final Path CHROMIUM = Path.of("/usr/lib/chromium/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  /** Debian's binaries by default; other systems name theirs (a Chrome and its matching driver). */
+  private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("OFFICEHOURS_CHROMIUM", "/usr/lib/chromium/chromium"));
+  private static final Path CHROMEDRIVER = Path.of(System.getenv().getOrDefault("OFFICEHOURS_CHROMEDRIVER", "/usr/bin/chromedriver"));
   private static final Path SCREENSHOTS = Path.of("target", "screenshots");
   private static final Duration TURN_TIMEOUT = Duration.ofSeconds(25);
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,7 +78,8 @@ class ChatPageBrowserTest {
   static void startServerAndBrowser() throws IOException {
     assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "Page tests skipped: Chromium (" + CHROMIUM + ") or chromedriver (" + CHROMEDRIVER
-            + ") is not installed; `apt-get install chromium chromium-driver` (.ci/run does) to run them");
+            + ") is not installed; `apt-get install chromium chromium-driver` (.ci/run does) or set"
+            + " OFFICEHOURS_CHROMIUM and OFFICEHOURS_CHROMEDRIVER to run them");
     server = ChatServer.builder().demo().port(0).rateLimitPerMinute(0).start();
     http = HttpClient.newHttpClient();
     Path profile = Files.createTempDirectory("officehours-chromium-");
