@@ -6,7 +6,7 @@
 module dev.officehours.core {
   requires transitive micrometer.core;
   requires transitive com.github.benmanes.caffeine;
-  requires okhttp3;
+  requires transitive okhttp3; // OkHttpClient is in the providers' builders (httpClient)
   requires okhttp3.sse;
   requires com.fasterxml.jackson.databind;
   requires org.slf4j;

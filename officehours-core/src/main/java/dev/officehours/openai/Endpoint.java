@@ -227,7 +227,9 @@ final class Endpoint {
     }
 
     void apiKey(String key) {
-      Objects.requireNonNull(key, "apiKey");
+      // the usual cause: System.getenv("…_API_KEY") of a variable that is not set
+      Objects.requireNonNull(key, "apiKey is null: is its environment variable set? (leave apiKey "
+          + "unset for servers that need no key)");
       if (key.isBlank()) {
         throw new IllegalArgumentException("apiKey must not be blank (leave it unset for servers "
             + "that need none)");
@@ -245,7 +247,10 @@ final class Endpoint {
 
     void header(String name, String value) {
       Objects.requireNonNull(name, "header name");
-      Objects.requireNonNull(value, "header value");
+      if (value == null) {
+        throw new NullPointerException("value of header '" + name.replaceAll("[^\\x21-\\x7e]", "?")
+            + "' is null");
+      }
       try {
         headers.set(name, value);
       } catch (IllegalArgumentException e) {

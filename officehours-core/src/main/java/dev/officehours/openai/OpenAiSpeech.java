@@ -314,7 +314,9 @@ public final class OpenAiSpeech implements TtsProvider {
     /**
      * Sets the HTTP client that carries the calls.
      *
-     * @param client the OkHttp client; by default the one shared by every provider
+     * @param client the OkHttp client; by default the one shared by every provider the SDK
+     *     builds. Give every provider the same client (or its {@code newBuilder()} variants) so
+     *     they share one connection pool, as {@link OpenAiChat.Builder#httpClient} explains
      * @return this builder
      */
     public Builder httpClient(OkHttpClient client) {

@@ -951,6 +951,16 @@ class OpenAiChatTest {
     assertThrows(NullPointerException.class, () -> OpenAiChat.builder().retryPolicy(null));
   }
 
+  @Test
+  void aMissingKeyOrHeaderValueSaysWhichAndWhy() {
+    // what System.getenv of an unset variable hands a builder
+    NullPointerException key = assertThrows(NullPointerException.class, () -> OpenAiChat.builder().apiKey(null));
+    assertTrue(key.getMessage().contains("environment variable"), key.getMessage());
+    NullPointerException header = assertThrows(NullPointerException.class,
+        () -> OpenAiSpeech.builder().header("api-key", null));
+    assertTrue(header.getMessage().contains("'api-key'"), header.getMessage());
+  }
+
   // ---------------------------------------------------------------- helpers
 
   static byte[] png(int width, int height) throws IOException {
