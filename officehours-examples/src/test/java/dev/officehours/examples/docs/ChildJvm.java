@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-/** Runs a compiled snippet's {@code main} as a user would: its own JVM, on the test classpath. */
+/**
+ * Runs a compiled snippet's {@code main} as a user would: its own JVM, on the runtime class path its
+ * reader's dependency lines give ({@link SnippetCompiler#dependenciesOf}), not this JVM's.
+ */
 final class ChildJvm {
   /** What a run left: exit code, standard output, standard error. */
   record Run(int code, String out, String err) {
@@ -28,14 +32,17 @@ final class ChildJvm {
   private ChildJvm() {}
 
   /**
-   * Runs {@code mainClass} from {@code classes} in {@code workDir}. The child inherits no {@code
-   * OPENAI_*} or {@code AZURE_*} variable from this JVM; {@code env} holds all it gets.
+   * Runs {@code mainClass} from {@code classes}, where {@code snippet} was compiled to, in {@code
+   * workDir}; {@link SnippetLauncher} is copied there for a statements snippet. The child inherits
+   * no {@code OPENAI_*} or {@code AZURE_*} variable from this JVM; {@code env} holds all it gets.
    */
-  static Run run(Path classes, String mainClass, Map<String, String> env, Path workDir) throws Exception {
+  static Run run(JavaSnippet snippet, Path classes, String mainClass, Map<String, String> env, Path workDir)
+      throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    copyLauncher(classes);
     List<Path> classpath = new ArrayList<>();
     classpath.add(classes);
-    classpath.addAll(SnippetCompiler.classpath());
+    classpath.addAll(SnippetCompiler.dependenciesOf(snippet).runtimeClasspath());
     ProcessBuilder pb = new ProcessBuilder(java, "-cp",
         classpath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)), mainClass)
         .directory(workDir.toFile());
@@ -50,6 +57,16 @@ final class ChildJvm {
       return new Run(process.exitValue(), out.get(10, TimeUnit.SECONDS), err.get(10, TimeUnit.SECONDS));
     } finally {
       process.destroyForcibly();
+    }
+  }
+
+  /** The launcher alone, not the test classes it sits among, which no user has. */
+  private static void copyLauncher(Path classes) throws IOException {
+    String file = SnippetLauncher.class.getName().replace('.', '/') + ".class";
+    try (InputStream in = SnippetLauncher.class.getClassLoader().getResourceAsStream(file)) {
+      Path target = classes.resolve(file);
+      Files.createDirectories(target.getParent());
+      Files.write(target, in.readAllBytes());
     }
   }
 

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.officehours.ConversationPipeline;
 import dev.officehours.examples.docs.MarkdownFile.CodeBlock;
 import dev.officehours.metrics.MicrometerObserver;
 import io.micrometer.core.instrument.Meter;
@@ -16,7 +15,9 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
@@ -105,10 +106,128 @@ class DocSnippetRulesTest {
   }
 
   @Test
-  void javacSeesTheModulesTheTestsRunWith() throws Exception {
-    Path core = Path.of(ConversationPipeline.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+  void aSnippetUsingWhatCoreAndRedisBringCompiles(@TempDir Path dir) {
+    SnippetCompiler.Result result = compile("import dev.officehours.redis.OfficeHoursRedis;\n"
+        + "import io.lettuce.core.RedisURI;\nimport okhttp3.OkHttpClient;\n\n"
+        + "OkHttpClient client = new OkHttpClient();\nRedisURI uri = RedisURI.create(\"redis://127.0.0.1\");\n"
+        + "System.out.println(client + \" \" + uri + \" \" + OfficeHoursRedis.class);\n", dir);
 
-    assertTrue(SnippetCompiler.classpath().contains(core.toAbsolutePath().normalize()), SnippetCompiler.classpath()::toString);
+    assertTrue(result.ok(), result.failures()::toString);
+  }
+
+  @Test
+  void aSnippetImportingWhatOnlyTheExamplesHaveFailsNamingTheArtifact(@TempDir Path dir) {
+    SnippetCompiler.Result result = compile("import io.javalin.Javalin;\n\nJavalin app = Javalin.create();\n", dir);
+
+    assertFalse(result.ok());
+    assertEquals("docs/example.md:11: error: io.javalin.Javalin is in io.javalin:javalin, which README's dependency"
+        + " lines (officehours-core, officehours-redis, an SLF4J binding) do not include: a user who pastes this"
+        + " snippet cannot compile it.", result.failures().get(0).substring(0, result.failures().get(0).indexOf('.',
+            result.failures().get(0).indexOf("compile it")) + 1));
+  }
+
+  @Test
+  void aSnippetImportingTheExamplesPrometheusRegistryFailsThoughMicrometerIsAllowed(@TempDir Path dir) {
+    SnippetCompiler.Result result = compile("import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;\n\n"
+        + "PrometheusMeterRegistry registry = null;\n", dir);
+
+    assertFalse(result.ok());
+    assertTrue(result.failures().get(0).startsWith("docs/example.md:11: error: io.micrometer.prometheusmetrics"
+        + ".PrometheusMeterRegistry is in io.micrometer:micrometer-registry-prometheus, which README's"),
+        result.failures()::toString);
+  }
+
+  @Test
+  void aSnippetImportingATestLibraryFailsNamingTheArtifact(@TempDir Path dir) {
+    SnippetCompiler.Result junit = compile("import static org.junit.jupiter.api.Assertions.assertTrue;\n\n"
+        + "assertTrue(true);\n", dir.resolve("junit"));
+    SnippetCompiler.Result mockWebServer = compile("import mockwebserver3.MockWebServer;\n\n"
+        + "MockWebServer server = new MockWebServer();\n", dir.resolve("mockwebserver"));
+
+    assertTrue(junit.failures().get(0).startsWith("docs/example.md:11: error: org.junit.jupiter.api.Assertions"
+        + ".assertTrue is in org.junit.jupiter:junit-jupiter-api, which README's dependency lines"),
+        junit.failures()::toString);
+    assertTrue(mockWebServer.failures().get(0).startsWith("docs/example.md:11: error: mockwebserver3.MockWebServer"
+        + " is in com.squareup.okhttp3:mockwebserver3, which README's dependency lines"),
+        mockWebServer.failures()::toString);
+  }
+
+  @Test
+  void aSnippetImportingWhatUsersGetOnlyAtRunTimeFails(@TempDir Path dir) {
+    SnippetCompiler.Result histogram = compile("import org.HdrHistogram.Histogram;\n\n"
+        + "Histogram h = new Histogram(3);\n", dir.resolve("hdr"));
+    SnippetCompiler.Result binding = compile("import org.slf4j.simple.SimpleLogger;\n\n"
+        + "System.out.println(SimpleLogger.class);\n", dir.resolve("binding"));
+
+    assertTrue(histogram.failures().get(0).startsWith("docs/example.md:11: error: org.HdrHistogram.Histogram is in"
+        + " org.hdrhistogram:HdrHistogram, which README's dependency lines (officehours-core, officehours-redis, an"
+        + " SLF4J binding) bring only at run time"), histogram.failures()::toString);
+    assertTrue(binding.failures().get(0).startsWith("docs/example.md:11: error: org.slf4j.simple.SimpleLogger is in"
+        + " org.slf4j:slf4j-simple, which README's dependency lines"), binding.failures()::toString);
+  }
+
+  @Test
+  void aSnippetImportingTheExamplesCompilesWithWhatTheExamplesBring(@TempDir Path dir) {
+    SnippetCompiler.Result result = compile("import dev.officehours.examples.server.ChatServer;\n"
+        + "import io.javalin.Javalin;\n\nSystem.out.println(ChatServer.class + \" \" + Javalin.class);\n", dir);
+
+    assertTrue(result.ok(), result.failures()::toString);
+  }
+
+  @Test
+  void aSnippetImportingTheExamplesStillLacksTheTestLibrariesAndTestClasses(@TempDir Path dir) {
+    SnippetCompiler.Result junit = compile("import dev.officehours.examples.server.ChatServer;\n"
+        + "import org.junit.jupiter.api.Assertions;\n\nAssertions.assertNotNull(ChatServer.class);\n", dir.resolve("a"));
+    SnippetCompiler.Result testClass = compile("import dev.officehours.examples.docs.SnippetLauncher;\n\n"
+        + "SnippetLauncher.main(new String[0]);\n", dir.resolve("b"));
+
+    assertTrue(junit.failures().get(0).startsWith("docs/example.md:12: error: org.junit.jupiter.api.Assertions is in"
+        + " org.junit.jupiter:junit-jupiter-api, which docs/server.md's dependency on officehours-examples"),
+        junit.failures()::toString);
+    assertTrue(testClass.failures().get(0).startsWith("docs/example.md:11: error: dev.officehours.examples.docs"
+        + ".SnippetLauncher is in ") && testClass.failures().get(0).endsWith("test-classes, test code of this build"
+        + " that no user has"), testClass.failures()::toString);
+  }
+
+  @Test
+  void theExamplesClasspathHoldsNoTestLibraryThoughThisJvmHasThem() {
+    Set<String> testOnly = Set.of("org.junit", "org.opentest4j", "org.apiguardian", "com.github.codemonstur",
+        "org.seleniumhq", "io.opentelemetry", "com.squareup.okhttp3:mockwebserver3");
+    List<String> examples = UserClasspath.examples().runtimeClasspath().stream()
+        .map(p -> UserClasspath.identify(p).map(UserClasspath.Artifact::key).orElse(p.toString())).toList();
+
+    assertTrue(UserClasspath.artifacts().keySet().stream().anyMatch(k -> k.startsWith("org.seleniumhq")));
+    assertTrue(UserClasspath.artifacts().containsKey("org.junit.jupiter:junit-jupiter-api"));
+    assertTrue(examples.contains("io.javalin:javalin") && examples.contains(UserClasspath.EXAMPLES), examples::toString);
+    assertEquals(List.of(), examples.stream().filter(k -> testOnly.stream().anyMatch(k::startsWith)).toList());
+    assertTrue(examples.stream().noneMatch(k -> k.contains("test-classes")), examples::toString);
+  }
+
+  @Test
+  void theAllowListIsWhatCoreAndRedisBringTheirUsers() {
+    List<String> drift = UserClasspath.allowListDrift(UserClasspath.artifacts());
+
+    assertEquals(List.of(), drift, () -> String.join("\n", drift));
+  }
+
+  @Test
+  void aLibraryCoreStartsToDependOnIsDrift(@TempDir Path dir) throws Exception {
+    Path corePom = UserClasspath.artifacts().get("dev.officehours:officehours-core").pomFile();
+    Path module = Files.createDirectories(dir.resolve("officehours-core"));
+    Files.writeString(module.resolve("pom.xml"), Files.readString(corePom).replace("<dependencies>",
+        "<dependencies><dependency><groupId>io.javalin</groupId><artifactId>javalin</artifactId></dependency>"
+            + "<dependency><groupId>org.seleniumhq.selenium</groupId><artifactId>selenium-java</artifactId>"
+            + "<optional>true</optional></dependency>"));
+    Map<String, UserClasspath.Artifact> present = new LinkedHashMap<>(UserClasspath.artifacts());
+    present.put("dev.officehours:officehours-core", new UserClasspath.Artifact("dev.officehours:officehours-core",
+        module, module.resolve("pom.xml"), null));
+
+    List<String> drift = UserClasspath.allowListDrift(present);
+
+    assertTrue(drift.contains("io.javalin:javalin (COMPILE, by dev.officehours:officehours-core -> io.javalin:javalin)"
+        + " is not on the allow-list"), () -> String.join("\n", drift));
+    assertTrue(drift.stream().anyMatch(d -> d.startsWith("org.eclipse.jetty:jetty-server (COMPILE, by")), drift::toString);
+    assertTrue(drift.stream().noneMatch(d -> d.startsWith("org.seleniumhq")), drift::toString);
   }
 
   @Test
@@ -122,7 +241,7 @@ class DocSnippetRulesTest {
       // The manifest is all it holds, as surefire's is.
     }
 
-    assertEquals(List.of(jar, classes), SnippetCompiler.expand(List.of(jar.toString())));
+    assertEquals(List.of(jar, classes), UserClasspath.expand(List.of(jar.toString())));
   }
 
   @Test

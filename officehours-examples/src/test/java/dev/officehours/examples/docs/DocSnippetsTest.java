@@ -122,7 +122,7 @@ class DocSnippetsTest {
     ChildJvm.Run run;
     SimulatedOpenAiServer.Stats served;
     try (SimulatedOpenAiServer openAi = simulatedOpenAi()) {
-      run = ChildJvm.run(classes, "AskOfficeHours", Map.of("OPENAI_BASE_URL", openAi.baseUrl()), work);
+      run = ChildJvm.run(program, classes, "AskOfficeHours", Map.of("OPENAI_BASE_URL", openAi.baseUrl()), work);
       served = openAi.stats();
     }
 
@@ -161,7 +161,7 @@ class DocSnippetsTest {
 
     ChildJvm.Run run;
     try (SimulatedOpenAiServer openAi = simulatedOpenAi()) {
-      run = ChildJvm.run(classes, "PipelineMetrics", Map.of("OPENAI_BASE_URL", openAi.baseUrl()),
+      run = ChildJvm.run(program, classes, "PipelineMetrics", Map.of("OPENAI_BASE_URL", openAi.baseUrl()),
           Files.createDirectories(dir.resolve("work")));
     }
 
@@ -180,7 +180,7 @@ class DocSnippetsTest {
     JavaSnippet snippet = providerExamples();
     Path classes = compiled(snippet, dir);
 
-    ChildJvm.Run run = ChildJvm.run(classes, SnippetLauncher.class.getName(), Map.of(),
+    ChildJvm.Run run = ChildJvm.run(snippet, classes, SnippetLauncher.class.getName(), Map.of(),
         Files.createDirectories(dir.resolve("work")));
 
     assertNotEquals(0, run.code(), run.transcript());
@@ -192,7 +192,7 @@ class DocSnippetsTest {
     JavaSnippet snippet = providerExamples();
     Path classes = compiled(snippet, dir);
 
-    ChildJvm.Run run = ChildJvm.run(classes, SnippetLauncher.class.getName(),
+    ChildJvm.Run run = ChildJvm.run(snippet, classes, SnippetLauncher.class.getName(),
         Map.of("AZURE_OPENAI_KEY", "azure-test-key", "OPENAI_API_KEY", "sk-test-key"),
         Files.createDirectories(dir.resolve("work")));
 

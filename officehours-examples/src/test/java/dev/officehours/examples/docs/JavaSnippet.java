@@ -26,6 +26,7 @@ final class JavaSnippet {
   static final String WRAPPER = "Snippet";
 
   private static final Pattern IMPORT = Pattern.compile("^\\s*import\\s+(static\\s+)?[\\w.]+(\\.\\*)?\\s*;\\s*(//.*)?$");
+  private static final Pattern IMPORTED = Pattern.compile("^\\s*import\\s+(static\\s+)?([\\w.]+?)(\\.\\*)?\\s*;");
   private static final Pattern TYPE = Pattern.compile("^\\s*((?:public|protected|private|abstract|final|static|sealed"
       + "|non-sealed|strictfp)\\s+)*(class|interface|enum|record|@interface)\\s+([A-Za-z_$][\\w$]*)");
 
@@ -69,6 +70,52 @@ final class JavaSnippet {
 
   CodeBlock block() {
     return block;
+  }
+
+  /** An import line: what it imports, and the line of the Markdown file it is on. */
+  record Import(String name, boolean isStatic, boolean onDemand, int markdownLine) {
+    /**
+     * The class files (or, for {@code pkg.*}, the package directory ending in '/') one of which
+     * a class path must hold for the import to resolve: {@code a.b.C.D} may be class {@code D}
+     * nested in {@code a.b.C} or a class of package {@code a.b.C}.
+     */
+    List<String> candidates() {
+      String type = isStatic ? (onDemand ? name : name.substring(0, name.lastIndexOf('.'))) : name;
+      if (onDemand && !isStatic) {
+        List<String> found = new ArrayList<>(List.of(type.replace('.', '/') + "/"));
+        found.addAll(new Import(name, false, false, markdownLine).candidates());
+        return found;
+      }
+      List<String> found = new ArrayList<>();
+      String[] parts = type.split("\\.");
+      for (int split = parts.length - 1; split >= 0; split--) {
+        String pkg = String.join("/", List.of(parts).subList(0, split));
+        String classes = String.join("$", List.of(parts).subList(split, parts.length));
+        found.add((pkg.isEmpty() ? "" : pkg + "/") + classes + ".class");
+      }
+      return found;
+    }
+  }
+
+  /** Its import lines, in order. */
+  List<Import> imports() {
+    List<Import> imports = new ArrayList<>();
+    String[] lines = block.body().split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      Matcher m = IMPORTED.matcher(lines[i]);
+      if (m.find()) {
+        imports.add(new Import(m.group(2), m.group(1) != null, m.group(3) != null, block.line() + i + 1));
+      }
+    }
+    return imports;
+  }
+
+  /**
+   * Whether it uses the examples module ({@code dev.officehours.examples}), which the docs then
+   * tell the reader to depend on; other snippets may use only what README's dependency lines bring.
+   */
+  boolean usesExamples() {
+    return imports().stream().anyMatch(i -> i.name().startsWith("dev.officehours.examples."));
   }
 
   /** What is compiled. */

@@ -5,16 +5,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
-import java.util.jar.Attributes;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticCollector;
@@ -25,10 +20,14 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
 
 /**
- * Compiles a {@link JavaSnippet} with the JDK's compiler against this module's test classpath
- * (core, redis, examples and their dependencies: what a user of the artifacts has), for Java 17,
- * with every lint on. A snippet fails on any error, and on any warning in its own lines
- * (deprecation and removal among them): a user who pastes it must get clean code.
+ * Compiles a {@link JavaSnippet} with the JDK's compiler, for Java 17, with every lint on, against
+ * what its reader has: the compile class path README's dependency lines give (core, redis and
+ * what they bring, {@link UserClasspath#readme()}), or, for a snippet that imports {@code
+ * dev.officehours.examples}, that and the examples module ({@link UserClasspath#examples()}).
+ * Never this JVM's whole class path, which holds the examples' libraries and the test libraries.
+ * A snippet fails on any error, and on any warning in its own lines (deprecation and removal among
+ * them): a user who pastes it must get clean code. An import its reader lacks fails with a message
+ * naming the artifact that has it.
  */
 final class SnippetCompiler {
   /** The Java release the SDK supports; snippets must compile for it. */
@@ -43,11 +42,18 @@ final class SnippetCompiler {
 
   private SnippetCompiler() {}
 
+  /** Whose dependencies {@code snippet} is compiled and run with. */
+  static UserClasspath.Dependencies dependenciesOf(JavaSnippet snippet) {
+    return snippet.usesExamples() ? UserClasspath.examples() : UserClasspath.readme();
+  }
+
   static Result compile(JavaSnippet snippet, Path classesDir) {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     if (javac == null) {
       throw new IllegalStateException("no system Java compiler: run the tests on a JDK, not a JRE");
     }
+    UserClasspath.Dependencies dependencies = dependenciesOf(snippet);
+    List<Path> classpath = dependencies.compileClasspath();
     DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
     JavaFileObject file = new SimpleJavaFileObject(
         URI.create("string:///" + snippet.typeName() + JavaFileObject.Kind.SOURCE.extension), JavaFileObject.Kind.SOURCE) {
@@ -57,7 +63,7 @@ final class SnippetCompiler {
       }
     };
     List<String> options = List.of("--release", RELEASE, "-Xlint:all", "-proc:none", "-encoding", "UTF-8",
-        "-classpath", classpath().stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)),
+        "-classpath", classpath.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator)),
         "-d", classesDir.toString());
     try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, Locale.ROOT, StandardCharsets.UTF_8)) {
       javac.getTask(null, files, diagnostics, options, null, List.of(file)).call();
@@ -79,52 +85,43 @@ final class SnippetCompiler {
         failures.add(text);
       }
     }
+    if (!failures.isEmpty()) {
+      failures.addAll(0, missingImports(snippet, dependencies, classpath));
+    }
     return new Result(failures, messages);
   }
 
   /**
-   * This JVM's class path as javac needs it. Surefire may start the tests with a manifest-only jar
-   * on {@code java.class.path}; the jars its {@code Class-Path} names are what javac must see.
+   * For each import of {@code snippet} that {@code classpath} cannot resolve but this JVM's class
+   * path can: where the reader would have to get it from.
    */
-  static List<Path> classpath() {
-    List<String> entries = new ArrayList<>();
-    for (String property : List.of("java.class.path", "surefire.test.class.path")) {
-      String value = System.getProperty(property);
-      if (value != null && !value.isBlank()) {
-        entries.addAll(List.of(value.split(File.pathSeparator)));
+  static List<String> missingImports(JavaSnippet snippet, UserClasspath.Dependencies dependencies, List<Path> classpath) {
+    List<String> missing = new ArrayList<>();
+    for (JavaSnippet.Import i : snippet.imports()) {
+      List<String> candidates = i.candidates();
+      if (classpath.stream().anyMatch(entry -> candidates.stream().anyMatch(c -> UserClasspath.holds(entry, c)))) {
+        continue;
+      }
+      Optional<Path> holder = UserClasspath.entries().stream()
+          .filter(entry -> candidates.stream().anyMatch(c -> UserClasspath.holds(entry, c))).findFirst();
+      if (holder.isEmpty()) {
+        continue; // javac's own message says it: no such class anywhere
+      }
+      String where = snippet.block().file() + ":" + i.markdownLine() + ": error: " + i.name() + " is in ";
+      Optional<UserClasspath.Artifact> artifact = UserClasspath.identify(holder.get());
+      if (artifact.isEmpty()) {
+        missing.add(where + holder.get() + ", test code of this build that no user has");
+      } else if (dependencies.artifacts().get(artifact.get().key()) == UserClasspath.Scope.RUNTIME) {
+        missing.add(where + artifact.get().key() + ", which " + dependencies.lines() + " bring only at run time"
+            + " (runtime scope): a user's compiler does not see it");
+      } else {
+        missing.add(where + artifact.get().key() + ", which " + dependencies.lines() + " do not include: a user"
+            + " who pastes this snippet cannot compile it. Use only what those lines bring"
+            + (snippet.usesExamples() ? "" : " (or, to use the examples module, import dev.officehours.examples and"
+                + " say to depend on officehours-examples, as docs/server.md does)")
+            + ", or give the dependency line it needs in the docs and in UserClasspath");
       }
     }
-    return expand(entries);
-  }
-
-  /** {@code entries} that exist, each followed by what its jar manifest's {@code Class-Path} names. */
-  static List<Path> expand(List<String> entries) {
-    Set<Path> expanded = new LinkedHashSet<>();
-    for (String entry : entries) {
-      addWithManifestClassPath(Path.of(entry).toAbsolutePath().normalize(), expanded);
-    }
-    return List.copyOf(expanded);
-  }
-
-  private static void addWithManifestClassPath(Path entry, Set<Path> entries) {
-    if (!Files.exists(entry) || !entries.add(entry) || !Files.isRegularFile(entry)) {
-      return;
-    }
-    try (JarFile jar = new JarFile(entry.toFile())) {
-      Manifest manifest = jar.getManifest();
-      String classPath = manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
-      if (classPath == null) {
-        return;
-      }
-      URI base = entry.getParent().toUri();
-      for (String item : classPath.trim().split("\\s+")) {
-        URI uri = base.resolve(item);
-        if ("file".equals(uri.getScheme())) {
-          addWithManifestClassPath(Path.of(uri).normalize(), entries);
-        }
-      }
-    } catch (IOException e) {
-      // Not a jar (or unreadable): javac reads it as it is.
-    }
+    return missing;
   }
 }
