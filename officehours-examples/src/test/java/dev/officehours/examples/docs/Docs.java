@@ -45,6 +45,18 @@ final class Docs {
     return files;
   }
 
+  /** {@link #files()}, CHANGELOG.md and CONTRIBUTING.md: every file that may name a version of OfficeHours. */
+  static List<MarkdownFile> filesNamingVersions() {
+    Path root = root();
+    List<MarkdownFile> files = new ArrayList<>(files());
+    for (String name : List.of("CHANGELOG.md", "CONTRIBUTING.md")) {
+      if (Files.isRegularFile(root.resolve(name))) {
+        files.add(MarkdownFile.read(root, root.resolve(name)));
+      }
+    }
+    return files;
+  }
+
   static List<CodeBlock> codeBlocks() {
     return files().stream().flatMap(f -> f.codeBlocks().stream()).toList();
   }

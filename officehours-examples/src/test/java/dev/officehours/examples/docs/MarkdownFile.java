@@ -70,6 +70,16 @@ record MarkdownFile(String name, Path path, List<String> lines) {
     return blocks;
   }
 
+  /** A line outside code blocks, and its number. */
+  record ProseLine(int line, String text) {}
+
+  /** Its lines outside code blocks. */
+  List<ProseLine> prose() {
+    List<ProseLine> prose = new ArrayList<>();
+    scan((lineNo, block) -> {}, (lineNo, text) -> prose.add(new ProseLine(lineNo, text)));
+    return prose;
+  }
+
   /** Every link target outside code blocks and code spans, inline or reference-style. */
   List<Link> links() {
     List<Link> links = new ArrayList<>();

@@ -128,6 +128,16 @@ final class Pom {
     return groupId() + ":" + artifactId();
   }
 
+  /** Its version, or its parent's when it names none. */
+  String version() {
+    String own = text(project, "version");
+    if (own != null) {
+      return own;
+    }
+    Element parentRef = child(project, "parent");
+    return parentRef == null ? null : text(parentRef, "version");
+  }
+
   /** Its {@code <properties>}, over its parents'. */
   Map<String, String> properties() {
     return Map.copyOf(properties);
