@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
  * naming the flag and the value, which the programs turn into exit code 2.
  */
 public final class Args {
+  private static final Pattern NUMBER = Pattern.compile("-\\d+(\\.\\d+)?");
+  private static final Pattern FLAG_NAME = Pattern.compile("-?[A-Za-z0-9][A-Za-z0-9_.-]{0,39}");
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|min|h)?");
 
   private final Map<String, String> values = new LinkedHashMap<>();
@@ -25,7 +27,8 @@ public final class Args {
   private Args() {}
 
   /**
-   * Parses {@code argv}.
+   * Parses {@code argv}. {@code -h} means {@code --help} when {@code help} is one of the switches;
+   * {@code --help} wins over any mistake in the other flags, so it always shows the usage.
    *
    * @param argv the arguments
    * @param valued flags that take a value (without the {@code --})
@@ -35,10 +38,19 @@ public final class Args {
    */
   public static Args parse(String[] argv, Set<String> valued, Set<String> switches) {
     Args a = new Args();
+    UsageException mistake = null;
     for (int i = 0; i < argv.length; i++) {
       String arg = argv[i];
+      if (arg.equals("-h") && switches.contains("help")) {
+        arg = "--help";
+      }
       if (!arg.startsWith("--")) {
-        a.positional.add(arg);
+        if (arg.length() > 1 && arg.startsWith("-") && !NUMBER.matcher(arg).matches()) {
+          // a single-dash flag is a typo of a flag, not an argument
+          mistake = mistake != null ? mistake : new UsageException("unknown flag " + flagName(arg));
+        } else {
+          a.positional.add(arg);
+        }
         continue;
       }
       String name = arg.substring(2);
@@ -51,22 +63,31 @@ public final class Args {
       if (switches.contains(name)) {
         if (value != null) {
           // the value is not echoed: whatever was pasted there (a URL with a password?) stays private
-          throw new UsageException("--" + name + " takes no value but got one");
+          mistake = mistake != null ? mistake : new UsageException("--" + name + " takes no value but got one");
         }
         a.values.put(name, "true");
       } else if (valued.contains(name)) {
         if (value == null) {
           if (i + 1 >= argv.length) {
-            throw new UsageException("--" + name + " needs a value");
+            mistake = mistake != null ? mistake : new UsageException("--" + name + " needs a value");
+            continue;
           }
           value = argv[++i];
         }
         a.values.put(name, value);
       } else {
-        throw new UsageException("unknown flag --" + name);
+        mistake = mistake != null ? mistake : new UsageException("unknown flag --" + flagName(name));
       }
     }
+    if (mistake != null && !a.has("help")) {
+      throw mistake;
+    }
     return a;
+  }
+
+  /** A flag's name as it may be echoed: a plain word, else cut short (a pasted secret stays private). */
+  private static String flagName(String name) {
+    return FLAG_NAME.matcher(name).matches() ? name : name.substring(0, Math.min(name.length(), 2)) + "...";
   }
 
   /** Arguments that are not flags. */

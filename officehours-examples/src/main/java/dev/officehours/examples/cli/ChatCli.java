@@ -618,6 +618,7 @@ public final class ChatCli {
         "  --demo             demo mode even when OPENAI_API_KEY is set",
         "  --redis URI        history, TTS cache and answer cache in Redis (redis://host:6379)",
         "  --no-cache         no TTS or answer cache (default: both in memory)",
+        "  --help, -h         this text",
         "",
         "Ctrl-C interrupts an answer; twice (or at the prompt) exits.",
         "Exit codes: 0 ok, 2 usage or invalid request, 3 cannot connect (server or Redis), 4 API key refused,",

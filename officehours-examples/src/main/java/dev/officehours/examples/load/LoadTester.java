@@ -2,6 +2,7 @@ package dev.officehours.examples.load;
 
 import dev.officehours.examples.Args;
 import dev.officehours.examples.Args.UsageException;
+import dev.officehours.examples.cli.Redactor;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -97,6 +98,10 @@ public final class LoadTester {
       if (args.has("help")) {
         out.println(usage());
         return EXIT_OK;
+      }
+      if (!args.positional().isEmpty()) {
+        throw new UsageException("unexpected argument '" + Redactor.showUrl(args.positional().get(0))
+            + "' (every setting is a flag)");
       }
       plan = plan(args);
       repeatRatio = args.getFraction("repeat-ratio", 0.3);
@@ -547,6 +552,7 @@ public final class LoadTester {
         "Output:",
         "  --report DIR                            also write DIR/report.md and DIR/report.json",
         "  --no-progress                           no live progress bar (drawn only on a terminal)",
+        "  --help, -h                              this text",
         "",
         "Exit codes: 0 ok, 1 gate breached, 2 usage error, 3 could not run.");
   }

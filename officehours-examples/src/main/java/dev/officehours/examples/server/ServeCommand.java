@@ -298,6 +298,8 @@ public final class ServeCommand {
         "  --demo                 demo mode even when a key is set",
         "  --sim-ttft D           demo: the simulated model's time to first token (default 250ms)",
         "  --sim-token-interval D demo: its delay between tokens (default 30ms)",
-        "  --sim-voice            demo: the simulated server's voice instead of FreeTTS (load tests)");
+        "  --sim-voice            demo: the simulated server's voice instead of FreeTTS (load tests)",
+        "  --help, -h             this text",
+        "Exit codes: 0 stopped, 2 usage error, 3 cannot start (port in use, Redis unreachable).");
   }
 }
