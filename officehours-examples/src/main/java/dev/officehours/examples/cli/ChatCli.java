@@ -46,6 +46,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import okhttp3.HttpUrl;
 
@@ -86,6 +87,8 @@ public final class ChatCli {
 
   private final PrintStream out;
   private final PrintStream err;
+  /** The libraries' log lines: held while an answer streams, so they never split its line. */
+  private final LogLines logs;
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final Redactor redactor = new Redactor();
   private ConversationPipeline pipeline;
@@ -98,9 +101,10 @@ public final class ChatCli {
   private volatile long lastInterrupt;
   private int turns;
 
-  private ChatCli(PrintStream out, PrintStream err) {
+  private ChatCli(PrintStream out, PrintStream err, LogLines logs) {
     this.out = out;
     this.err = err;
+    this.logs = logs;
   }
 
   /**
@@ -109,7 +113,8 @@ public final class ChatCli {
    * @param args the flags, see {@link #usage()}
    */
   public static void main(String[] args) {
-    ChatCli cli = new ChatCli(System.out, System.err);
+    PrintStream terminal = System.err;
+    ChatCli cli = new ChatCli(System.out, terminal, LogLines.install());
     cli.installCtrlC();
     System.exit(cli.run(args, System.in, System.getenv()));
   }
@@ -125,7 +130,7 @@ public final class ChatCli {
    * @return the exit code
    */
   public static int run(String[] argv, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
-    return new ChatCli(out, err).run(argv, in, env);
+    return new ChatCli(out, err, null).run(argv, in, env);
   }
 
   private int run(String[] argv, InputStream in, Map<String, String> env) {
@@ -331,14 +336,9 @@ public final class ChatCli {
       resources.add(0, speaker.get()); // closed first: let the last answer finish playing
       return speaker.get();
     }
-    try {
-      Path dir = Files.createTempDirectory("officehours-audio-");
-      err.println((playable ? "No audio device" : "javax.sound cannot play " + format.encoding().wireName())
-          + ": each answer's audio is written to " + dir);
-      return new WavFileOutput(dir, "turn-");
-    } catch (IOException e) {
-      throw new IllegalArgumentException("no audio device, and no temporary directory for audio files: " + e);
-    }
+    err.println((playable ? "No audio device" : "javax.sound cannot play " + format.encoding().wireName())
+        + ": each answer's audio is written to a file in a temporary directory, its path printed after the answer.");
+    return WavFileOutput.inTemporaryDirectory("turn-");
   }
 
   private int loop(InputStream in, byte[] image) {
@@ -387,8 +387,10 @@ public final class ChatCli {
       audio.beginTurn(number);
     }
     CompletableFuture<TurnEvent> end = new CompletableFuture<>();
+    AtomicBoolean answered = new AtomicBoolean();
     TurnListener listener = TurnListener.of(event -> {
       if (event instanceof TextDelta delta) {
+        answered.set(true);
         out.print(delta.text());
         out.flush();
       } else if (event instanceof AudioFrame frame) {
@@ -399,16 +401,24 @@ public final class ChatCli {
         end.complete(event);
       }
     });
+    TurnEvent last;
+    holdLogs();
     try {
-      current = pipeline.start(request, listener);
-    } catch (InvalidRequestException e) {
-      printError("chat: " + e.getMessage());
-      return EXIT_USAGE;
+      try {
+        current = pipeline.start(request, listener);
+      } catch (InvalidRequestException e) {
+        printError("chat: " + e.getMessage());
+        return EXIT_USAGE;
+      }
+      last = end.join();
+      current = null;
+      if (answered.get()) {
+        out.println(); // the answer's line ends here; a turn that printed nothing leaves no blank line
+        out.flush();
+      }
+    } finally {
+      releaseLogs();
     }
-    TurnEvent last = end.join();
-    current = null;
-    out.println();
-    out.flush();
     if (last instanceof TurnResult result) {
       Optional<Path> file;
       try {
@@ -437,6 +447,18 @@ public final class ChatCli {
     OfficeHoursException error = ((TurnFailed) last).error();
     printError("chat: " + describe(error));
     return exitCode(error);
+  }
+
+  private void holdLogs() {
+    if (logs != null) {
+      logs.hold();
+    }
+  }
+
+  private void releaseLogs() {
+    if (logs != null) {
+      logs.release();
+    }
   }
 
   /** The one line after each turn: TTFT, TTFA, total, chunks, cache hits. */
@@ -592,6 +614,7 @@ public final class ChatCli {
       return;
     }
     err.println();
+    releaseLogs();
     System.exit(EXIT_INTERRUPTED);
   }
 
