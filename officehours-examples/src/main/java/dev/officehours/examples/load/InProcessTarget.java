@@ -114,9 +114,9 @@ public final class InProcessTarget {
       return new PipelineTarget(pipeline, description, () -> {
         SimulatedOpenAiServer.Stats s = sim.stats();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("simulated chat requests", s.chatRequests());
-        m.put("simulated speech requests", s.speechRequests());
-        m.put("injected faults", s.faults());
+        m.put("simulatedChatRequests", s.chatRequests());
+        m.put("simulatedSpeechRequests", s.speechRequests());
+        m.put("injectedFaults", s.faults());
         return m;
       }, List.of(sim));
     } catch (RuntimeException e) {

@@ -72,8 +72,9 @@ public sealed interface LoadPlan {
       String pacing = (rampUp.isZero() ? "" : ", starting over " + words(rampUp))
           + (thinkTime.isZero() ? "" : ", " + words(thinkTime) + " think time between turns");
       return clients == 1
-          ? "closed model, 1 client x " + requestsPerClient + " sequential turns (latency tests)" + pacing
-          : "closed model, " + clients + " concurrent clients x " + requestsPerClient + " turns" + pacing;
+          ? "closed model, 1 client x " + LoadReport.count(requestsPerClient, "sequential turn") + " (latency tests)"
+              + pacing
+          : "closed model, " + clients + " concurrent clients x " + LoadReport.count(requestsPerClient, "turn") + pacing;
     }
   }
 
@@ -109,8 +110,8 @@ public sealed interface LoadPlan {
 
     @Override
     public String describe() {
-      return String.format(Locale.ROOT, "open model, %.1f turns/s for %.1f s (%d turns)", ratePerSecond,
-          duration.toNanos() / 1e9, turns());
+      return String.format(Locale.ROOT, "open model, %.1f turns/s for %.1f s (%s)", ratePerSecond,
+          duration.toNanos() / 1e9, LoadReport.count(turns(), "turn"));
     }
   }
 }

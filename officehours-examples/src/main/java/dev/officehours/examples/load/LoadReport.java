@@ -363,27 +363,26 @@ public final class LoadReport {
   private List<String> recommend() {
     List<String> out = new ArrayList<>();
     if (errors.containsKey("rate_limited")) {
-      out.add(String.format(Locale.ROOT, "The server refused %d turns with rate_limited: its per-client rate limit "
-          + "is on (30 turn starts a minute by default), so this measured the limiter, not the server. Start it "
-          + "with `serve --rate-limit off` for load tests.", errors.get("rate_limited")));
+      out.add("The server refused " + count(errors.get("rate_limited"), "turn") + " with rate_limited: its "
+          + "per-client rate limit is on (30 turn starts a minute by default), so this measured the limiter, not the "
+          + "server. Start it with `serve --rate-limit off` for load tests.");
     }
     // a refused WebSocket upgrade may come without its JSON body: its bare 429 is the same limit
     long tooMany = errors.getOrDefault("too_many_connections", 0L)
         + (settings.remote() ? errors.getOrDefault("http_429", 0L) : 0L);
     if (tooMany > 0) {
-      out.add(String.format(Locale.ROOT, "The server refused %d turns' connections with too_many_connections (or a "
-          + "bare HTTP 429): it limits the sockets of one client address (32 by default), and every load-test "
-          + "client comes from this one. Start it with `serve --max-connections-per-client off` for load tests.",
-          tooMany));
+      out.add("The server refused the connections of " + count(tooMany, "turn") + " with too_many_connections (or "
+          + "a bare HTTP 429): it limits the sockets of one client address (32 by default), and every load-test "
+          + "client comes from this one. Start it with `serve --max-connections-per-client off` for load tests.");
     }
     if (errors.containsKey("connection_refused")) {
-      out.add(String.format(Locale.ROOT, "%d turns found nothing listening (connection_refused): start the server "
+      out.add(String.format(Locale.ROOT, "%s found nothing listening (connection_refused): start the server "
           + "(`java -jar officehours-examples/target/officehours-examples.jar serve --rate-limit off "
           + "--max-connections-per-client off`) or check "
-          + "--target.", errors.get("connection_refused")));
+          + "--target.", count(errors.get("connection_refused"), "turn")));
     }
     if (failed > 0) {
-      String codes = errors.toString();
+      String codes = "(" + byCode(errors) + ")";
       String advice = errors.containsKey("rate_limit_exceeded")
           ? " Rate limited: lower the concurrency or raise the provider's limit."
           : "";
@@ -393,9 +392,8 @@ public final class LoadReport {
       out.add(String.format(Locale.ROOT, "%.1f %% of turns failed %s.%s", 100 * errorRate(), codes, advice));
     }
     if (speechFailures > 0) {
-      out.add(String.format(Locale.ROOT, "Speech failed for %d chunks of completed turns: listeners missed part "
-          + "of those answers. Check the TTS provider's errors; retries (--retries) cover transient ones.",
-          speechFailures));
+      out.add("Speech failed for " + count(speechFailures, "chunk") + " of completed turns: listeners missed part "
+          + "of those answers. Check the TTS provider's errors; retries (--retries) cover transient ones.");
     }
     if (ttfa.count() > 0) {
       double ttsPart = ttfa.p99() - ttft.p99();
@@ -441,8 +439,9 @@ public final class LoadReport {
           server.peakHeapUsedBytes() / 1048576.0, server.after().jvm().heapMaxBytes() / 1048576.0));
     }
     if (late > 0) {
-      out.add(late + " turns were sent more than 10 ms after their scheduled time; their wait is counted in "
-          + "their latency (no coordinated omission), but the load generator itself may be saturated.");
+      out.add(count(late, "turn") + (late == 1 ? " was" : " were") + " sent more than 10 ms after "
+          + "its scheduled time; the wait is counted in the latency (no coordinated omission), but the load "
+          + "generator itself may be saturated.");
     }
     if (!gatePassed()) {
       for (GateResult g : gate) {
@@ -502,8 +501,8 @@ public final class LoadReport {
     sb.append(String.format(Locale.ROOT, "%nAudio per turn: p50 %.0f KB, p99 %.0f KB, %.1f chunks on average; "
         + "%.1f MB in all.%n", bytesPerTurn.p50() / 1024, bytesPerTurn.p99() / 1024,
         completed == 0 ? 0.0 : (double) chunks / completed, audioBytes / 1048576.0));
-    sb.append(String.format(Locale.ROOT, "Speech failures: %d chunks of completed turns had no audio "
-        + "(turns with no audio at all count as failed, tts_error).%n", speechFailures));
+    sb.append("Speech failures: ").append(count(speechFailures, "chunk")).append(" of completed turns had no audio "
+        + "(turns with no audio at all count as failed, tts_error).\n");
     sb.append("\nLatencies are measured from each turn's intended send time. An inter-chunk gap is the silence a "
         + "listener hears before a chunk whose first audio arrived after the audio before it had finished playing "
         + "(playback starting at the first audio, without pauses); 0 when it arrived in time.");
@@ -529,7 +528,7 @@ public final class LoadReport {
     }
     if (!targetStats.isEmpty()) {
       sb.append("\n## Target\n\nCounters over the measured run (the warm-up's are not in them):\n\n");
-      targetStats.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
+      targetStats.forEach((k, v) -> sb.append("- ").append(label(k)).append(": ").append(counter(v)).append('\n'));
     }
     if (server != null) {
       serverMarkdown(sb);
@@ -554,8 +553,8 @@ public final class LoadReport {
   private void serverMarkdown(StringBuilder sb) {
     ServerObservation o = server;
     sb.append("\n## Server (its own metrics, GET ").append(o.url()).append(")\n\n");
-    sb.append(String.format(Locale.ROOT, "Scraped before and after the run and during it: %d scrapes, %d failed%s.%n",
-        o.scrapes(), o.failedScrapes(), o.problem().isEmpty() ? "" : " (" + o.problem() + ")"));
+    sb.append(String.format(Locale.ROOT, "Scraped before and after the run and during it: %s, %d failed%s.%n",
+        count(o.scrapes(), "scrape"), o.failedScrapes(), o.problem().isEmpty() ? "" : " (" + o.problem() + ")"));
     ServerMetrics after = o.after() != null ? o.after() : o.before();
     if (after == null) {
       sb.append("\nNo figures: the server's metrics could not be read.\n");
@@ -571,7 +570,7 @@ public final class LoadReport {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f %% | %s |%n", n(t.started()), n(t.completed()),
           n(t.cancelled()), n(t.failed()), 100 * t.errorRate(), n(t.active())));
       if (!t.errors().isEmpty()) {
-        sb.append("\nFailed on the server, by code: ").append(t.errors()).append(
+        sb.append("\nFailed on the server, by code: ").append(byCode(t.errors())).append(
             " (requests it refused before a turn started, such as rate_limited, are not turns).\n");
       }
     });
@@ -670,7 +669,7 @@ public final class LoadReport {
     m.put("speechFailures", speechFailures);
     m.put("ttsCacheHitRate", ttsCacheHitRate());
     m.put("answerCacheHitRate", answerCacheHitRate());
-    m.put("target_stats", targetStats);
+    m.put("targetStats", targetStats);
     if (server != null) {
       m.put("server", serverJson());
     }
@@ -741,6 +740,52 @@ public final class LoadReport {
   private static void row(StringBuilder sb, String name, Percentiles p) {
     sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |%n", name, p.count(),
         p.p50(), p.p90(), p.p95(), p.p99(), p.p999(), p.max()));
+  }
+
+  /**
+   * A count and its noun: {@code 1 turn}, {@code 3 turns}.
+   *
+   * @param n how many
+   * @param noun the noun in the singular; its plural adds an {@code s}
+   * @return the two words
+   */
+  static String count(long n, String noun) {
+    return n + " " + (n == 1 ? noun : noun + "s");
+  }
+
+  /** Counts by code as text: {@code overloaded 3, rate_limit_exceeded 9}; {@code none} when empty. */
+  static String byCode(Map<String, ?> counts) {
+    if (counts.isEmpty()) {
+      return "none";
+    }
+    StringBuilder sb = new StringBuilder();
+    new java.util.TreeMap<>(counts).forEach((code, n) -> sb.append(sb.length() == 0 ? "" : ", ").append(code)
+        .append(' ').append(n));
+    return sb.toString();
+  }
+
+  /** A target counter's value as text: a number, or counts by code. */
+  private static String counter(Object value) {
+    return value instanceof Map<?, ?> m ? byCode(stringKeys(m)) : String.valueOf(value);
+  }
+
+  private static Map<String, Object> stringKeys(Map<?, ?> m) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    m.forEach((k, v) -> out.put(String.valueOf(k), v));
+    return out;
+  }
+
+  /** A counter's camelCase key in words: {@code simulatedChatRequests} is "simulated chat requests". */
+  static String label(String key) {
+    StringBuilder sb = new StringBuilder();
+    for (char c : key.toCharArray()) {
+      if (Character.isUpperCase(c)) {
+        sb.append(' ').append(Character.toLowerCase(c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 
   private static String pct(double fraction) {

@@ -1,6 +1,7 @@
 package dev.officehours.examples.load;
 
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -115,9 +116,9 @@ public final class LoadStats {
     return failed.sum();
   }
 
-  /** The p99 time to first audio so far, in milliseconds (0 before any). */
-  public double p99TtfaMillis() {
-    return ttfa.getTotalCount() == 0 ? 0 : ttfa.getValueAtPercentile(99) / 1000.0;
+  /** The p99 time to first audio so far, in milliseconds; empty before any turn had audio. */
+  OptionalDouble p99TtfaMillis() {
+    return ttfa.getTotalCount() == 0 ? OptionalDouble.empty() : OptionalDouble.of(ttfa.getValueAtPercentile(99) / 1000.0);
   }
 
   Map<String, Long> errorCounts() {

@@ -52,7 +52,7 @@ public final class LoadTester {
       "token-jitter", "answer-words", "tts-ttfb", "tts-realtime-factor", "fault-rate", "tts-fault-rate", "retries",
       "tts-concurrency", "turn-timeout", "max-p99-ttfa", "max-p99-ttft", "max-p99-total", "max-p99-gap",
       "max-error-rate", "scrape-interval", "ramp-up", "think-time");
-  private static final Set<String> SWITCHES = Set.of("no-progress", "tts-cache", "answer-cache", "help",
+  private static final Set<String> SWITCHES = Set.of("progress", "no-progress", "tts-cache", "answer-cache", "help",
       "no-server-metrics");
   /** The flags that set up the in-process pipeline and its simulated providers: a server has its own. */
   static final List<String> IN_PROCESS_ONLY = List.of("llm-ttft", "token-interval", "token-jitter", "answer-words",
@@ -60,6 +60,8 @@ public final class LoadTester {
       "answer-cache");
   /** How long a client waits for a server's turn: longer than the server's own 30 s turn deadline, so its error comes first. */
   static final Duration SERVER_TURN_TIMEOUT = Duration.ofSeconds(60);
+  /** Time between plain progress lines when standard error is not a terminal. */
+  static final Duration PROGRESS_LINE_INTERVAL = Duration.ofSeconds(10);
   /** Time between scrapes of the server's metrics during a run. */
   static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(1);
 
@@ -136,6 +138,9 @@ public final class LoadTester {
           throw new UsageException("--turn-timeout must be positive");
         }
       }
+      if (args.has("progress") && args.has("no-progress")) {
+        throw new UsageException("choose --progress or --no-progress, not both");
+      }
       scrapeInterval = args.getDuration("scrape-interval", SCRAPE_INTERVAL);
       gate = gate(args);
     } catch (UsageException | IllegalArgumentException e) {
@@ -156,15 +161,18 @@ public final class LoadTester {
           return EXIT_FAILED;
         }
       }
-      boolean progress = !args.has("no-progress") && System.console() != null;
+      // the bar redraws itself with carriage returns: on a terminal only, unless asked for
+      Progress progress = args.has("no-progress") ? null
+          : args.has("progress") || Terminal.stderrIsTerminal() ? Progress.bar(err)
+          : Progress.lines(err, PROGRESS_LINE_INTERVAL);
       if (warmup > 0) {
-        err.println("Warming up with " + warmup + " turns (not recorded)...");
+        err.println("Warming up with " + LoadReport.count(warmup, "turn") + " (not recorded)...");
         int clients = Math.min(warmup, 100);
         execute(target, new LoadPlan.Closed(clients, (warmup + clients - 1) / clients),
             // own namespace ("(#w17)"): a warm-up question must not be a cache hit for the measured run
             new QuestionMix(QuestionMix.builtIn(), repeatRatio, 7, "w"), settings, List.of(), null, null);
       }
-      LoadReport report = execute(target, plan, mix, settings, gate, progress ? err : null, scrape);
+      LoadReport report = measure(target, plan, mix, settings, gate, progress, scrape);
       out.print(report.markdown());
       if (args.has("report")) {
         List<Path> files = report.write(Path.of(args.get("report", "")));
@@ -209,6 +217,11 @@ public final class LoadTester {
    */
   public static LoadReport execute(LoadTarget target, LoadPlan plan, QuestionMix mix, LoadReport.Settings settings,
       List<LoadReport.GateCheck> gate, PrintStream progress, Duration scrapeInterval) {
+    return measure(target, plan, mix, settings, gate, progress == null ? null : Progress.bar(progress), scrapeInterval);
+  }
+
+  private static LoadReport measure(LoadTarget target, LoadPlan plan, QuestionMix mix, LoadReport.Settings settings,
+      List<LoadReport.GateCheck> gate, Progress progress, Duration scrapeInterval) {
     LoadStats stats = new LoadStats();
     ServerSampler sampler = scrapeInterval == null ? null
         : target.serverMetrics().map(m -> new ServerSampler(m, scrapeInterval)).orElse(null);
@@ -226,7 +239,9 @@ public final class LoadTester {
       return t;
     });
     if (bar != null) {
-      bar.scheduleAtFixedRate(() -> drawProgress(progress, stats, expected, start), 0, 250, TimeUnit.MILLISECONDS);
+      long period = progress.interval().toNanos();
+      bar.scheduleAtFixedRate(() -> progress.show(stats, expected, start), progress.live() ? 0 : period, period,
+          TimeUnit.NANOSECONDS);
     }
     try {
       if (plan instanceof LoadPlan.Closed closed) {
@@ -240,8 +255,7 @@ public final class LoadTester {
       }
       if (bar != null) {
         bar.shutdownNow();
-        drawProgress(progress, stats, expected, start);
-        progress.println();
+        progress.finish(stats, expected, start);
       }
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
@@ -424,7 +438,7 @@ public final class LoadTester {
       // pipeline's); this margin only stops a run whose target broke that promise
       long waitNanos = plan.duration().toNanos() + TimeUnit.MINUTES.toNanos(15);
       if (!finished.await(waitNanos, TimeUnit.NANOSECONDS)) {
-        throw new IllegalStateException(finished.getCount() + " turns did not finish within "
+        throw new IllegalStateException(LoadReport.count(finished.getCount(), "turn") + " did not finish within "
             + Duration.ofNanos(waitNanos).toSeconds() + " s");
       }
     } catch (InterruptedException e) {
@@ -441,15 +455,57 @@ public final class LoadTester {
         String.valueOf(error));
   }
 
-  private static void drawProgress(PrintStream out, LoadStats stats, long expected, long start) {
+  /**
+   * How a run shows its progress on standard error: a bar redrawn in place on a terminal, or a
+   * plain line now and then where carriage returns would litter a file or a log.
+   *
+   * @param out where it is shown
+   * @param live whether it is the bar
+   * @param interval time between frames or lines
+   */
+  record Progress(PrintStream out, boolean live, Duration interval) {
+    static Progress bar(PrintStream out) {
+      return new Progress(out, true, Duration.ofMillis(250));
+    }
+
+    static Progress lines(PrintStream out, Duration interval) {
+      return new Progress(out, false, interval);
+    }
+
+    void show(LoadStats stats, long expected, long start) {
+      if (live) {
+        out.print("\r" + frame(stats, expected, start));
+      } else {
+        out.println("progress: " + figures(stats, expected, start).replace("  ", ", "));
+      }
+      out.flush();
+    }
+
+    /** The bar's last frame stays, its line finished; plain lines end with the report. */
+    void finish(LoadStats stats, long expected, long start) {
+      if (live) {
+        show(stats, expected, start);
+        out.println();
+      }
+    }
+  }
+
+  /** A frame of the live bar: {@code [#####.....] 12/30 turns  4.1/s  errors 0  p99 TTFA 640 ms}. */
+  static String frame(LoadStats stats, long expected, long start) {
     long done = stats.finishedCount();
     int width = 30;
     int filled = (int) Math.min(width, expected == 0 ? width : done * width / expected);
+    // trailing spaces blank out what a longer earlier frame left
+    return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + figures(stats, expected, start) + "   ";
+  }
+
+  private static String figures(LoadStats stats, long expected, long start) {
+    long done = stats.finishedCount();
     double seconds = (System.nanoTime() - start) / 1e9;
-    out.print(String.format(Locale.ROOT, "\r[%s%s] %d/%d turns  %.1f/s  errors %d  p99 TTFA %.0f ms   ",
-        "#".repeat(filled), ".".repeat(width - filled), done, expected, seconds > 0 ? done / seconds : 0,
-        stats.failedCount(), stats.p99TtfaMillis()));
-    out.flush();
+    return String.format(Locale.ROOT, "%d/%s  %.1f/s  errors %d  p99 TTFA %s", done,
+        LoadReport.count(expected, "turn"), seconds > 0 ? done / seconds : 0, stats.failedCount(),
+        stats.p99TtfaMillis().isPresent() ? String.format(Locale.ROOT, "%.0f ms", stats.p99TtfaMillis().getAsDouble())
+            : "-");
   }
 
   static LoadPlan plan(Args args) {
@@ -551,7 +607,9 @@ public final class LoadTester {
         "  --max-p99-ttfa 1500ms --max-p99-ttft D --max-p99-total D --max-p99-gap D --max-error-rate 1%",
         "Output:",
         "  --report DIR                            also write DIR/report.md and DIR/report.json",
-        "  --no-progress                           no live progress bar (drawn only on a terminal)",
+        "  --no-progress                           no progress on standard error (by default a live bar on a",
+        "                                          terminal, else a plain line every 10 s)",
+        "  --progress                              the live bar even when standard error is not a terminal",
         "  --help, -h                              this text",
         "",
         "Exit codes: 0 ok, 1 gate breached, 2 usage error, 3 could not run.");

@@ -83,9 +83,9 @@ public final class SseTarget implements LoadTarget {
   @Override
   public Map<String, Object> stats() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("stream requests", requests.get());
-    m.put("requests refused before the stream (4xx/5xx)", refused.get());
-    m.put("streams that ended without a terminal event", unfinishedStreams.get());
+    m.put("streamRequests", requests.get());
+    m.put("requestsRefusedBeforeTheStream", refused.get());
+    m.put("streamsEndedWithoutATerminalEvent", unfinishedStreams.get());
     return m;
   }
 

@@ -108,12 +108,12 @@ public final class WebSocketTarget implements LoadTarget {
   @Override
   public Map<String, Object> stats() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("websocket connections opened", opened.get());
-    m.put("websocket connections that failed to open", failedToOpen.get());
-    m.put("websocket connections closed by the server", closedByServer.get());
-    m.put("messages of no turn in flight (ignored)", strayMessages.get());
+    m.put("websocketConnectionsOpened", opened.get());
+    m.put("websocketConnectionsThatFailedToOpen", failedToOpen.get());
+    m.put("websocketConnectionsClosedByTheServer", closedByServer.get());
+    m.put("ignoredMessagesOfNoTurnInFlight", strayMessages.get());
     // an Integer, not a Long: a level, which the report shows as it is instead of as a difference
-    m.put("most websocket connections open at once", mostOpen.get());
+    m.put("mostWebsocketConnectionsOpenAtOnce", mostOpen.get());
     return m;
   }
 
