@@ -431,8 +431,8 @@ public final class ChatCli {
       err.println(metricsLine(result));
       file.ifPresent(f -> err.println("audio: " + f.toAbsolutePath()));
       if (!result.speechFailures().isEmpty()) {
-        printError("speech failed for " + result.speechFailures().size() + " of " + result.metrics().chunks()
-            + " chunks: " + result.speechFailures().get(0).error().getMessage());
+        printError("speech failed for " + result.speechFailures().size() + " of " + chunks(result.metrics().chunks())
+            + ": " + result.speechFailures().get(0).error().getMessage());
       }
       return EXIT_OK;
     }
@@ -464,9 +464,13 @@ public final class ChatCli {
   /** The one line after each turn: TTFT, TTFA, total, chunks, cache hits. */
   static String metricsLine(TurnResult result) {
     TurnMetrics m = result.metrics();
-    return String.format(Locale.ROOT, "TTFT %s | TTFA %s | total %s | %d chunks | cache hits %d/%d%s",
+    return String.format(Locale.ROOT, "TTFT %s | TTFA %s | total %s | %s | cache hits %d/%d%s",
         m.timeToFirstToken().map(ChatCli::ms).orElse("-"), m.timeToFirstAudio().map(ChatCli::ms).orElse("-"),
-        ms(m.total()), m.chunks(), m.ttsCacheHits(), m.chunks(), result.answerFromCache() ? " (answer from cache)" : "");
+        ms(m.total()), chunks(m.chunks()), m.ttsCacheHits(), m.chunks(), result.answerFromCache() ? " (answer from cache)" : "");
+  }
+
+  private static String chunks(int n) {
+    return n + (n == 1 ? " chunk" : " chunks");
   }
 
   private static String ms(Duration d) {
