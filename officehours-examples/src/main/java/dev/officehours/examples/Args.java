@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * The command-line flags of the example programs: {@code --name value}, {@code --name=value} and
  * bare {@code --switch}. Unknown flags and malformed values fail with a {@link UsageException}
  * naming the flag and the value, which the programs turn into exit code 2.
+ *
+ * <p>Public only because the programs live in several packages; not an API of its own.
  */
 public final class Args {
   private static final Pattern NUMBER = Pattern.compile("-\\d+(\\.\\d+)?");
@@ -90,27 +92,56 @@ public final class Args {
     return FLAG_NAME.matcher(name).matches() ? name : name.substring(0, Math.min(name.length(), 2)) + "...";
   }
 
-  /** Arguments that are not flags. */
+  /**
+   * The arguments that are not flags nor flag values.
+   *
+   * @return them in the order given, maybe none
+   */
   public List<String> positional() {
     return List.copyOf(positional);
   }
 
-  /** Whether a switch or valued flag was given. */
+  /**
+   * Whether a switch or valued flag was given.
+   *
+   * @param name the flag without its {@code --}
+   * @return true when it was given
+   */
   public boolean has(String name) {
     return values.containsKey(name);
   }
 
-  /** A flag's value, if given. */
+  /**
+   * A flag's value.
+   *
+   * @param name the flag without its {@code --}
+   * @return its value as given, empty when the flag was not given
+   */
   public Optional<String> get(String name) {
     return Optional.ofNullable(values.get(name));
   }
 
-  /** A flag's value, or {@code fallback}. */
+  /**
+   * A flag's value, or a default.
+   *
+   * @param name the flag without its {@code --}
+   * @param fallback the value when the flag was not given
+   * @return its value as given, or {@code fallback}
+   */
   public String get(String name, String fallback) {
     return values.getOrDefault(name, fallback);
   }
 
-  /** An integer flag in {@code min..max}. */
+  /**
+   * A whole-number flag.
+   *
+   * @param name the flag without its {@code --}
+   * @param fallback the value when the flag was not given (not checked against the range)
+   * @param min the smallest value accepted
+   * @param max the largest value accepted
+   * @return the value, in {@code min..max}, or {@code fallback}
+   * @throws UsageException naming the flag and the value, when it is not a whole number in range
+   */
   public int getInt(String name, int fallback, int min, int max) {
     String v = values.get(name);
     if (v == null) {
@@ -127,7 +158,16 @@ public final class Args {
     }
   }
 
-  /** A decimal flag in {@code min..max}. */
+  /**
+   * A decimal flag.
+   *
+   * @param name the flag without its {@code --}
+   * @param fallback the value when the flag was not given (not checked against the range)
+   * @param min the smallest value accepted
+   * @param max the largest value accepted
+   * @return the value, in {@code min..max}, or {@code fallback}
+   * @throws UsageException naming the flag and the value, when it is not a number in range
+   */
   public double getDouble(String name, double fallback, double min, double max) {
     String v = values.get(name);
     if (v == null) {
@@ -144,7 +184,14 @@ public final class Args {
     }
   }
 
-  /** A fraction given as {@code 10%} or {@code 0.1}, in 0..1. */
+  /**
+   * A fraction flag, given as {@code 10%} or {@code 0.1}.
+   *
+   * @param name the flag without its {@code --}
+   * @param fallback the value when the flag was not given
+   * @return the fraction, in 0..1 ({@code 10%} is 0.1), or {@code fallback}
+   * @throws UsageException naming the flag and the value, when malformed or outside 0..1
+   */
   public double getFraction(String name, double fallback) {
     String v = values.get(name);
     if (v == null) {
@@ -153,7 +200,15 @@ public final class Args {
     return parseFraction("--" + name, v);
   }
 
-  /** A duration given as {@code 1500ms}, {@code 2s}, {@code 1.5s}, {@code 2m} or {@code 1h}; bare numbers are milliseconds. */
+  /**
+   * A duration flag, given as {@code 1500ms}, {@code 2s}, {@code 1.5s}, {@code 2m} (or
+   * {@code 2min}) or {@code 1h}; a bare number is milliseconds.
+   *
+   * @param name the flag without its {@code --}
+   * @param fallback the value when the flag was not given
+   * @return the duration, zero or positive, or {@code fallback}
+   * @throws UsageException naming the flag and the value, when malformed
+   */
   public Duration getDuration(String name, Duration fallback) {
     String v = values.get(name);
     if (v == null) {
@@ -162,12 +217,8 @@ public final class Args {
     return parseDuration("--" + name, v);
   }
 
-  /**
-   * Parses {@code 10%} or {@code 0.1}.
-   *
-   * @throws UsageException naming {@code what}, when malformed or outside 0..1
-   */
-  public static double parseFraction(String what, String v) {
+  /** Parses {@code 10%} or {@code 0.1}; a malformed value or one outside 0..1 is a usage error naming {@code what}. */
+  private static double parseFraction(String what, String v) {
     String s = v.trim();
     try {
       double d = s.endsWith("%") ? Double.parseDouble(s.substring(0, s.length() - 1).trim()) / 100 : Double.parseDouble(s);
@@ -180,12 +231,8 @@ public final class Args {
     }
   }
 
-  /**
-   * Parses {@code 1500ms}, {@code 2s}, {@code 2m}, {@code 1h}; a bare number is milliseconds.
-   *
-   * @throws UsageException naming {@code what}, when malformed
-   */
-  public static Duration parseDuration(String what, String v) {
+  /** Parses {@code 1500ms}, {@code 2s}, {@code 2m}, {@code 1h} or milliseconds; a malformed value is a usage error naming {@code what}. */
+  private static Duration parseDuration(String what, String v) {
     Matcher m = DURATION.matcher(v.trim().toLowerCase(Locale.ROOT));
     if (!m.matches()) {
       throw new UsageException(what + " must be a duration like 1500ms, 2s or 1m but was '" + v + "'");
@@ -201,11 +248,15 @@ public final class Args {
     return Duration.ofNanos((long) (millis * 1_000_000));
   }
 
-  /** A command-line mistake; its message is printed as is. */
+  /** A command-line mistake; its message is printed as is, after the program's name. */
   public static final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    /** @param message names the flag and the bad value */
+    /**
+     * A mistake.
+     *
+     * @param message names the flag and the bad value, e.g. {@code --rate must look like 50/s but was 'fast'}
+     */
     public UsageException(String message) {
       super(message);
     }

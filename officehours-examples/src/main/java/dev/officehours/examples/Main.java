@@ -28,7 +28,8 @@ public final class Main {
   /**
    * Dispatches to a program by its name.
    *
-   * @param args the program's name, then its flags
+   * @param args the program's name ({@code chat} when none), then its flags
+   * @throws InterruptedException when {@code serve} or {@code simulate} is interrupted while it runs
    */
   public static void main(String[] args) throws InterruptedException {
     String command = args.length == 0 ? "chat" : args[0];

@@ -65,19 +65,19 @@ import okhttp3.HttpUrl;
  */
 public final class ChatCli {
   /** Done. */
-  public static final int EXIT_OK = 0;
+  static final int EXIT_OK = 0;
   /** A usage error: unknown flag, bad value, invalid request (e.g. not an image). */
-  public static final int EXIT_USAGE = 2;
+  static final int EXIT_USAGE = 2;
   /** The server could not be reached (connection refused, unknown host). */
-  public static final int EXIT_CONNECTION = 3;
+  static final int EXIT_CONNECTION = 3;
   /** The server refused the API key (HTTP 401 or 403). */
-  public static final int EXIT_AUTH = 4;
+  static final int EXIT_AUTH = 4;
   /** The turn failed for another reason (a provider error, the turn deadline). */
-  public static final int EXIT_TURN_FAILED = 5;
+  static final int EXIT_TURN_FAILED = 5;
   /** An input file (the image) could not be read, or the audio could not be written (--out). */
-  public static final int EXIT_UNREADABLE_FILE = 6;
+  static final int EXIT_UNREADABLE_FILE = 6;
   /** Interrupted with Ctrl-C. */
-  public static final int EXIT_INTERRUPTED = 130;
+  static final int EXIT_INTERRUPTED = 130;
 
   private static final Set<String> VALUED = Set.of("base-url", "model", "voice", "format", "system", "session", "text",
       "image", "out", "redis");
@@ -108,9 +108,11 @@ public final class ChatCli {
   }
 
   /**
-   * Runs the chat and exits with its exit code.
+   * Runs the chat and exits with its exit code: 0 done, 2 usage error or invalid request, 3 the
+   * server or Redis cannot be reached, 4 the API key was refused, 5 the turn failed otherwise, 6 a
+   * file cannot be read or written, 130 interrupted (docs/cli.md).
    *
-   * @param args the flags, see {@link #usage()}
+   * @param args the flags; {@code --help} lists them
    */
   public static void main(String[] args) {
     PrintStream terminal = System.err;
@@ -129,7 +131,7 @@ public final class ChatCli {
    * @param env the environment ({@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code OPENAI_MODEL})
    * @return the exit code
    */
-  public static int run(String[] argv, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+  static int run(String[] argv, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
     return new ChatCli(out, err, null).run(argv, in, env);
   }
 
@@ -623,7 +625,7 @@ public final class ChatCli {
   }
 
   /** The flags, for {@code --help}. */
-  public static String usage() {
+  static String usage() {
     return String.join("\n",
         "Usage: chat [flags]",
         "",

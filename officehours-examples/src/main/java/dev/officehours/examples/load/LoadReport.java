@@ -67,7 +67,18 @@ public final class LoadReport {
    */
   public record Settings(String mode, String target, double repeatRatio, boolean ttsCache, boolean answerCache,
       int retries, int ttsConcurrency, boolean remote) {
-    /** Rejects nulls. */
+    /**
+     * Rejects nulls.
+     *
+     * @param mode the load model in words
+     * @param target what was under test
+     * @param repeatRatio the share of questions repeated word for word, 0..1
+     * @param ttsCache whether a TTS cache was enabled
+     * @param answerCache whether an answer cache was enabled
+     * @param retries provider retries per call
+     * @param ttsConcurrency syntheses in flight per turn
+     * @param remote whether the target is a server with pipeline settings of its own
+     */
     public Settings {
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(target, "target");
@@ -123,7 +134,11 @@ public final class LoadReport {
           h.getValueAtPercentile(99) / divisor, h.getValueAtPercentile(99.9) / divisor, h.getMaxValue() / divisor);
     }
 
-    /** Whether each percentile is at least the one before it. */
+    /**
+     * Whether each percentile is at least the one before it, as in any true distribution.
+     *
+     * @return true when p50 &lt;= p90 &lt;= p95 &lt;= p99 &lt;= p99.9 &lt;= max
+     */
     public boolean monotonic() {
       return p50 <= p90 && p90 <= p95 && p95 <= p99 && p99 <= p999 && p999 <= max;
     }
@@ -192,6 +207,8 @@ public final class LoadReport {
     /**
      * Whether nothing was measured (e.g. every turn failed, so no latency was recorded). Such a
      * check fails: a gate must not pass on the absence of evidence.
+     *
+     * @return true when {@link #actual()} is NaN
      */
     public boolean noData() {
       return Double.isNaN(actual);
@@ -240,122 +257,212 @@ public final class LoadReport {
     this.recommendations = List.copyOf(recommend());
   }
 
-  /** Turns sent. */
+  /**
+   * Turns sent.
+   *
+   * @return the turns sent to the target
+   */
   public long sent() {
     return sent;
   }
 
-  /** Turns completed. */
+  /**
+   * Turns completed.
+   *
+   * @return the turns that completed
+   */
   public long completed() {
     return completed;
   }
 
-  /** Turns failed. */
+  /**
+   * Turns failed.
+   *
+   * @return the turns that failed, by any error
+   */
   public long failed() {
     return failed;
   }
 
-  /** Failed turns by error code. */
+  /**
+   * Failed turns by error code.
+   *
+   * @return failed turns by error code, e.g. {@code rate_limit_exceeded} to 9; empty when none failed
+   */
   public Map<String, Long> errors() {
     return Map.copyOf(errors);
   }
 
-  /** For each error code, the message of one turn that failed with it. */
+  /**
+   * For each error code, the message of one turn that failed with it.
+   *
+   * @return for each code in {@link #errors()}, the message of one turn that failed with it
+   */
   public Map<String, String> errorExamples() {
     return Map.copyOf(errorExamples);
   }
 
-  /** What the server under test reported about itself, for a server target whose metrics could be scraped. */
+  /**
+   * What the server under test reported about itself, for a server target whose metrics could be scraped.
+   *
+   * @return what the server under test reported about itself; empty for a target in this process or when its metrics were not scraped
+   */
   public Optional<ServerObservation> server() {
     return Optional.ofNullable(server);
   }
 
-  /** Failed over finished turns, 0..1. */
+  /**
+   * Failed over finished turns, 0..1.
+   *
+   * @return failed over finished turns, 0..1; 0 when none finished
+   */
   public double errorRate() {
     long finished = completed + failed;
     return finished == 0 ? 0 : (double) failed / finished;
   }
 
-  /** Finished turns per second of wall time. */
+  /**
+   * Finished turns per second of wall time.
+   *
+   * @return finished turns per second of the run's wall time
+   */
   public double turnsPerSecond() {
     double s = elapsed.toNanos() / 1e9;
     return s <= 0 ? 0 : (completed + failed) / s;
   }
 
-  /** Time to first token, ms. */
+  /**
+   * Time to first token.
+   *
+   * @return time to first token of the completed turns, in milliseconds from each turn's intended send time
+   */
   public Percentiles ttft() {
     return ttft;
   }
 
-  /** Time to first audio, ms. */
+  /**
+   * Time to first audio.
+   *
+   * @return time to first audio of the completed turns, in milliseconds from each turn's intended send time
+   */
   public Percentiles ttfa() {
     return ttfa;
   }
 
-  /** Turn total, ms. */
+  /**
+   * Turn total.
+   *
+   * @return the whole turn of the completed turns, in milliseconds from each turn's intended send time
+   */
   public Percentiles total() {
     return total;
   }
 
-  /** Inter-chunk gaps, ms (see {@link TurnSample#interChunkGapsNanos()}). */
+  /**
+   * Inter-chunk gaps.
+   *
+   * @return the silences between chunks a listener hears, in milliseconds, one value per chunk after the first (see {@link TurnSample#interChunkGapsNanos()})
+   */
   public Percentiles gaps() {
     return gaps;
   }
 
-  /** Time to first audio as the server measured each turn (its {@code turn-complete} metrics), ms; empty for a target in this process. */
+  /**
+   * Time to first audio as the server measured each turn (its {@code turn-complete} metrics).
+   *
+   * @return time to first audio as the server measured each turn (its {@code turn-complete} metrics), in milliseconds; no values for a target in this process
+   */
   public Percentiles serverTtfa() {
     return serverTtfa;
   }
 
   /**
    * Per turn, the client's time to first audio (from its real send) minus the server's own: what
-   * the server's handling, the connection and the client add to the pipeline's TTFA, ms.
+   * the server's handling, the connection and the client add to the pipeline's TTFA.
+   *
+   * @return the differences in milliseconds; no values for a target in this process
    */
   public Percentiles ttfaOverServer() {
     return ttfaOverServer;
   }
 
-  /** Per turn, from the client's send to the server's {@code turn-started} (the start's round trip), ms. */
+  /**
+   * Per turn, from the client's send to the server's {@code turn-started} (the start's round trip).
+   *
+   * @return per turn, the time from the client's send to the server's {@code turn-started} (the start's round trip), in milliseconds; no values for a target in this process
+   */
   public Percentiles accepted() {
     return accepted;
   }
 
-  /** Per turn, the client's time to first token minus the server's own, ms. */
+  /**
+   * Per turn, the client's time to first token minus the server's own.
+   *
+   * @return per turn, the client's time to first token minus the server's own, in milliseconds; no values for a target in this process
+   */
   public Percentiles ttftOverServer() {
     return ttftOverServer;
   }
 
-  /** Audio bytes per completed turn. */
+  /**
+   * Audio bytes per completed turn.
+   *
+   * @return audio bytes received per completed turn
+   */
   public Percentiles bytesPerTurn() {
     return bytesPerTurn;
   }
 
-  /** Chunks of completed turns whose speech failed (the rest of their turn was heard). */
+  /**
+   * Chunks of completed turns whose speech failed (the rest of their turn was heard).
+   *
+   * @return chunks of completed turns whose speech failed (the rest of their turn was heard)
+   */
   public long speechFailures() {
     return speechFailures;
   }
 
-  /** Share of speech chunks served from the TTS cache, 0..1. */
+  /**
+   * Share of speech chunks served from the TTS cache, 0..1.
+   *
+   * @return the share of speech chunks served from the TTS cache, 0..1
+   */
   public double ttsCacheHitRate() {
     return chunks == 0 ? 0 : (double) ttsCacheHits / chunks;
   }
 
-  /** Share of completed turns answered from the answer cache, 0..1. */
+  /**
+   * Share of completed turns answered from the answer cache, 0..1.
+   *
+   * @return the share of completed turns answered from the answer cache, 0..1
+   */
   public double answerCacheHitRate() {
     return completed == 0 ? 0 : (double) answerCacheHits / completed;
   }
 
-  /** The regression gate's checks. */
+  /**
+   * The regression gate's checks.
+   *
+   * @return the regression gate's checks, in the order given; empty when there was no gate
+   */
   public List<GateResult> gate() {
     return gate;
   }
 
-  /** Whether every gate check passed (true when there were none). */
+  /**
+   * Whether every gate check passed (true when there were none).
+   *
+   * @return whether every gate check passed; true when there were none
+   */
   public boolean gatePassed() {
     return gate.stream().allMatch(GateResult::passed);
   }
 
-  /** Advice drawn from the figures. */
+  /**
+   * Advice drawn from the figures.
+   *
+   * @return advice drawn from the figures, one sentence or more each; just "Nothing to fix at this load." when there is none
+   */
   public List<String> recommendations() {
     return recommendations;
   }
@@ -460,7 +567,11 @@ public final class LoadReport {
     return out;
   }
 
-  /** The summary and percentile tables: what to paste into a note. */
+  /**
+   * The summary and percentile tables: what to paste into a note.
+   *
+   * @return the summary and percentile tables in Markdown: what to paste into a note
+   */
   public String headlineMarkdown() {
     StringBuilder sb = new StringBuilder();
     sb.append("| turns | completed | failed | error rate | turns/s | TTS cache hits | answer cache hits |\n");
@@ -482,7 +593,11 @@ public final class LoadReport {
     return sb.toString();
   }
 
-  /** The whole report as Markdown. */
+  /**
+   * The whole report as Markdown.
+   *
+   * @return the whole report in Markdown, as {@code loadtest} prints it
+   */
   public String markdown() {
     StringBuilder sb = new StringBuilder("# OfficeHours load test\n\n");
     sb.append("- Target: ").append(settings.target()).append('\n');
@@ -631,7 +746,11 @@ public final class LoadReport {
     return t.length() > 160 ? t.substring(0, 157) + "..." : t;
   }
 
-  /** The whole report as a JSON object. */
+  /**
+   * The whole report as a JSON object.
+   *
+   * @return the whole report as a JSON object, as {@code report.json} holds it: camelCase keys, latencies in milliseconds
+   */
   public Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("target", settings.target());

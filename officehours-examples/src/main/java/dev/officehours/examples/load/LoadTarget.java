@@ -14,7 +14,11 @@ import java.util.concurrent.CompletionStage;
  */
 public interface LoadTarget extends AutoCloseable {
 
-  /** One line saying what is under test, for the report. */
+  /**
+   * Says what is under test, for the report.
+   *
+   * @return one line, e.g. {@code the example server over WebSocket at ws://127.0.0.1:5001/chat/ws}
+   */
   String describe();
 
   /**

@@ -36,6 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Exit codes: 0 done (and the gate passed), 1 the regression gate was breached, 2 a usage
  * error (unknown flag, bad value, unreadable questions file), 3 the test could not run.
+ *
+ * <p>In code, {@link #execute(LoadTarget, LoadPlan, QuestionMix, LoadReport.Settings, List, PrintStream)}
+ * runs a test against any {@link LoadTarget} (a {@link WebSocketTarget} for a running server, a
+ * {@link PipelineTarget} for your own pipeline) and returns the {@link LoadReport}.
  */
 public final class LoadTester {
   /** Done; every gate check passed. */
@@ -68,21 +72,24 @@ public final class LoadTester {
   private LoadTester() {}
 
   /**
-   * Runs the load tester and exits with its exit code.
+   * Runs the load tester and exits with its exit code ({@link #EXIT_OK}, {@link #EXIT_GATE_BREACHED},
+   * {@link #EXIT_USAGE} or {@link #EXIT_FAILED}).
    *
-   * @param args the flags, see {@link #usage()}
+   * @param args the flags; {@code --help} lists them
    */
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
   }
 
   /**
-   * Runs the load tester.
+   * Runs the load tester as {@code loadtest} does, without exiting.
    *
-   * @param argv the flags
-   * @param out where the report goes
-   * @param err where progress and errors go
-   * @return the exit code
+   * @param argv the flags; {@code --help} lists them
+   * @param out where the Markdown report goes
+   * @param err where progress, notices and errors go; the live bar is drawn only when the process's
+   *     standard error is a terminal, or with {@code --progress}
+   * @return the exit code: {@link #EXIT_OK}, {@link #EXIT_GATE_BREACHED}, {@link #EXIT_USAGE} or
+   *     {@link #EXIT_FAILED}
    */
   public static int run(String[] argv, PrintStream out, PrintStream err) {
     Args args;
@@ -186,14 +193,16 @@ public final class LoadTester {
   }
 
   /**
-   * Runs one load test against {@code target} and reports it.
+   * Runs one load test against {@code target} and reports it; blocks until every turn has
+   * finished. A server target's metrics are scraped before, after and every second during the run.
    *
-   * @param target what to drive
+   * @param target what to drive; left open
    * @param plan how to send
    * @param mix what to ask
    * @param settings what is run, for the report
    * @param gate the regression gate's limits, maybe none
-   * @param progress where to draw a live progress bar, or {@code null} for none
+   * @param progress where to draw a live progress bar (carriage-return frames, for a terminal),
+   *     or {@code null} for none
    * @return the report
    */
   public static LoadReport execute(LoadTarget target, LoadPlan plan, QuestionMix mix, LoadReport.Settings settings,
@@ -203,14 +212,15 @@ public final class LoadTester {
 
   /**
    * Runs one load test against {@code target} and reports it, with the server's own metrics when
-   * the target is a server that publishes them.
+   * the target is a server that publishes them; blocks until every turn has finished.
    *
-   * @param target what to drive
+   * @param target what to drive; left open
    * @param plan how to send
    * @param mix what to ask
    * @param settings what is run, for the report
    * @param gate the regression gate's limits, maybe none
-   * @param progress where to draw a live progress bar, or {@code null} for none
+   * @param progress where to draw a live progress bar (carriage-return frames, for a terminal),
+   *     or {@code null} for none
    * @param scrapeInterval time between scrapes of the server's metrics during the run ({@link Duration#ZERO}:
    *     only before and after it), or {@code null} for no scraping
    * @return the report
@@ -568,7 +578,7 @@ public final class LoadTester {
   }
 
   /** The flags, for {@code --help}. */
-  public static String usage() {
+  static String usage() {
     return String.join("\n",
         "Usage: loadtest [load model] [questions] [target settings] [gate] [--report DIR]",
         "",

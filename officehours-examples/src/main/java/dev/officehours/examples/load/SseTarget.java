@@ -49,6 +49,8 @@ public final class SseTarget implements LoadTarget {
   private volatile boolean closed;
 
   /**
+   * A target that sends each turn as one {@code POST} to the server's SSE endpoint.
+   *
    * @param url the endpoint, {@code http://host:port/chat/stream} or {@code https://...}; the path
    *     defaults to {@code /chat/stream}
    * @param turnTimeout how long the client waits for a turn (the whole stream) before counting it
@@ -64,7 +66,11 @@ public final class SseTarget implements LoadTarget {
     this.metrics = new MetricsScraper(base, ServerTargets.metricsUrl(endpoint));
   }
 
-  /** The endpoint driven, with its path. */
+  /**
+   * Where the turns go.
+   *
+   * @return the endpoint driven, with its path
+   */
   public URI endpoint() {
     return endpoint;
   }

@@ -73,6 +73,8 @@ public final class WebSocketTarget implements LoadTarget {
   private volatile boolean closed;
 
   /**
+   * A target that sends each turn over the server's WebSocket, a connection per session.
+   *
    * @param url the endpoint, {@code ws://host:port/chat/ws} or {@code wss://...}; the path defaults
    *     to {@code /chat/ws}
    * @param turnTimeout how long the client waits for a turn's terminal event before counting it
@@ -89,7 +91,11 @@ public final class WebSocketTarget implements LoadTarget {
     this.metrics = new MetricsScraper(base, ServerTargets.metricsUrl(endpoint));
   }
 
-  /** The endpoint driven, with its path. */
+  /**
+   * Where the turns go.
+   *
+   * @return the endpoint driven, with its path
+   */
   public URI endpoint() {
     return endpoint;
   }
