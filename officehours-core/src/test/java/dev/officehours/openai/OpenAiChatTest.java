@@ -957,7 +957,7 @@ class OpenAiChatTest {
     NullPointerException key = assertThrows(NullPointerException.class, () -> OpenAiChat.builder().apiKey(null));
     assertTrue(key.getMessage().contains("environment variable"), key.getMessage());
     NullPointerException header = assertThrows(NullPointerException.class,
-        () -> OpenAiSpeech.builder().header("api-key", null));
+        () -> OpenAiChat.builder().header("api-key", null));
     assertTrue(header.getMessage().contains("'api-key'"), header.getMessage());
   }
 

@@ -5,6 +5,8 @@ import dev.officehours.examples.load.LoadTester;
 import dev.officehours.examples.server.ServeCommand;
 import dev.officehours.examples.sim.SimulatedOpenAiServer;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 
@@ -26,7 +28,8 @@ public final class Main {
   /**
    * Dispatches to a program by its name.
    *
-   * @param args the program's name, then its flags
+   * @param args the program's name ({@code chat} when none), then its flags
+   * @throws InterruptedException when {@code serve} or {@code simulate} is interrupted while it runs
    */
   public static void main(String[] args) throws InterruptedException {
     quietNettyOnNewJdks();
@@ -57,22 +60,41 @@ public final class Main {
       }
       default -> {
         // echoed only when it is a plain word: a URL pasted in its place may carry a password
-        System.err.println((PLAIN_WORD.matcher(command).matches() ? "unknown command '" + command + "'"
-            : "unknown command (the first argument must be serve, chat, loadtest or simulate)") + "\n" + usage());
+        String what = !PLAIN_WORD.matcher(command).matches()
+            ? "unknown command (the first argument must be serve, chat, loadtest or simulate)"
+            : command.startsWith("-") ? "unknown flag " + command : "unknown command '" + command + "'";
+        System.err.println(what + "\n" + usage());
         System.exit(2);
       }
     }
   }
 
-  private static void simulate(String[] args) throws InterruptedException {
+  private static void simulate(String[] argv) throws InterruptedException {
     int port = 0;
-    if (args.length > 0) {
-      try {
-        port = Integer.parseInt(args[0]);
-      } catch (NumberFormatException e) {
-        System.err.println("simulate: the port must be a number but was '" + args[0] + "'");
-        System.exit(2);
+    try {
+      Args args = Args.parse(argv, Set.of(), Set.of("help"));
+      if (args.has("help")) {
+        System.out.println(simulateUsage());
+        System.exit(0);
       }
+      List<String> positional = args.positional();
+      if (positional.size() > 1) {
+        throw new Args.UsageException("unexpected argument '" + plain(positional.get(1)) + "' (only a port)");
+      }
+      if (!positional.isEmpty()) {
+        try {
+          port = Integer.parseInt(positional.get(0));
+        } catch (NumberFormatException e) {
+          throw new Args.UsageException("the port must be a number but was '" + plain(positional.get(0)) + "'");
+        }
+        if (port < 0 || port > 65_535) {
+          throw new Args.UsageException("the port must be in 0..65535 but was " + port);
+        }
+      }
+    } catch (Args.UsageException e) {
+      System.err.println("simulate: " + e.getMessage());
+      System.err.println("Run with --help for the usage.");
+      System.exit(2);
     }
     SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().port(port).start();
     System.out.println("Simulated OpenAI-compatible server on " + server.baseUrl()
@@ -82,11 +104,29 @@ public final class Main {
     new CountDownLatch(1).await();
   }
 
+  /** An argument echoed only when it is a plain word: a URL pasted in its place may carry a password. */
+  private static String plain(String arg) {
+    return PLAIN_WORD.matcher(arg).matches() ? arg : "(not shown)";
+  }
+
   /** The chat and the load tester print their own lines; library INFO logs would only clutter them. */
   private static void quietLogs() {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
+  }
+
+  private static String simulateUsage() {
+    return String.join("\n",
+        "Usage: simulate [port]",
+        "",
+        "Runs the simulated OpenAI-compatible server (model " + SimulatedOpenAiServer.MODEL + ") until Ctrl-C:",
+        "POST /v1/chat/completions, POST /v1/audio/speech (pcm, wav), GET /v1/models.",
+        "",
+        "  port               the port to listen on, on 127.0.0.1 (default 0: a free one)",
+        "  --help, -h         this text",
+        "",
+        "Exit codes: 0 ok, 2 usage error.");
   }
 
   private static String usage() {
@@ -96,7 +136,7 @@ public final class Main {
         "  chat       talk to OfficeHours in the terminal (demo mode without OPENAI_API_KEY)",
         "  loadtest   measure latency and throughput under load",
         "  simulate   run the simulated OpenAI-compatible server [port]",
-        "Each command takes --help.");
+        "Each command takes --help (or -h).");
   }
 
   /**

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -42,18 +44,29 @@ class JdkWarningsTest {
       pb.environment().keySet().removeIf(name -> name.startsWith("OPENAI_"));
       Process process = pb.start();
       process.getOutputStream().close();
-      CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
+      // drained on a thread of its own: the common pool may have a single thread on 2 cores
+      CompletableFuture<String> output = new CompletableFuture<>();
+      Thread drain = new Thread(() -> {
         try {
-          return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+          output.complete(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
-          throw new UncheckedIOException(e);
+          output.completeExceptionally(new UncheckedIOException(e));
         }
-      });
+      }, "cli-output");
+      drain.setDaemon(true);
+      drain.start();
       try {
         assertTrue(process.waitFor(90, TimeUnit.SECONDS), "the CLI did not end within 90 s");
         String printed = output.get(10, TimeUnit.SECONDS);
         assertEquals(0, process.exitValue(), printed);
         assertTrue(Files.exists(dir.resolve("turn-1.wav")), "the turn wrote no audio:\n" + printed);
+        // Redis fails open, so a chat that never reached it would pass too: it must hold the turn
+        RedisClient client = RedisClient.create("redis://127.0.0.1:" + port);
+        try (StatefulRedisConnection<String, String> redisConnection = client.connect()) {
+          assertTrue(redisConnection.sync().dbsize() > 0, "the chat stored nothing in Redis:\n" + printed);
+        } finally {
+          client.shutdown();
+        }
         assertFalse(printed.contains("sun.misc.Unsafe"), "the JVM warned about Unsafe:\n" + printed);
         assertFalse(printed.contains("WARNING: A terminally deprecated"), printed);
       } finally {

@@ -11,7 +11,7 @@ import java.util.Objects;
 /** Writes RIFF WAVE files of 16-bit PCM: a 44-byte header followed by the samples. */
 public final class Wav {
   /** Length of the canonical header this class writes. */
-  public static final int HEADER_BYTES = 44;
+  static final int HEADER_BYTES = 44;
 
   private Wav() {}
 

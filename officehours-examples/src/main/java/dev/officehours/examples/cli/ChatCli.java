@@ -46,6 +46,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import okhttp3.HttpUrl;
 
@@ -64,19 +65,19 @@ import okhttp3.HttpUrl;
  */
 public final class ChatCli {
   /** Done. */
-  public static final int EXIT_OK = 0;
+  static final int EXIT_OK = 0;
   /** A usage error: unknown flag, bad value, invalid request (e.g. not an image). */
-  public static final int EXIT_USAGE = 2;
+  static final int EXIT_USAGE = 2;
   /** The server could not be reached (connection refused, unknown host). */
-  public static final int EXIT_CONNECTION = 3;
+  static final int EXIT_CONNECTION = 3;
   /** The server refused the API key (HTTP 401 or 403). */
-  public static final int EXIT_AUTH = 4;
+  static final int EXIT_AUTH = 4;
   /** The turn failed for another reason (a provider error, the turn deadline). */
-  public static final int EXIT_TURN_FAILED = 5;
+  static final int EXIT_TURN_FAILED = 5;
   /** An input file (the image) could not be read, or the audio could not be written (--out). */
-  public static final int EXIT_UNREADABLE_FILE = 6;
+  static final int EXIT_UNREADABLE_FILE = 6;
   /** Interrupted with Ctrl-C. */
-  public static final int EXIT_INTERRUPTED = 130;
+  static final int EXIT_INTERRUPTED = 130;
 
   private static final Set<String> VALUED = Set.of("base-url", "model", "voice", "format", "system", "session", "text",
       "image", "out", "redis");
@@ -86,6 +87,8 @@ public final class ChatCli {
 
   private final PrintStream out;
   private final PrintStream err;
+  /** The libraries' log lines: held while an answer streams, so they never split its line. */
+  private final LogLines logs;
   private final List<AutoCloseable> resources = new ArrayList<>();
   private final Redactor redactor = new Redactor();
   private ConversationPipeline pipeline;
@@ -98,18 +101,22 @@ public final class ChatCli {
   private volatile long lastInterrupt;
   private int turns;
 
-  private ChatCli(PrintStream out, PrintStream err) {
+  private ChatCli(PrintStream out, PrintStream err, LogLines logs) {
     this.out = out;
     this.err = err;
+    this.logs = logs;
   }
 
   /**
-   * Runs the chat and exits with its exit code.
+   * Runs the chat and exits with its exit code: 0 done, 2 usage error or invalid request, 3 the
+   * server or Redis cannot be reached, 4 the API key was refused, 5 the turn failed otherwise, 6 a
+   * file cannot be read or written, 130 interrupted (docs/cli.md).
    *
-   * @param args the flags, see {@link #usage()}
+   * @param args the flags; {@code --help} lists them
    */
   public static void main(String[] args) {
-    ChatCli cli = new ChatCli(System.out, System.err);
+    PrintStream terminal = System.err;
+    ChatCli cli = new ChatCli(System.out, terminal, LogLines.install());
     cli.installCtrlC();
     System.exit(cli.run(args, System.in, System.getenv()));
   }
@@ -124,8 +131,8 @@ public final class ChatCli {
    * @param env the environment ({@code OPENAI_API_KEY}, {@code OPENAI_BASE_URL}, {@code OPENAI_MODEL})
    * @return the exit code
    */
-  public static int run(String[] argv, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
-    return new ChatCli(out, err).run(argv, in, env);
+  static int run(String[] argv, InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {
+    return new ChatCli(out, err, null).run(argv, in, env);
   }
 
   private int run(String[] argv, InputStream in, Map<String, String> env) {
@@ -331,14 +338,9 @@ public final class ChatCli {
       resources.add(0, speaker.get()); // closed first: let the last answer finish playing
       return speaker.get();
     }
-    try {
-      Path dir = Files.createTempDirectory("officehours-audio-");
-      err.println((playable ? "No audio device" : "javax.sound cannot play " + format.encoding().wireName())
-          + ": each answer's audio is written to " + dir);
-      return new WavFileOutput(dir, "turn-");
-    } catch (IOException e) {
-      throw new IllegalArgumentException("no audio device, and no temporary directory for audio files: " + e);
-    }
+    err.println((playable ? "No audio device" : "javax.sound cannot play " + format.encoding().wireName())
+        + ": each answer's audio is written to a file in a temporary directory, its path printed after the answer.");
+    return WavFileOutput.inTemporaryDirectory("turn-");
   }
 
   private int loop(InputStream in, byte[] image) {
@@ -387,8 +389,10 @@ public final class ChatCli {
       audio.beginTurn(number);
     }
     CompletableFuture<TurnEvent> end = new CompletableFuture<>();
+    AtomicBoolean answered = new AtomicBoolean();
     TurnListener listener = TurnListener.of(event -> {
       if (event instanceof TextDelta delta) {
+        answered.set(true);
         out.print(delta.text());
         out.flush();
       } else if (event instanceof AudioFrame frame) {
@@ -399,16 +403,24 @@ public final class ChatCli {
         end.complete(event);
       }
     });
+    TurnEvent last;
+    holdLogs();
     try {
-      current = pipeline.start(request, listener);
-    } catch (InvalidRequestException e) {
-      printError("chat: " + e.getMessage());
-      return EXIT_USAGE;
+      try {
+        current = pipeline.start(request, listener);
+      } catch (InvalidRequestException e) {
+        printError("chat: " + e.getMessage());
+        return EXIT_USAGE;
+      }
+      last = end.join();
+      current = null;
+      if (answered.get()) {
+        out.println(); // the answer's line ends here; a turn that printed nothing leaves no blank line
+        out.flush();
+      }
+    } finally {
+      releaseLogs();
     }
-    TurnEvent last = end.join();
-    current = null;
-    out.println();
-    out.flush();
     if (last instanceof TurnResult result) {
       Optional<Path> file;
       try {
@@ -421,8 +433,8 @@ public final class ChatCli {
       err.println(metricsLine(result));
       file.ifPresent(f -> err.println("audio: " + f.toAbsolutePath()));
       if (!result.speechFailures().isEmpty()) {
-        printError("speech failed for " + result.speechFailures().size() + " of " + result.metrics().chunks()
-            + " chunks: " + result.speechFailures().get(0).error().getMessage());
+        printError("speech failed for " + result.speechFailures().size() + " of " + chunks(result.metrics().chunks())
+            + ": " + result.speechFailures().get(0).error().getMessage());
       }
       return EXIT_OK;
     }
@@ -439,12 +451,28 @@ public final class ChatCli {
     return exitCode(error);
   }
 
+  private void holdLogs() {
+    if (logs != null) {
+      logs.hold();
+    }
+  }
+
+  private void releaseLogs() {
+    if (logs != null) {
+      logs.release();
+    }
+  }
+
   /** The one line after each turn: TTFT, TTFA, total, chunks, cache hits. */
   static String metricsLine(TurnResult result) {
     TurnMetrics m = result.metrics();
-    return String.format(Locale.ROOT, "TTFT %s | TTFA %s | total %s | %d chunks | cache hits %d/%d%s",
+    return String.format(Locale.ROOT, "TTFT %s | TTFA %s | total %s | %s | cache hits %d/%d%s",
         m.timeToFirstToken().map(ChatCli::ms).orElse("-"), m.timeToFirstAudio().map(ChatCli::ms).orElse("-"),
-        ms(m.total()), m.chunks(), m.ttsCacheHits(), m.chunks(), result.answerFromCache() ? " (answer from cache)" : "");
+        ms(m.total()), chunks(m.chunks()), m.ttsCacheHits(), m.chunks(), result.answerFromCache() ? " (answer from cache)" : "");
+  }
+
+  private static String chunks(int n) {
+    return n + (n == 1 ? " chunk" : " chunks");
   }
 
   private static String ms(Duration d) {
@@ -592,11 +620,12 @@ public final class ChatCli {
       return;
     }
     err.println();
+    releaseLogs();
     System.exit(EXIT_INTERRUPTED);
   }
 
   /** The flags, for {@code --help}. */
-  public static String usage() {
+  static String usage() {
     return String.join("\n",
         "Usage: chat [flags]",
         "",
@@ -618,6 +647,7 @@ public final class ChatCli {
         "  --demo             demo mode even when OPENAI_API_KEY is set",
         "  --redis URI        history, TTS cache and answer cache in Redis (redis://host:6379)",
         "  --no-cache         no TTS or answer cache (default: both in memory)",
+        "  --help, -h         this text",
         "",
         "Ctrl-C interrupts an answer; twice (or at the prompt) exits.",
         "Exit codes: 0 ok, 2 usage or invalid request, 3 cannot connect (server or Redis), 4 API key refused,",

@@ -17,7 +17,9 @@ import java.util.Optional;
  * which players accept).
  */
 final class WavFileOutput implements AudioOutput {
-  private final Path dir;
+  /** The directory, until it exists: created with the first file, so a run without audio leaves none. */
+  private final DirectoryMaker maker;
+  private Path dir;
   private final String prefix;
   private ByteArrayOutputStream audio = new ByteArrayOutputStream();
   private PcmExtractor extractor = new PcmExtractor();
@@ -26,7 +28,36 @@ final class WavFileOutput implements AudioOutput {
 
   WavFileOutput(Path dir, String prefix) {
     this.dir = dir;
+    this.maker = null;
     this.prefix = prefix;
+  }
+
+  WavFileOutput(DirectoryMaker maker, String prefix) {
+    this.maker = maker;
+    this.prefix = prefix;
+  }
+
+  /** Creates a directory when it is first needed. */
+  @FunctionalInterface
+  interface DirectoryMaker {
+    /**
+     * Creates it.
+     *
+     * @return the new directory
+     * @throws IOException when it cannot be created
+     */
+    Path create() throws IOException;
+  }
+
+  /**
+   * An output into a new temporary directory ({@code officehours-audio-*}), created only when the
+   * first turn with audio ends.
+   *
+   * @param prefix the files' names before the turn number
+   * @return the output
+   */
+  static WavFileOutput inTemporaryDirectory(String prefix) {
+    return new WavFileOutput(() -> Files.createTempDirectory("officehours-audio-"), prefix);
   }
 
   /** The audio could not be written to the directory. */
@@ -87,6 +118,14 @@ final class WavFileOutput implements AudioOutput {
   public synchronized Optional<Path> endTurn() {
     if (format == null || audio.size() == 0) {
       return Optional.empty();
+    }
+    if (dir == null) {
+      try {
+        dir = maker.create();
+      } catch (IOException | SecurityException e) {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir", "."));
+        throw new CannotWrite(tmp, e instanceof IOException io ? io : new IOException(e.getMessage(), e));
+      }
     }
     try {
       Files.createDirectories(dir);

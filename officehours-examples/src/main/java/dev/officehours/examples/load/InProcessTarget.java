@@ -22,7 +22,7 @@ import java.util.Map;
  * pointed at it. It measures the pipeline and the providers' HTTP stack against a model and a
  * voice whose timing is known.
  */
-public final class InProcessTarget {
+final class InProcessTarget {
   private InProcessTarget() {}
 
   /**
@@ -44,7 +44,7 @@ public final class InProcessTarget {
    * @param answerCache whether it has an in-memory answer cache (keyed without the conversation,
    *     as for an FAQ, so that repeated questions from different load-test clients can hit)
    */
-  public record Options(Duration ttft, Duration tokenInterval, Duration tokenJitter, int answerWords, Duration ttsTtfb,
+  record Options(Duration ttft, Duration tokenInterval, Duration tokenJitter, int answerWords, Duration ttsTtfb,
       double ttsRealTimeFactor, double faultRate, double ttsFaultRate, long seed, int retries, int ttsConcurrency,
       Duration turnTimeout, boolean ttsCache, boolean answerCache) {}
 
@@ -56,7 +56,7 @@ public final class InProcessTarget {
    * @return the options
    * @throws Args.UsageException naming the flag, when a value is malformed
    */
-  public static Options options(Args args, long seed) {
+  static Options options(Args args, long seed) {
     return new Options(
         args.getDuration("llm-ttft", Duration.ofMillis(300)),
         args.getDuration("token-interval", Duration.ofMillis(20)),
@@ -80,7 +80,7 @@ public final class InProcessTarget {
    * @param o the settings
    * @return the target; closing it stops both
    */
-  public static PipelineTarget create(Options o) {
+  static PipelineTarget create(Options o) {
     SimulatedOpenAiServer sim = SimulatedOpenAiServer.builder()
         .timeToFirstToken(o.ttft()).tokenInterval(o.tokenInterval()).tokenJitter(o.tokenJitter())
         .answerWords(o.answerWords()).ttsTimeToFirstByte(o.ttsTtfb()).ttsRealTimeFactor(o.ttsRealTimeFactor())
@@ -114,9 +114,9 @@ public final class InProcessTarget {
       return new PipelineTarget(pipeline, description, () -> {
         SimulatedOpenAiServer.Stats s = sim.stats();
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("simulated chat requests", s.chatRequests());
-        m.put("simulated speech requests", s.speechRequests());
-        m.put("injected faults", s.faults());
+        m.put("simulatedChatRequests", s.chatRequests());
+        m.put("simulatedSpeechRequests", s.speechRequests());
+        m.put("injectedFaults", s.faults());
         return m;
       }, List.of(sim));
     } catch (RuntimeException e) {

@@ -4,10 +4,17 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 
-/** How a load test sends its turns: a closed or an open model. */
+/**
+ * How a load test sends its turns: a {@link Closed closed} or an {@link Open open} model (see
+ * {@code docs/load-testing.md}, "Load models").
+ */
 public sealed interface LoadPlan {
 
-  /** The plan in words, for the report. */
+  /**
+   * Says what the plan does, for the report.
+   *
+   * @return the plan in words, e.g. {@code closed model, 100 concurrent clients x 5 turns}
+   */
   String describe();
 
   /**
@@ -29,7 +36,15 @@ public sealed interface LoadPlan {
   record Closed(int clients, int requestsPerClient, Duration rampUp, Duration thinkTime) implements LoadPlan {
     private static final Duration MAX_PAUSE = Duration.ofHours(1);
 
-    /** Validates all four. */
+    /**
+     * Validates all four.
+     *
+     * @param clients concurrent clients, 1..100,000
+     * @param requestsPerClient turns each client sends, 1..1,000,000
+     * @param rampUp the span over which the clients start, 0..1 h; zero for all at once
+     * @param thinkTime each client's pause between an answer and its next question, 0..1 h
+     * @throws IllegalArgumentException naming the value, when out of range
+     */
     public Closed {
       if (clients < 1 || clients > 100_000) {
         throw new IllegalArgumentException("clients must be in 1..100000 but was " + clients);
@@ -50,8 +65,9 @@ public sealed interface LoadPlan {
     /**
      * All clients at once, each asking again as soon as its answer has ended.
      *
-     * @param clients concurrent clients
-     * @param requestsPerClient turns each client sends
+     * @param clients concurrent clients, 1..100,000
+     * @param requestsPerClient turns each client sends, 1..1,000,000
+     * @throws IllegalArgumentException naming the value, when out of range
      */
     public Closed(int clients, int requestsPerClient) {
       this(clients, requestsPerClient, Duration.ZERO, Duration.ZERO);
@@ -63,7 +79,7 @@ public sealed interface LoadPlan {
      * @param c the client, 0-based
      * @return its delay
      */
-    public Duration startOf(int c) {
+    Duration startOf(int c) {
       return clients == 1 ? Duration.ZERO : rampUp.multipliedBy(c).dividedBy(clients);
     }
 
@@ -72,8 +88,9 @@ public sealed interface LoadPlan {
       String pacing = (rampUp.isZero() ? "" : ", starting over " + words(rampUp))
           + (thinkTime.isZero() ? "" : ", " + words(thinkTime) + " think time between turns");
       return clients == 1
-          ? "closed model, 1 client x " + requestsPerClient + " sequential turns (latency tests)" + pacing
-          : "closed model, " + clients + " concurrent clients x " + requestsPerClient + " turns" + pacing;
+          ? "closed model, 1 client x " + LoadReport.count(requestsPerClient, "sequential turn") + " (latency tests)"
+              + pacing
+          : "closed model, " + clients + " concurrent clients x " + LoadReport.count(requestsPerClient, "turn") + pacing;
     }
   }
 
@@ -91,7 +108,13 @@ public sealed interface LoadPlan {
    * @param duration how long to send
    */
   record Open(double ratePerSecond, Duration duration) implements LoadPlan {
-    /** Validates both. */
+    /**
+     * Validates both.
+     *
+     * @param ratePerSecond turns started per second, above 0 and at most 100,000
+     * @param duration how long to send, positive
+     * @throws IllegalArgumentException naming the value, when out of range
+     */
     public Open {
       Objects.requireNonNull(duration, "duration");
       if (!(ratePerSecond > 0 && ratePerSecond <= 100_000)) {
@@ -102,15 +125,19 @@ public sealed interface LoadPlan {
       }
     }
 
-    /** Turns this plan sends. */
+    /**
+     * Counts the turns this plan sends.
+     *
+     * @return the rate times the duration, rounded down, at least 1
+     */
     public long turns() {
       return Math.max(1, (long) Math.floor(ratePerSecond * duration.toNanos() / 1e9));
     }
 
     @Override
     public String describe() {
-      return String.format(Locale.ROOT, "open model, %.1f turns/s for %.1f s (%d turns)", ratePerSecond,
-          duration.toNanos() / 1e9, turns());
+      return String.format(Locale.ROOT, "open model, %.1f turns/s for %.1f s (%s)", ratePerSecond,
+          duration.toNanos() / 1e9, LoadReport.count(turns(), "turn"));
     }
   }
 }

@@ -67,7 +67,18 @@ public final class LoadReport {
    */
   public record Settings(String mode, String target, double repeatRatio, boolean ttsCache, boolean answerCache,
       int retries, int ttsConcurrency, boolean remote) {
-    /** Rejects nulls. */
+    /**
+     * Rejects nulls.
+     *
+     * @param mode the load model in words
+     * @param target what was under test
+     * @param repeatRatio the share of questions repeated word for word, 0..1
+     * @param ttsCache whether a TTS cache was enabled
+     * @param answerCache whether an answer cache was enabled
+     * @param retries provider retries per call
+     * @param ttsConcurrency syntheses in flight per turn
+     * @param remote whether the target is a server with pipeline settings of its own
+     */
     public Settings {
       Objects.requireNonNull(mode, "mode");
       Objects.requireNonNull(target, "target");
@@ -123,7 +134,11 @@ public final class LoadReport {
           h.getValueAtPercentile(99) / divisor, h.getValueAtPercentile(99.9) / divisor, h.getMaxValue() / divisor);
     }
 
-    /** Whether each percentile is at least the one before it. */
+    /**
+     * Whether each percentile is at least the one before it, as in any true distribution.
+     *
+     * @return true when p50 &lt;= p90 &lt;= p95 &lt;= p99 &lt;= p99.9 &lt;= max
+     */
     public boolean monotonic() {
       return p50 <= p90 && p90 <= p95 && p95 <= p99 && p99 <= p999 && p999 <= max;
     }
@@ -192,6 +207,8 @@ public final class LoadReport {
     /**
      * Whether nothing was measured (e.g. every turn failed, so no latency was recorded). Such a
      * check fails: a gate must not pass on the absence of evidence.
+     *
+     * @return true when {@link #actual()} is NaN
      */
     public boolean noData() {
       return Double.isNaN(actual);
@@ -240,122 +257,212 @@ public final class LoadReport {
     this.recommendations = List.copyOf(recommend());
   }
 
-  /** Turns sent. */
+  /**
+   * Turns sent.
+   *
+   * @return the turns sent to the target
+   */
   public long sent() {
     return sent;
   }
 
-  /** Turns completed. */
+  /**
+   * Turns completed.
+   *
+   * @return the turns that completed
+   */
   public long completed() {
     return completed;
   }
 
-  /** Turns failed. */
+  /**
+   * Turns failed.
+   *
+   * @return the turns that failed, by any error
+   */
   public long failed() {
     return failed;
   }
 
-  /** Failed turns by error code. */
+  /**
+   * Failed turns by error code.
+   *
+   * @return failed turns by error code, e.g. {@code rate_limit_exceeded} to 9; empty when none failed
+   */
   public Map<String, Long> errors() {
     return Map.copyOf(errors);
   }
 
-  /** For each error code, the message of one turn that failed with it. */
+  /**
+   * For each error code, the message of one turn that failed with it.
+   *
+   * @return for each code in {@link #errors()}, the message of one turn that failed with it
+   */
   public Map<String, String> errorExamples() {
     return Map.copyOf(errorExamples);
   }
 
-  /** What the server under test reported about itself, for a server target whose metrics could be scraped. */
+  /**
+   * What the server under test reported about itself, for a server target whose metrics could be scraped.
+   *
+   * @return what the server under test reported about itself; empty for a target in this process or when its metrics were not scraped
+   */
   public Optional<ServerObservation> server() {
     return Optional.ofNullable(server);
   }
 
-  /** Failed over finished turns, 0..1. */
+  /**
+   * Failed over finished turns, 0..1.
+   *
+   * @return failed over finished turns, 0..1; 0 when none finished
+   */
   public double errorRate() {
     long finished = completed + failed;
     return finished == 0 ? 0 : (double) failed / finished;
   }
 
-  /** Finished turns per second of wall time. */
+  /**
+   * Finished turns per second of wall time.
+   *
+   * @return finished turns per second of the run's wall time
+   */
   public double turnsPerSecond() {
     double s = elapsed.toNanos() / 1e9;
     return s <= 0 ? 0 : (completed + failed) / s;
   }
 
-  /** Time to first token, ms. */
+  /**
+   * Time to first token.
+   *
+   * @return time to first token of the completed turns, in milliseconds from each turn's intended send time
+   */
   public Percentiles ttft() {
     return ttft;
   }
 
-  /** Time to first audio, ms. */
+  /**
+   * Time to first audio.
+   *
+   * @return time to first audio of the completed turns, in milliseconds from each turn's intended send time
+   */
   public Percentiles ttfa() {
     return ttfa;
   }
 
-  /** Turn total, ms. */
+  /**
+   * Turn total.
+   *
+   * @return the whole turn of the completed turns, in milliseconds from each turn's intended send time
+   */
   public Percentiles total() {
     return total;
   }
 
-  /** Inter-chunk gaps, ms (see {@link TurnSample#interChunkGapsNanos()}). */
+  /**
+   * Inter-chunk gaps.
+   *
+   * @return the silences between chunks a listener hears, in milliseconds, one value per chunk after the first (see {@link TurnSample#interChunkGapsNanos()})
+   */
   public Percentiles gaps() {
     return gaps;
   }
 
-  /** Time to first audio as the server measured each turn (its {@code turn-complete} metrics), ms; empty for a target in this process. */
+  /**
+   * Time to first audio as the server measured each turn (its {@code turn-complete} metrics).
+   *
+   * @return time to first audio as the server measured each turn (its {@code turn-complete} metrics), in milliseconds; no values for a target in this process
+   */
   public Percentiles serverTtfa() {
     return serverTtfa;
   }
 
   /**
    * Per turn, the client's time to first audio (from its real send) minus the server's own: what
-   * the server's handling, the connection and the client add to the pipeline's TTFA, ms.
+   * the server's handling, the connection and the client add to the pipeline's TTFA.
+   *
+   * @return the differences in milliseconds; no values for a target in this process
    */
   public Percentiles ttfaOverServer() {
     return ttfaOverServer;
   }
 
-  /** Per turn, from the client's send to the server's {@code turn-started} (the start's round trip), ms. */
+  /**
+   * Per turn, from the client's send to the server's {@code turn-started} (the start's round trip).
+   *
+   * @return per turn, the time from the client's send to the server's {@code turn-started} (the start's round trip), in milliseconds; no values for a target in this process
+   */
   public Percentiles accepted() {
     return accepted;
   }
 
-  /** Per turn, the client's time to first token minus the server's own, ms. */
+  /**
+   * Per turn, the client's time to first token minus the server's own.
+   *
+   * @return per turn, the client's time to first token minus the server's own, in milliseconds; no values for a target in this process
+   */
   public Percentiles ttftOverServer() {
     return ttftOverServer;
   }
 
-  /** Audio bytes per completed turn. */
+  /**
+   * Audio bytes per completed turn.
+   *
+   * @return audio bytes received per completed turn
+   */
   public Percentiles bytesPerTurn() {
     return bytesPerTurn;
   }
 
-  /** Chunks of completed turns whose speech failed (the rest of their turn was heard). */
+  /**
+   * Chunks of completed turns whose speech failed (the rest of their turn was heard).
+   *
+   * @return chunks of completed turns whose speech failed (the rest of their turn was heard)
+   */
   public long speechFailures() {
     return speechFailures;
   }
 
-  /** Share of speech chunks served from the TTS cache, 0..1. */
+  /**
+   * Share of speech chunks served from the TTS cache, 0..1.
+   *
+   * @return the share of speech chunks served from the TTS cache, 0..1
+   */
   public double ttsCacheHitRate() {
     return chunks == 0 ? 0 : (double) ttsCacheHits / chunks;
   }
 
-  /** Share of completed turns answered from the answer cache, 0..1. */
+  /**
+   * Share of completed turns answered from the answer cache, 0..1.
+   *
+   * @return the share of completed turns answered from the answer cache, 0..1
+   */
   public double answerCacheHitRate() {
     return completed == 0 ? 0 : (double) answerCacheHits / completed;
   }
 
-  /** The regression gate's checks. */
+  /**
+   * The regression gate's checks.
+   *
+   * @return the regression gate's checks, in the order given; empty when there was no gate
+   */
   public List<GateResult> gate() {
     return gate;
   }
 
-  /** Whether every gate check passed (true when there were none). */
+  /**
+   * Whether every gate check passed (true when there were none).
+   *
+   * @return whether every gate check passed; true when there were none
+   */
   public boolean gatePassed() {
     return gate.stream().allMatch(GateResult::passed);
   }
 
-  /** Advice drawn from the figures. */
+  /**
+   * Advice drawn from the figures.
+   *
+   * @return advice drawn from the figures, one sentence or more each; just "Nothing to fix at this load." when there is none
+   */
   public List<String> recommendations() {
     return recommendations;
   }
@@ -363,27 +470,26 @@ public final class LoadReport {
   private List<String> recommend() {
     List<String> out = new ArrayList<>();
     if (errors.containsKey("rate_limited")) {
-      out.add(String.format(Locale.ROOT, "The server refused %d turns with rate_limited: its per-client rate limit "
-          + "is on (30 turn starts a minute by default), so this measured the limiter, not the server. Start it "
-          + "with `serve --rate-limit off` for load tests.", errors.get("rate_limited")));
+      out.add("The server refused " + count(errors.get("rate_limited"), "turn") + " with rate_limited: its "
+          + "per-client rate limit is on (30 turn starts a minute by default), so this measured the limiter, not the "
+          + "server. Start it with `serve --rate-limit off` for load tests.");
     }
     // a refused WebSocket upgrade may come without its JSON body: its bare 429 is the same limit
     long tooMany = errors.getOrDefault("too_many_connections", 0L)
         + (settings.remote() ? errors.getOrDefault("http_429", 0L) : 0L);
     if (tooMany > 0) {
-      out.add(String.format(Locale.ROOT, "The server refused %d turns' connections with too_many_connections (or a "
-          + "bare HTTP 429): it limits the sockets of one client address (32 by default), and every load-test "
-          + "client comes from this one. Start it with `serve --max-connections-per-client off` for load tests.",
-          tooMany));
+      out.add("The server refused the connections of " + count(tooMany, "turn") + " with too_many_connections (or "
+          + "a bare HTTP 429): it limits the sockets of one client address (32 by default), and every load-test "
+          + "client comes from this one. Start it with `serve --max-connections-per-client off` for load tests.");
     }
     if (errors.containsKey("connection_refused")) {
-      out.add(String.format(Locale.ROOT, "%d turns found nothing listening (connection_refused): start the server "
+      out.add(String.format(Locale.ROOT, "%s found nothing listening (connection_refused): start the server "
           + "(`java -jar officehours-examples/target/officehours-examples.jar serve --rate-limit off "
           + "--max-connections-per-client off`) or check "
-          + "--target.", errors.get("connection_refused")));
+          + "--target.", count(errors.get("connection_refused"), "turn")));
     }
     if (failed > 0) {
-      String codes = errors.toString();
+      String codes = "(" + byCode(errors) + ")";
       String advice = errors.containsKey("rate_limit_exceeded")
           ? " Rate limited: lower the concurrency or raise the provider's limit."
           : "";
@@ -393,9 +499,8 @@ public final class LoadReport {
       out.add(String.format(Locale.ROOT, "%.1f %% of turns failed %s.%s", 100 * errorRate(), codes, advice));
     }
     if (speechFailures > 0) {
-      out.add(String.format(Locale.ROOT, "Speech failed for %d chunks of completed turns: listeners missed part "
-          + "of those answers. Check the TTS provider's errors; retries (--retries) cover transient ones.",
-          speechFailures));
+      out.add("Speech failed for " + count(speechFailures, "chunk") + " of completed turns: listeners missed part "
+          + "of those answers. Check the TTS provider's errors; retries (--retries) cover transient ones.");
     }
     if (ttfa.count() > 0) {
       double ttsPart = ttfa.p99() - ttft.p99();
@@ -441,8 +546,9 @@ public final class LoadReport {
           server.peakHeapUsedBytes() / 1048576.0, server.after().jvm().heapMaxBytes() / 1048576.0));
     }
     if (late > 0) {
-      out.add(late + " turns were sent more than 10 ms after their scheduled time; their wait is counted in "
-          + "their latency (no coordinated omission), but the load generator itself may be saturated.");
+      out.add(count(late, "turn") + (late == 1 ? " was" : " were") + " sent more than 10 ms after "
+          + "its scheduled time; the wait is counted in the latency (no coordinated omission), but the load "
+          + "generator itself may be saturated.");
     }
     if (!gatePassed()) {
       for (GateResult g : gate) {
@@ -461,7 +567,11 @@ public final class LoadReport {
     return out;
   }
 
-  /** The summary and percentile tables: what to paste into a note. */
+  /**
+   * The summary and percentile tables: what to paste into a note.
+   *
+   * @return the summary and percentile tables in Markdown: what to paste into a note
+   */
   public String headlineMarkdown() {
     StringBuilder sb = new StringBuilder();
     sb.append("| turns | completed | failed | error rate | turns/s | TTS cache hits | answer cache hits |\n");
@@ -483,7 +593,11 @@ public final class LoadReport {
     return sb.toString();
   }
 
-  /** The whole report as Markdown. */
+  /**
+   * The whole report as Markdown.
+   *
+   * @return the whole report in Markdown, as {@code loadtest} prints it
+   */
   public String markdown() {
     StringBuilder sb = new StringBuilder("# OfficeHours load test\n\n");
     sb.append("- Target: ").append(settings.target()).append('\n');
@@ -502,8 +616,8 @@ public final class LoadReport {
     sb.append(String.format(Locale.ROOT, "%nAudio per turn: p50 %.0f KB, p99 %.0f KB, %.1f chunks on average; "
         + "%.1f MB in all.%n", bytesPerTurn.p50() / 1024, bytesPerTurn.p99() / 1024,
         completed == 0 ? 0.0 : (double) chunks / completed, audioBytes / 1048576.0));
-    sb.append(String.format(Locale.ROOT, "Speech failures: %d chunks of completed turns had no audio "
-        + "(turns with no audio at all count as failed, tts_error).%n", speechFailures));
+    sb.append("Speech failures: ").append(count(speechFailures, "chunk")).append(" of completed turns had no audio "
+        + "(turns with no audio at all count as failed, tts_error).\n");
     sb.append("\nLatencies are measured from each turn's intended send time. An inter-chunk gap is the silence a "
         + "listener hears before a chunk whose first audio arrived after the audio before it had finished playing "
         + "(playback starting at the first audio, without pauses); 0 when it arrived in time.");
@@ -529,7 +643,7 @@ public final class LoadReport {
     }
     if (!targetStats.isEmpty()) {
       sb.append("\n## Target\n\nCounters over the measured run (the warm-up's are not in them):\n\n");
-      targetStats.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
+      targetStats.forEach((k, v) -> sb.append("- ").append(label(k)).append(": ").append(counter(v)).append('\n'));
     }
     if (server != null) {
       serverMarkdown(sb);
@@ -554,8 +668,8 @@ public final class LoadReport {
   private void serverMarkdown(StringBuilder sb) {
     ServerObservation o = server;
     sb.append("\n## Server (its own metrics, GET ").append(o.url()).append(")\n\n");
-    sb.append(String.format(Locale.ROOT, "Scraped before and after the run and during it: %d scrapes, %d failed%s.%n",
-        o.scrapes(), o.failedScrapes(), o.problem().isEmpty() ? "" : " (" + o.problem() + ")"));
+    sb.append(String.format(Locale.ROOT, "Scraped before and after the run and during it: %s, %d failed%s.%n",
+        count(o.scrapes(), "scrape"), o.failedScrapes(), o.problem().isEmpty() ? "" : " (" + o.problem() + ")"));
     ServerMetrics after = o.after() != null ? o.after() : o.before();
     if (after == null) {
       sb.append("\nNo figures: the server's metrics could not be read.\n");
@@ -571,7 +685,7 @@ public final class LoadReport {
       sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.2f %% | %s |%n", n(t.started()), n(t.completed()),
           n(t.cancelled()), n(t.failed()), 100 * t.errorRate(), n(t.active())));
       if (!t.errors().isEmpty()) {
-        sb.append("\nFailed on the server, by code: ").append(t.errors()).append(
+        sb.append("\nFailed on the server, by code: ").append(byCode(t.errors())).append(
             " (requests it refused before a turn started, such as rate_limited, are not turns).\n");
       }
     });
@@ -632,7 +746,11 @@ public final class LoadReport {
     return t.length() > 160 ? t.substring(0, 157) + "..." : t;
   }
 
-  /** The whole report as a JSON object. */
+  /**
+   * The whole report as a JSON object.
+   *
+   * @return the whole report as a JSON object, as {@code report.json} holds it: camelCase keys, latencies in milliseconds
+   */
   public Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("target", settings.target());
@@ -670,7 +788,7 @@ public final class LoadReport {
     m.put("speechFailures", speechFailures);
     m.put("ttsCacheHitRate", ttsCacheHitRate());
     m.put("answerCacheHitRate", answerCacheHitRate());
-    m.put("target_stats", targetStats);
+    m.put("targetStats", targetStats);
     if (server != null) {
       m.put("server", serverJson());
     }
@@ -741,6 +859,52 @@ public final class LoadReport {
   private static void row(StringBuilder sb, String name, Percentiles p) {
     sb.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f |%n", name, p.count(),
         p.p50(), p.p90(), p.p95(), p.p99(), p.p999(), p.max()));
+  }
+
+  /**
+   * A count and its noun: {@code 1 turn}, {@code 3 turns}.
+   *
+   * @param n how many
+   * @param noun the noun in the singular; its plural adds an {@code s}
+   * @return the two words
+   */
+  static String count(long n, String noun) {
+    return n + " " + (n == 1 ? noun : noun + "s");
+  }
+
+  /** Counts by code as text: {@code overloaded 3, rate_limit_exceeded 9}; {@code none} when empty. */
+  static String byCode(Map<String, ?> counts) {
+    if (counts.isEmpty()) {
+      return "none";
+    }
+    StringBuilder sb = new StringBuilder();
+    new java.util.TreeMap<>(counts).forEach((code, n) -> sb.append(sb.length() == 0 ? "" : ", ").append(code)
+        .append(' ').append(n));
+    return sb.toString();
+  }
+
+  /** A target counter's value as text: a number, or counts by code. */
+  private static String counter(Object value) {
+    return value instanceof Map<?, ?> m ? byCode(stringKeys(m)) : String.valueOf(value);
+  }
+
+  private static Map<String, Object> stringKeys(Map<?, ?> m) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    m.forEach((k, v) -> out.put(String.valueOf(k), v));
+    return out;
+  }
+
+  /** A counter's camelCase key in words: {@code simulatedChatRequests} is "simulated chat requests". */
+  static String label(String key) {
+    StringBuilder sb = new StringBuilder();
+    for (char c : key.toCharArray()) {
+      if (Character.isUpperCase(c)) {
+        sb.append(' ').append(Character.toLowerCase(c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 
   private static String pct(double fraction) {

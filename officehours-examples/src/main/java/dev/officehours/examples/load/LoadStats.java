@@ -1,6 +1,7 @@
 package dev.officehours.examples.load;
 
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -15,7 +16,7 @@ import org.HdrHistogram.Histogram;
  * a turn the tester could not send on time counts its wait (no coordinated omission). Only turns
  * that completed contribute latencies; failed turns are counted by error code.
  */
-public final class LoadStats {
+final class LoadStats {
   private static final long HIGHEST_MICROS = 3_600_000_000L;
   /** A turn sent this much after its scheduled time counts as late. */
   static final long LATE_NANOS = 10_000_000;
@@ -48,7 +49,7 @@ public final class LoadStats {
   }
 
   /** Counts a turn as sent; call before the target sees it. */
-  public void sent() {
+  void sent() {
     sent.increment();
   }
 
@@ -58,7 +59,7 @@ public final class LoadStats {
    * @param s what was observed
    * @param intendedNanos when the turn was meant to be sent ({@link System#nanoTime()})
    */
-  public void record(TurnSample s, long intendedNanos) {
+  void record(TurnSample s, long intendedNanos) {
     if (s.startedNanos() - intendedNanos > LATE_NANOS) {
       late.increment();
     }
@@ -101,23 +102,23 @@ public final class LoadStats {
   }
 
   /** Turns sent so far. */
-  public long sentCount() {
+  long sentCount() {
     return sent.sum();
   }
 
   /** Turns finished so far (completed or failed). */
-  public long finishedCount() {
+  long finishedCount() {
     return completed.sum() + failed.sum();
   }
 
   /** Turns failed so far. */
-  public long failedCount() {
+  long failedCount() {
     return failed.sum();
   }
 
-  /** The p99 time to first audio so far, in milliseconds (0 before any). */
-  public double p99TtfaMillis() {
-    return ttfa.getTotalCount() == 0 ? 0 : ttfa.getValueAtPercentile(99) / 1000.0;
+  /** The p99 time to first audio so far, in milliseconds; empty before any turn had audio. */
+  OptionalDouble p99TtfaMillis() {
+    return ttfa.getTotalCount() == 0 ? OptionalDouble.empty() : OptionalDouble.of(ttfa.getValueAtPercentile(99) / 1000.0);
   }
 
   Map<String, Long> errorCounts() {

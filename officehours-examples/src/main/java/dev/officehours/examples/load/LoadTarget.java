@@ -14,7 +14,11 @@ import java.util.concurrent.CompletionStage;
  */
 public interface LoadTarget extends AutoCloseable {
 
-  /** One line saying what is under test, for the report. */
+  /**
+   * Says what is under test, for the report.
+   *
+   * @return one line, e.g. {@code the example server over WebSocket at ws://127.0.0.1:5001/chat/ws}
+   */
   String describe();
 
   /**
@@ -26,7 +30,15 @@ public interface LoadTarget extends AutoCloseable {
    */
   CompletionStage<TurnSample> send(String sessionId, String question);
 
-  /** Counters the target can report about itself (e.g. faults the simulated server injected). */
+  /**
+   * Counters the target keeps about itself, such as the faults the simulated server injected. The
+   * load tester reads them before and after the measured run and reports the difference.
+   *
+   * @return counters by camelCase name (the JSON report's keys; the Markdown report spells them
+   *     out: {@code simulatedChatRequests} is "simulated chat requests"). A {@code Long} is a count
+   *     (reported as this run's increase), an {@code Integer} a level reported as it is at the end,
+   *     a {@code Map<String, Long>} counts by code; empty by default
+   */
   default Map<String, Object> stats() {
     return Map.of();
   }

@@ -2,6 +2,7 @@ package dev.officehours.examples.load;
 
 import dev.officehours.examples.Args;
 import dev.officehours.examples.Args.UsageException;
+import dev.officehours.examples.cli.Redactor;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -35,6 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Exit codes: 0 done (and the gate passed), 1 the regression gate was breached, 2 a usage
  * error (unknown flag, bad value, unreadable questions file), 3 the test could not run.
+ *
+ * <p>In code, {@link #execute(LoadTarget, LoadPlan, QuestionMix, LoadReport.Settings, List, PrintStream)}
+ * runs a test against any {@link LoadTarget} (a {@link WebSocketTarget} for a running server, a
+ * {@link PipelineTarget} for your own pipeline) and returns the {@link LoadReport}.
  */
 public final class LoadTester {
   /** Done; every gate check passed. */
@@ -51,7 +56,7 @@ public final class LoadTester {
       "token-jitter", "answer-words", "tts-ttfb", "tts-realtime-factor", "fault-rate", "tts-fault-rate", "retries",
       "tts-concurrency", "turn-timeout", "max-p99-ttfa", "max-p99-ttft", "max-p99-total", "max-p99-gap",
       "max-error-rate", "scrape-interval", "ramp-up", "think-time");
-  private static final Set<String> SWITCHES = Set.of("no-progress", "tts-cache", "answer-cache", "help",
+  private static final Set<String> SWITCHES = Set.of("progress", "no-progress", "tts-cache", "answer-cache", "help",
       "no-server-metrics");
   /** The flags that set up the in-process pipeline and its simulated providers: a server has its own. */
   static final List<String> IN_PROCESS_ONLY = List.of("llm-ttft", "token-interval", "token-jitter", "answer-words",
@@ -59,27 +64,32 @@ public final class LoadTester {
       "answer-cache");
   /** How long a client waits for a server's turn: longer than the server's own 30 s turn deadline, so its error comes first. */
   static final Duration SERVER_TURN_TIMEOUT = Duration.ofSeconds(60);
+  /** Time between plain progress lines when standard error is not a terminal. */
+  static final Duration PROGRESS_LINE_INTERVAL = Duration.ofSeconds(10);
   /** Time between scrapes of the server's metrics during a run. */
   static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(1);
 
   private LoadTester() {}
 
   /**
-   * Runs the load tester and exits with its exit code.
+   * Runs the load tester and exits with its exit code ({@link #EXIT_OK}, {@link #EXIT_GATE_BREACHED},
+   * {@link #EXIT_USAGE} or {@link #EXIT_FAILED}).
    *
-   * @param args the flags, see {@link #usage()}
+   * @param args the flags; {@code --help} lists them
    */
   public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
   }
 
   /**
-   * Runs the load tester.
+   * Runs the load tester as {@code loadtest} does, without exiting.
    *
-   * @param argv the flags
-   * @param out where the report goes
-   * @param err where progress and errors go
-   * @return the exit code
+   * @param argv the flags; {@code --help} lists them
+   * @param out where the Markdown report goes
+   * @param err where progress, notices and errors go; the live bar is drawn only when the process's
+   *     standard error is a terminal, or with {@code --progress}
+   * @return the exit code: {@link #EXIT_OK}, {@link #EXIT_GATE_BREACHED}, {@link #EXIT_USAGE} or
+   *     {@link #EXIT_FAILED}
    */
   public static int run(String[] argv, PrintStream out, PrintStream err) {
     Args args;
@@ -97,6 +107,10 @@ public final class LoadTester {
       if (args.has("help")) {
         out.println(usage());
         return EXIT_OK;
+      }
+      if (!args.positional().isEmpty()) {
+        throw new UsageException("unexpected argument '" + Redactor.showUrl(args.positional().get(0))
+            + "' (every setting is a flag)");
       }
       plan = plan(args);
       repeatRatio = args.getFraction("repeat-ratio", 0.3);
@@ -131,6 +145,9 @@ public final class LoadTester {
           throw new UsageException("--turn-timeout must be positive");
         }
       }
+      if (args.has("progress") && args.has("no-progress")) {
+        throw new UsageException("choose --progress or --no-progress, not both");
+      }
       scrapeInterval = args.getDuration("scrape-interval", SCRAPE_INTERVAL);
       gate = gate(args);
     } catch (UsageException | IllegalArgumentException e) {
@@ -151,15 +168,18 @@ public final class LoadTester {
           return EXIT_FAILED;
         }
       }
-      boolean progress = !args.has("no-progress") && System.console() != null;
+      // the bar redraws itself with carriage returns: on a terminal only, unless asked for
+      Progress progress = args.has("no-progress") ? null
+          : args.has("progress") || Terminal.stderrIsTerminal() ? Progress.bar(err)
+          : Progress.lines(err, PROGRESS_LINE_INTERVAL);
       if (warmup > 0) {
-        err.println("Warming up with " + warmup + " turns (not recorded)...");
+        err.println("Warming up with " + LoadReport.count(warmup, "turn") + " (not recorded)...");
         int clients = Math.min(warmup, 100);
         execute(target, new LoadPlan.Closed(clients, (warmup + clients - 1) / clients),
             // own namespace ("(#w17)"): a warm-up question must not be a cache hit for the measured run
             new QuestionMix(QuestionMix.builtIn(), repeatRatio, 7, "w"), settings, List.of(), null, null);
       }
-      LoadReport report = execute(target, plan, mix, settings, gate, progress ? err : null, scrape);
+      LoadReport report = measure(target, plan, mix, settings, gate, progress, scrape);
       out.print(report.markdown());
       if (args.has("report")) {
         List<Path> files = report.write(Path.of(args.get("report", "")));
@@ -173,14 +193,16 @@ public final class LoadTester {
   }
 
   /**
-   * Runs one load test against {@code target} and reports it.
+   * Runs one load test against {@code target} and reports it; blocks until every turn has
+   * finished. A server target's metrics are scraped before, after and every second during the run.
    *
-   * @param target what to drive
+   * @param target what to drive; left open
    * @param plan how to send
    * @param mix what to ask
    * @param settings what is run, for the report
    * @param gate the regression gate's limits, maybe none
-   * @param progress where to draw a live progress bar, or {@code null} for none
+   * @param progress where to draw a live progress bar (carriage-return frames, for a terminal),
+   *     or {@code null} for none
    * @return the report
    */
   public static LoadReport execute(LoadTarget target, LoadPlan plan, QuestionMix mix, LoadReport.Settings settings,
@@ -190,20 +212,26 @@ public final class LoadTester {
 
   /**
    * Runs one load test against {@code target} and reports it, with the server's own metrics when
-   * the target is a server that publishes them.
+   * the target is a server that publishes them; blocks until every turn has finished.
    *
-   * @param target what to drive
+   * @param target what to drive; left open
    * @param plan how to send
    * @param mix what to ask
    * @param settings what is run, for the report
    * @param gate the regression gate's limits, maybe none
-   * @param progress where to draw a live progress bar, or {@code null} for none
+   * @param progress where to draw a live progress bar (carriage-return frames, for a terminal),
+   *     or {@code null} for none
    * @param scrapeInterval time between scrapes of the server's metrics during the run ({@link Duration#ZERO}:
    *     only before and after it), or {@code null} for no scraping
    * @return the report
    */
   public static LoadReport execute(LoadTarget target, LoadPlan plan, QuestionMix mix, LoadReport.Settings settings,
       List<LoadReport.GateCheck> gate, PrintStream progress, Duration scrapeInterval) {
+    return measure(target, plan, mix, settings, gate, progress == null ? null : Progress.bar(progress), scrapeInterval);
+  }
+
+  private static LoadReport measure(LoadTarget target, LoadPlan plan, QuestionMix mix, LoadReport.Settings settings,
+      List<LoadReport.GateCheck> gate, Progress progress, Duration scrapeInterval) {
     LoadStats stats = new LoadStats();
     ServerSampler sampler = scrapeInterval == null ? null
         : target.serverMetrics().map(m -> new ServerSampler(m, scrapeInterval)).orElse(null);
@@ -221,7 +249,9 @@ public final class LoadTester {
       return t;
     });
     if (bar != null) {
-      bar.scheduleAtFixedRate(() -> drawProgress(progress, stats, expected, start), 0, 250, TimeUnit.MILLISECONDS);
+      long period = progress.interval().toNanos();
+      bar.scheduleAtFixedRate(() -> progress.show(stats, expected, start), progress.live() ? 0 : period, period,
+          TimeUnit.NANOSECONDS);
     }
     try {
       if (plan instanceof LoadPlan.Closed closed) {
@@ -235,8 +265,7 @@ public final class LoadTester {
       }
       if (bar != null) {
         bar.shutdownNow();
-        drawProgress(progress, stats, expected, start);
-        progress.println();
+        progress.finish(stats, expected, start);
       }
     }
     Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
@@ -419,7 +448,7 @@ public final class LoadTester {
       // pipeline's); this margin only stops a run whose target broke that promise
       long waitNanos = plan.duration().toNanos() + TimeUnit.MINUTES.toNanos(15);
       if (!finished.await(waitNanos, TimeUnit.NANOSECONDS)) {
-        throw new IllegalStateException(finished.getCount() + " turns did not finish within "
+        throw new IllegalStateException(LoadReport.count(finished.getCount(), "turn") + " did not finish within "
             + Duration.ofNanos(waitNanos).toSeconds() + " s");
       }
     } catch (InterruptedException e) {
@@ -436,15 +465,57 @@ public final class LoadTester {
         String.valueOf(error));
   }
 
-  private static void drawProgress(PrintStream out, LoadStats stats, long expected, long start) {
+  /**
+   * How a run shows its progress on standard error: a bar redrawn in place on a terminal, or a
+   * plain line now and then where carriage returns would litter a file or a log.
+   *
+   * @param out where it is shown
+   * @param live whether it is the bar
+   * @param interval time between frames or lines
+   */
+  record Progress(PrintStream out, boolean live, Duration interval) {
+    static Progress bar(PrintStream out) {
+      return new Progress(out, true, Duration.ofMillis(250));
+    }
+
+    static Progress lines(PrintStream out, Duration interval) {
+      return new Progress(out, false, interval);
+    }
+
+    void show(LoadStats stats, long expected, long start) {
+      if (live) {
+        out.print("\r" + frame(stats, expected, start));
+      } else {
+        out.println("progress: " + figures(stats, expected, start).replace("  ", ", "));
+      }
+      out.flush();
+    }
+
+    /** The bar's last frame stays, its line finished; plain lines end with the report. */
+    void finish(LoadStats stats, long expected, long start) {
+      if (live) {
+        show(stats, expected, start);
+        out.println();
+      }
+    }
+  }
+
+  /** A frame of the live bar: {@code [#####.....] 12/30 turns  4.1/s  errors 0  p99 TTFA 640 ms}. */
+  static String frame(LoadStats stats, long expected, long start) {
     long done = stats.finishedCount();
     int width = 30;
     int filled = (int) Math.min(width, expected == 0 ? width : done * width / expected);
+    // trailing spaces blank out what a longer earlier frame left
+    return "[" + "#".repeat(filled) + ".".repeat(width - filled) + "] " + figures(stats, expected, start) + "   ";
+  }
+
+  private static String figures(LoadStats stats, long expected, long start) {
+    long done = stats.finishedCount();
     double seconds = (System.nanoTime() - start) / 1e9;
-    out.print(String.format(Locale.ROOT, "\r[%s%s] %d/%d turns  %.1f/s  errors %d  p99 TTFA %.0f ms   ",
-        "#".repeat(filled), ".".repeat(width - filled), done, expected, seconds > 0 ? done / seconds : 0,
-        stats.failedCount(), stats.p99TtfaMillis()));
-    out.flush();
+    return String.format(Locale.ROOT, "%d/%s  %.1f/s  errors %d  p99 TTFA %s", done,
+        LoadReport.count(expected, "turn"), seconds > 0 ? done / seconds : 0, stats.failedCount(),
+        stats.p99TtfaMillis().isPresent() ? String.format(Locale.ROOT, "%.0f ms", stats.p99TtfaMillis().getAsDouble())
+            : "-");
   }
 
   static LoadPlan plan(Args args) {
@@ -507,7 +578,7 @@ public final class LoadTester {
   }
 
   /** The flags, for {@code --help}. */
-  public static String usage() {
+  static String usage() {
     return String.join("\n",
         "Usage: loadtest [load model] [questions] [target settings] [gate] [--report DIR]",
         "",
@@ -546,7 +617,10 @@ public final class LoadTester {
         "  --max-p99-ttfa 1500ms --max-p99-ttft D --max-p99-total D --max-p99-gap D --max-error-rate 1%",
         "Output:",
         "  --report DIR                            also write DIR/report.md and DIR/report.json",
-        "  --no-progress                           no live progress bar (drawn only on a terminal)",
+        "  --no-progress                           no progress on standard error (by default a live bar on a",
+        "                                          terminal, else a plain line every 10 s)",
+        "  --progress                              the live bar even when standard error is not a terminal",
+        "  --help, -h                              this text",
         "",
         "Exit codes: 0 ok, 1 gate breached, 2 usage error, 3 could not run.");
   }

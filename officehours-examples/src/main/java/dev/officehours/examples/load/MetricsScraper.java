@@ -12,7 +12,8 @@ import okhttp3.ResponseBody;
 /**
  * Reads the example server's {@code GET /chat/metrics}, so a load test reports the server's own
  * figures beside the client's. A scrape is a short synchronous request (5 s at most): it runs
- * before and after a run and on a sampling thread during it, never on a turn's path.
+ * before and after a run and on a sampling thread during it, never on a turn's path. The server
+ * targets ({@link WebSocketTarget}, {@link SseTarget}) make one for their server.
  */
 public final class MetricsScraper {
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
@@ -26,7 +27,11 @@ public final class MetricsScraper {
     this.url = Objects.requireNonNull(url, "url");
   }
 
-  /** The metrics endpoint, e.g. {@code http://127.0.0.1:5001/chat/metrics}. */
+  /**
+   * Where the metrics are read.
+   *
+   * @return the metrics endpoint, e.g. {@code http://127.0.0.1:5001/chat/metrics}
+   */
   public String url() {
     return url;
   }

@@ -33,9 +33,12 @@ public final class PipelineTarget implements LoadTarget {
   private final List<AutoCloseable> resources;
 
   /**
-   * @param pipeline the pipeline under test
-   * @param description what it is, for the report
-   * @param stats extra counters for the report, e.g. the simulated server's
+   * A target that starts each turn on {@code pipeline}.
+   *
+   * @param pipeline the pipeline under test; closed with this target
+   * @param description what it is, one line for the report
+   * @param stats the counters {@link #stats()} reports, read before and after the run (see
+   *     {@link LoadTarget#stats()}), e.g. the simulated server's requests
    * @param resources closed with this target, in order, after the pipeline
    */
   public PipelineTarget(ConversationPipeline pipeline, String description,
@@ -87,7 +90,7 @@ public final class PipelineTarget implements LoadTarget {
    * @param e the error
    * @return the code
    */
-  public static String errorCode(Throwable e) {
+  static String errorCode(Throwable e) {
     if (e instanceof ProviderException p) {
       if (p.errorCode().isPresent()) {
         return p.errorCode().get();

@@ -32,7 +32,13 @@ public final class QuestionMix {
    * @param question the text
    */
   public record Weighted(double weight, String question) {
-    /** Validates both. */
+    /**
+     * Validates both.
+     *
+     * @param weight relative frequency, positive and finite
+     * @param question the text, not blank
+     * @throws IllegalArgumentException naming the value, when it is not
+     */
     public Weighted {
       if (!(weight > 0) || Double.isInfinite(weight)) {
         throw new IllegalArgumentException("weight must be positive but was " + weight);
@@ -52,9 +58,13 @@ public final class QuestionMix {
   private long fresh;
 
   /**
+   * A mix of questions, drawn by weight.
+   *
    * @param questions the mix, at least one
    * @param repeatRatio the share of turns that repeat an earlier question word for word, 0..1
+   *     (the load tester's default is 0.3)
    * @param seed seeds the draws, so a run asks the same questions in the same order
+   * @throws IllegalArgumentException when there is no question or the ratio is outside 0..1
    */
   public QuestionMix(List<Weighted> questions, double repeatRatio, long seed) {
     this(questions, repeatRatio, seed, "");
@@ -70,7 +80,7 @@ public final class QuestionMix {
    * @param seed seeds the draws
    * @param namespace letters before each fresh question's number; empty for the measured run
    */
-  public QuestionMix(List<Weighted> questions, double repeatRatio, long seed, String namespace) {
+  QuestionMix(List<Weighted> questions, double repeatRatio, long seed, String namespace) {
     this.namespace = Objects.requireNonNull(namespace, "namespace");
     if (!namespace.chars().allMatch(Character::isLetter)) {
       throw new IllegalArgumentException("namespace must be letters only but was '" + namespace + "'");
@@ -92,7 +102,12 @@ public final class QuestionMix {
     }
   }
 
-  /** The built-in mix: the questions the simulated model knows, "What is OfficeHours?" three times as often. */
+  /**
+   * The built-in mix: the questions the simulated model knows.
+   *
+   * @return one question per knowledge-base entry, "What is OfficeHours?" with weight 3 and the
+   *     others 1
+   */
   public static List<Weighted> builtIn() {
     List<Weighted> mix = new ArrayList<>();
     for (KnowledgeBase.Entry e : KnowledgeBase.entries()) {
@@ -130,7 +145,12 @@ public final class QuestionMix {
     return mix;
   }
 
-  /** The next question to ask. Thread-safe. */
+  /**
+   * Draws the next question to ask. Thread-safe.
+   *
+   * @return an earlier question again, word for word, with the repeat ratio's probability; else a
+   *     weighted pick made unique by a number ({@code What is OfficeHours? (#17)})
+   */
   public synchronized String next() {
     if (!asked.isEmpty() && random.nextDouble() < repeatRatio) {
       return asked.get(random.nextInt(asked.size()));

@@ -38,7 +38,27 @@ public record ServerMetrics(String mode, long uptimeSeconds, Turns turns, Latenc
     Map<String, Object> raw) {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Rejects nulls and copies the document. */
+  /**
+   * Rejects nulls and copies the document.
+   *
+   * @param mode {@code demo} or the server's provider mode, empty when not sent
+   * @param uptimeSeconds how long the server has run, -1 when not sent
+   * @param turns the server's turn counters, since it started
+   * @param ttftMs time to first token, since the server started
+   * @param ttfaMs time to first audio, since the server started
+   * @param totalMs turn total, since the server started
+   * @param recentWindowSeconds the span of the {@code recent} figures, -1 when not sent
+   * @param recentTtftMs time to first token over the recent window
+   * @param recentTtfaMs time to first audio over the recent window
+   * @param recentTotalMs turn total over the recent window
+   * @param ttsCache the TTS cache's counters, since the server started
+   * @param answerCache the answer cache's counters
+   * @param historyCache the history cache's counters
+   * @param websocketConnections open WebSocket connections, -1 when not sent
+   * @param sseConnections open SSE streams, -1 when not sent
+   * @param jvm the server JVM's heap, CPU and threads
+   * @param raw the whole document as the server sent it
+   */
   public ServerMetrics {
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(turns, "turns");
@@ -68,7 +88,17 @@ public record ServerMetrics(String mode, long uptimeSeconds, Turns turns, Latenc
    */
   public record Turns(long started, long completed, long cancelled, long failed, long active, double errorRate,
       Map<String, Long> errors) {
-    /** Copies the error counts. */
+    /**
+     * Copies the error counts.
+     *
+     * @param started turns started, -1 when not sent
+     * @param completed turns completed, -1 when not sent
+     * @param cancelled turns cancelled, -1 when not sent
+     * @param failed turns failed, -1 when not sent
+     * @param active turns in flight, -1 when not sent
+     * @param errorRate failed over finished turns, 0..1; NaN when not sent
+     * @param errors failed turns by error code
+     */
     public Turns {
       errors = Map.copyOf(errors);
     }
@@ -94,7 +124,11 @@ public record ServerMetrics(String mode, long uptimeSeconds, Turns turns, Latenc
    * @param misses lookups not served
    */
   public record Cache(long hits, long misses) {
-    /** Hits over lookups, 0..1; NaN when there were none. */
+    /**
+     * The share of lookups the cache served.
+     *
+     * @return hits over lookups, 0..1; NaN when there were none (or a count was not sent)
+     */
     public double hitRate() {
       long lookups = hits + misses;
       return lookups <= 0 ? Double.NaN : (double) hits / lookups;
@@ -106,7 +140,7 @@ public record ServerMetrics(String mode, long uptimeSeconds, Turns turns, Latenc
      * @param before the earlier scrape's counters
      * @return these counters minus {@code before}'s; -1 where either was not sent
      */
-    public Cache since(Cache before) {
+    Cache since(Cache before) {
       return new Cache(diff(hits, before.hits), diff(misses, before.misses));
     }
   }
@@ -128,7 +162,7 @@ public record ServerMetrics(String mode, long uptimeSeconds, Turns turns, Latenc
    * @return the figures in it
    * @throws IllegalArgumentException when it is not a JSON object
    */
-  public static ServerMetrics parse(String json) {
+  static ServerMetrics parse(String json) {
     JsonNode root;
     Map<String, Object> raw;
     try {

@@ -24,18 +24,41 @@ public record ServerObservation(String url, ServerMetrics before, ServerMetrics 
     int failedScrapes, long peakHeapUsedBytes, long peakActiveTurns, long peakWebSocketConnections,
     long peakSseConnections, long peakThreads, double peakProcessCpuLoad, String problem) {
 
-  /** Rejects a null URL or problem. */
+  /**
+   * Rejects a null URL or problem.
+   *
+   * @param url the metrics endpoint scraped
+   * @param before the scrape before the run, null when it failed
+   * @param after the scrape after the run, null when it failed
+   * @param scrapes scrapes that succeeded
+   * @param failedScrapes scrapes that failed
+   * @param peakHeapUsedBytes the most heap in use any scrape saw, -1 when none said
+   * @param peakActiveTurns the most turns in flight any scrape saw, -1 when none said
+   * @param peakWebSocketConnections the most open WebSocket connections any scrape saw, -1 when none said
+   * @param peakSseConnections the most open SSE streams any scrape saw, -1 when none said
+   * @param peakThreads the most live threads any scrape saw, -1 when none said
+   * @param peakProcessCpuLoad the highest process CPU load any scrape saw (0..1), NaN when none said
+   * @param problem why the first failed scrape failed, empty when none did
+   */
   public ServerObservation {
     Objects.requireNonNull(url, "url");
     Objects.requireNonNull(problem, "problem");
   }
 
-  /** The scrape before the run, when it succeeded. */
+  /**
+   * The scrape before the run.
+   *
+   * @return the server's metrics just before the run, empty when that scrape failed
+   */
   public Optional<ServerMetrics> metricsBefore() {
     return Optional.ofNullable(before);
   }
 
-  /** The scrape after the run, when it succeeded. */
+  /**
+   * The scrape after the run.
+   *
+   * @return the server's metrics just after the run, empty when that scrape failed
+   */
   public Optional<ServerMetrics> metricsAfter() {
     return Optional.ofNullable(after);
   }

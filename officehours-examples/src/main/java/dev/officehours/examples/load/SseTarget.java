@@ -49,6 +49,8 @@ public final class SseTarget implements LoadTarget {
   private volatile boolean closed;
 
   /**
+   * A target that sends each turn as one {@code POST} to the server's SSE endpoint.
+   *
    * @param url the endpoint, {@code http://host:port/chat/stream} or {@code https://...}; the path
    *     defaults to {@code /chat/stream}
    * @param turnTimeout how long the client waits for a turn (the whole stream) before counting it
@@ -64,7 +66,11 @@ public final class SseTarget implements LoadTarget {
     this.metrics = new MetricsScraper(base, ServerTargets.metricsUrl(endpoint));
   }
 
-  /** The endpoint driven, with its path. */
+  /**
+   * Where the turns go.
+   *
+   * @return the endpoint driven, with its path
+   */
   public URI endpoint() {
     return endpoint;
   }
@@ -83,9 +89,9 @@ public final class SseTarget implements LoadTarget {
   @Override
   public Map<String, Object> stats() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("stream requests", requests.get());
-    m.put("requests refused before the stream (4xx/5xx)", refused.get());
-    m.put("streams that ended without a terminal event", unfinishedStreams.get());
+    m.put("streamRequests", requests.get());
+    m.put("requestsRefusedBeforeTheStream", refused.get());
+    m.put("streamsEndedWithoutATerminalEvent", unfinishedStreams.get());
     return m;
   }
 

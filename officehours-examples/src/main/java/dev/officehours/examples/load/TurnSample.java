@@ -44,13 +44,30 @@ public record TurnSample(
     double serverTtfaMillis,
     long acceptedNanos) {
 
-  /** Copies the chunk list. */
+  /**
+   * Copies the chunk list.
+   *
+   * @param startedNanos when the turn was handed to the target
+   * @param firstTokenNanos when the first text arrived, -1 if none
+   * @param firstAudioNanos when the first audio arrived, -1 if none
+   * @param endedNanos when its terminal event arrived
+   * @param chunks the speech chunks whose audio arrived, in order
+   * @param audioBytes audio bytes received
+   * @param ttsCacheHits chunks whose audio came from the TTS cache
+   * @param answerFromCache whether the answer came from the answer cache
+   * @param errorCode empty on success; else a short stable code
+   * @param errorMessage the error's message, empty on success
+   * @param speechFailures chunks of a completed turn whose speech could not be synthesised
+   * @param serverTtftMillis the server's own time to first token of this turn, NaN when unknown
+   * @param serverTtfaMillis the server's own time to first audio of this turn, NaN when unknown
+   * @param acceptedNanos when the server said it had started the turn, -1 when unknown
+   */
   public TurnSample {
     chunks = List.copyOf(chunks);
   }
 
   /** A sample without the server's own figures; the parameters are the record's. */
-  public TurnSample(long startedNanos, long firstTokenNanos, long firstAudioNanos, long endedNanos,
+  TurnSample(long startedNanos, long firstTokenNanos, long firstAudioNanos, long endedNanos,
       List<ChunkArrival> chunks, long audioBytes, int ttsCacheHits, boolean answerFromCache, String errorCode,
       String errorMessage, int speechFailures) {
     this(startedNanos, firstTokenNanos, firstAudioNanos, endedNanos, chunks, audioBytes, ttsCacheHits,
@@ -58,19 +75,27 @@ public record TurnSample(
   }
 
   /** A sample without speech failures; the parameters are the record's. */
-  public TurnSample(long startedNanos, long firstTokenNanos, long firstAudioNanos, long endedNanos,
+  TurnSample(long startedNanos, long firstTokenNanos, long firstAudioNanos, long endedNanos,
       List<ChunkArrival> chunks, long audioBytes, int ttsCacheHits, boolean answerFromCache, String errorCode,
       String errorMessage) {
     this(startedNanos, firstTokenNanos, firstAudioNanos, endedNanos, chunks, audioBytes, ttsCacheHits,
         answerFromCache, errorCode, errorMessage, 0);
   }
 
-  /** Whether the turn failed. */
+  /**
+   * Whether the turn failed.
+   *
+   * @return true when it has an error code
+   */
   public boolean failed() {
     return !errorCode.isEmpty();
   }
 
-  /** The error code of a failed turn. */
+  /**
+   * The error code of a failed turn.
+   *
+   * @return the code, empty when the turn completed
+   */
   public Optional<String> error() {
     return failed() ? Optional.of(errorCode) : Optional.empty();
   }
@@ -88,6 +113,9 @@ public record TurnSample(
    * frame and runs continuously; chunk {@code n} is late by how much its first frame arrived after
    * the audio before it finished playing (0 when it was there in time). One value per chunk after
    * the first.
+   *
+   * @return the gaps, one per chunk after the first; none when fewer than two chunks arrived or
+   *     when the audio is compressed (its duration cannot be read off the bytes)
    */
   public long[] interChunkGapsNanos() {
     if (chunks.size() < 2 || chunks.stream().anyMatch(c -> c.audioSeconds() <= 0)) {

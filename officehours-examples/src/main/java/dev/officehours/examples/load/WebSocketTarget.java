@@ -73,6 +73,8 @@ public final class WebSocketTarget implements LoadTarget {
   private volatile boolean closed;
 
   /**
+   * A target that sends each turn over the server's WebSocket, a connection per session.
+   *
    * @param url the endpoint, {@code ws://host:port/chat/ws} or {@code wss://...}; the path defaults
    *     to {@code /chat/ws}
    * @param turnTimeout how long the client waits for a turn's terminal event before counting it
@@ -89,7 +91,11 @@ public final class WebSocketTarget implements LoadTarget {
     this.metrics = new MetricsScraper(base, ServerTargets.metricsUrl(endpoint));
   }
 
-  /** The endpoint driven, with its path. */
+  /**
+   * Where the turns go.
+   *
+   * @return the endpoint driven, with its path
+   */
   public URI endpoint() {
     return endpoint;
   }
@@ -108,12 +114,12 @@ public final class WebSocketTarget implements LoadTarget {
   @Override
   public Map<String, Object> stats() {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("websocket connections opened", opened.get());
-    m.put("websocket connections that failed to open", failedToOpen.get());
-    m.put("websocket connections closed by the server", closedByServer.get());
-    m.put("messages of no turn in flight (ignored)", strayMessages.get());
+    m.put("websocketConnectionsOpened", opened.get());
+    m.put("websocketConnectionsThatFailedToOpen", failedToOpen.get());
+    m.put("websocketConnectionsClosedByTheServer", closedByServer.get());
+    m.put("ignoredMessagesOfNoTurnInFlight", strayMessages.get());
     // an Integer, not a Long: a level, which the report shows as it is instead of as a difference
-    m.put("most websocket connections open at once", mostOpen.get());
+    m.put("mostWebsocketConnectionsOpenAtOnce", mostOpen.get());
     return m;
   }
 

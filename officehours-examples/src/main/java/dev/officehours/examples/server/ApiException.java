@@ -7,7 +7,7 @@ import java.util.Objects;
  * act on. Over HTTP it becomes {@code status} and a JSON body; over the WebSocket an {@code error}
  * message (see {@code docs/http-api.md}).
  */
-public final class ApiException extends RuntimeException {
+final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final int status;
@@ -20,7 +20,7 @@ public final class ApiException extends RuntimeException {
    * @param code the stable error code, e.g. {@code text_too_long}
    * @param message what went wrong, for people; never a secret
    */
-  public ApiException(int status, String code, String message) {
+  ApiException(int status, String code, String message) {
     this(status, code, message, null, -1);
   }
 
@@ -31,7 +31,7 @@ public final class ApiException extends RuntimeException {
    * @param field the request field at fault, or null
    * @param retryAfterMillis when to retry, or -1
    */
-  public ApiException(int status, String code, String message, String field, long retryAfterMillis) {
+  ApiException(int status, String code, String message, String field, long retryAfterMillis) {
     super(Objects.requireNonNull(message, "message"), null, false, false);
     this.status = status;
     this.code = Objects.requireNonNull(code, "code");
@@ -45,22 +45,22 @@ public final class ApiException extends RuntimeException {
   }
 
   /** @return the HTTP status */
-  public int status() {
+  int status() {
     return status;
   }
 
   /** @return the stable error code */
-  public String code() {
+  String code() {
     return code;
   }
 
   /** @return the field at fault, or null */
-  public String field() {
+  String field() {
     return field;
   }
 
   /** @return milliseconds until a retry may succeed, or -1 */
-  public long retryAfterMillis() {
+  long retryAfterMillis() {
     return retryAfterMillis;
   }
 }

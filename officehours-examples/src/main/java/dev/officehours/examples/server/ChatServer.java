@@ -66,6 +66,12 @@ import org.slf4j.LoggerFactory;
  *   server.awaitStop();
  * }
  * }</pre>
+ *
+ * <p>Serve your own pipeline with {@link Builder#pipeline(ConversationPipeline.Builder)} (the
+ * server then adds its metrics observer) or {@link Builder#pipeline(ConversationPipeline)}. Every
+ * limit has a default and a builder setting, checked when {@link Builder#start()} is called. The
+ * server owns what it is given: {@link #close()} closes the pipeline and every
+ * {@link Builder#closeWith resource}.
  */
 public final class ChatServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ChatServer.class);
@@ -110,11 +116,11 @@ public final class ChatServer implements AutoCloseable {
    * @param allowedHosts host names the server answers for besides its loopback names (lower case)
    * @param maxConnectionsPerClient open WebSockets per client address; 0 is unlimited
    */
-  public record Settings(String host, int port, List<String> allowedOrigins, int rateLimitPerMinute,
+  record Settings(String host, int port, List<String> allowedOrigins, int rateLimitPerMinute,
       int maxTextChars, int maxImageBytes, int maxFrameBytes, long maxBodyBytes, long wsSendBufferBytes,
       Duration idleTimeout, boolean behindProxy, List<String> allowedHosts, int maxConnectionsPerClient) {
     /** Copies the lists and checks the values. */
-    public Settings {
+    Settings {
       Objects.requireNonNull(host, "host");
       allowedOrigins = List.copyOf(allowedOrigins);
       allowedHosts = List.copyOf(allowedHosts);
@@ -147,7 +153,13 @@ public final class ChatServer implements AutoCloseable {
     this.rateLimiter = new RateLimiter(settings.rateLimitPerMinute());
   }
 
-  /** @return a builder with safe defaults: loopback, port 5001, 30 turns a minute per client */
+  /**
+   * Starts configuring a server. Choose exactly one source of answers: {@link Builder#demo()},
+   * {@link Builder#pipeline(ConversationPipeline)} or {@link Builder#pipeline(ConversationPipeline.Builder)}.
+   *
+   * @return a builder with safe defaults: bound to loopback ({@code 127.0.0.1}), port 5001, 30 turn
+   *     starts a minute per client address, 32 WebSockets per client address, no other origins
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -606,12 +618,21 @@ public final class ChatServer implements AutoCloseable {
     return audioFormat;
   }
 
-  /** @return the port the server listens on */
+  /**
+   * The port the server listens on: the one asked for, or the free one picked for port 0.
+   *
+   * @return the port
+   */
   public int port() {
     return app.port();
   }
 
-  /** @return the page's address, e.g. {@code http://127.0.0.1:5001} */
+  /**
+   * Where a browser on this machine finds the page.
+   *
+   * @return the page's address, e.g. {@code http://127.0.0.1:5001}; a server bound to every
+   *     interface ({@code 0.0.0.0}) gives its loopback address
+   */
   public String url() {
     String host = settings.host();
     if (host.equals("0.0.0.0") || host.equals("::")) {
@@ -622,17 +643,30 @@ public final class ChatServer implements AutoCloseable {
     return "http://" + host + ":" + port();
   }
 
-  /** @return whether it answers with the offline demo providers */
+  /**
+   * Whether the server answers with the offline demo providers (a simulated model, FreeTTS or the
+   * simulated voice) rather than a real model; the page and {@code /chat/metrics} say so.
+   *
+   * @return true in demo mode
+   */
   public boolean isDemo() {
     return demo;
   }
 
-  /** @return turns the server is streaming to clients right now */
+  /**
+   * The turns in flight.
+   *
+   * @return turns the server is streaming to clients right now, over WebSocket and SSE
+   */
   public int activeTurns() {
     return metrics.activeTurns();
   }
 
-  /** @return open WebSocket connections */
+  /**
+   * The open WebSocket connections.
+   *
+   * @return WebSockets open right now, of every client
+   */
   public int openWebSockets() {
     return connections.size();
   }
@@ -671,7 +705,11 @@ public final class ChatServer implements AutoCloseable {
     stopped.countDown();
   }
 
-  /** Configures and starts a {@link ChatServer}. */
+  /**
+   * Configures and starts a {@link ChatServer}; from {@link ChatServer#builder()}. Setters check
+   * their own argument where they can and throw {@link IllegalArgumentException} naming it; the
+   * limits are checked together by {@link #start()}.
+   */
   public static final class Builder {
     private String host = "127.0.0.1";
     private int port = 5001;
@@ -750,6 +788,9 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
+     * Turns on {@code POST /chat/transcribe}, the page's fallback where the browser cannot
+     * recognise speech itself. Without it the endpoint answers 501 {@code stt_not_configured}.
+     *
      * @param stt the speech-to-text provider behind {@code POST /chat/transcribe}
      * @return this
      */
@@ -759,7 +800,10 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * @param format the audio format the pipeline's TTS speaks, told to clients on connect (default PCM 24 kHz)
+     * Tells clients the audio format of the pipeline's speech, in the {@code ready} message on
+     * connect, so the page can play it. It must match what the TTS provider produces.
+     *
+     * @param format the format the pipeline's TTS speaks (default PCM 24 kHz, 16-bit, mono)
      * @return this
      */
     public Builder audioFormat(AudioFormat format) {
@@ -768,7 +812,10 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * @param host the address to bind (default {@code 127.0.0.1}; {@code 0.0.0.0} for every interface)
+     * Sets the address to listen on.
+     *
+     * @param host the address to bind (default {@code 127.0.0.1}, reachable from this machine only;
+     *     {@code 0.0.0.0} for every interface)
      * @return this
      */
     public Builder host(String host) {
@@ -777,7 +824,9 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * @param port the port (default 5001; 0 picks a free one)
+     * Sets the port to listen on; {@link ChatServer#port()} tells the one in use.
+     *
+     * @param port the port, 0..65535 (default 5001; 0 picks a free one, as tests do)
      * @return this
      */
     public Builder port(int port) {
@@ -786,9 +835,13 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * @param origin a browser origin such as {@code https://app.example.com} that may use the API
-     *     (CORS, WebSocket); the server's own origin is always allowed
+     * Lets pages of another origin use the API (CORS headers, WebSocket upgrades); may be called
+     * once per origin. By default only the server's own page may.
+     *
+     * @param origin a browser origin such as {@code https://app.example.com}: scheme, host and
+     *     optional port, nothing after them
      * @return this
+     * @throws IllegalArgumentException when it is not such an origin
      */
     public Builder allowOrigin(String origin) {
       String o = Objects.requireNonNull(origin, "origin").strip();
@@ -809,9 +862,13 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
+     * Limits how often one client address may start a turn or transcribe; past the limit it gets
+     * {@code rate_limited} with a retry time.
+     *
      * @param perMinute turn starts and transcriptions allowed per client address a minute
      *     (default 30); 0 turns the limit off (load tests)
      * @return this
+     * @throws IllegalArgumentException when negative
      */
     public Builder rateLimitPerMinute(int perMinute) {
       if (perMinute < 0) {
@@ -822,7 +879,10 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * @param chars the longest question accepted (default 4,000); keep it at most the pipeline's {@code maxTextChars}
+     * Limits the length of a question; a longer one is refused with {@code text_too_long}.
+     *
+     * @param chars the longest question accepted, in characters, at least 1 (default 4,000); keep it
+     *     at most the pipeline's own {@code maxTextChars}
      * @return this
      */
     public Builder maxTextChars(int chars) {
@@ -831,7 +891,10 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * @param bytes the largest image accepted (default 10 MB)
+     * Limits the size of an image sent with a question; a larger one is refused with
+     * {@code image_too_large}.
+     *
+     * @param bytes the largest image accepted, decoded, at least 1 (default 10 MiB)
      * @return this
      */
     public Builder maxImageBytes(int bytes) {
@@ -840,8 +903,10 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * @param bytes the largest WebSocket text message (default 16 MiB); up to twice this is
-     *     answered with {@code frame_too_large}, beyond it the socket is closed with 1009
+     * Limits the size of one WebSocket text message.
+     *
+     * @param bytes the largest WebSocket text message, at least 1,024 (default 16 MiB); up to
+     *     twice this is answered with {@code frame_too_large}, beyond it the socket is closed with 1009
      * @return this
      */
     public Builder maxFrameBytes(int bytes) {
@@ -850,7 +915,10 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * @param bytes the largest HTTP request body (default 16 MiB)
+     * Limits the size of an HTTP request body (SSE turns, transcriptions); a larger one is refused
+     * with HTTP 413 {@code body_too_large}.
+     *
+     * @param bytes the largest HTTP request body, at least 1,024 (default 16 MiB)
      * @return this
      */
     public Builder maxBodyBytes(long bytes) {
@@ -859,8 +927,10 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * @param bytes how far a client may fall behind, in bytes queued for it (default 2 MiB);
-     *     past it its turn is cancelled and the connection closed
+     * Limits how far a slow client may fall behind, so it cannot make the server buffer without end.
+     *
+     * @param bytes the most bytes queued for one client, at least 1,024 (default 2 MiB); past it its
+     *     turn is cancelled and the connection closed (WebSocket 1008 {@code client too slow})
      * @return this
      */
     public Builder sendBufferBytes(long bytes) {
@@ -869,7 +939,10 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * @param timeout a WebSocket with no traffic this long is closed (default 5 min; the server pings every 15 s)
+     * Closes WebSockets that have gone quiet.
+     *
+     * @param timeout a WebSocket with no traffic this long is closed (default 5 min; the server
+     *     pings every 15 s, so a live page never reaches it)
      * @return this
      */
     public Builder idleTimeout(Duration timeout) {
@@ -878,6 +951,8 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
+     * Says whether a reverse proxy stands in front of the server.
+     *
      * @param behindProxy true when the server runs behind a reverse proxy that sets
      *     {@code X-Forwarded-For}: rate limits then count the address the proxy saw, not the proxy's
      *     own. Leave false (the default) when clients reach the server directly, or they could
@@ -890,11 +965,14 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
+     * Adds a host name the server answers for (its {@code Host} header); may be called once per name.
+     *
      * @param host a host name browsers may reach this server by (e.g. {@code voice.example.com}
      *     behind a reverse proxy). The loopback names always work; bound to loopback the server
      *     answers only for them and these; bound elsewhere, given any names, only for those and the
      *     loopback names (DNS-rebinding protection).
      * @return this
+     * @throws IllegalArgumentException when it is not a plain host name (no scheme, no port)
      */
     public Builder allowHost(String host) {
       String h = Objects.requireNonNull(host, "host").strip().toLowerCase(Locale.ROOT);
@@ -907,9 +985,13 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
+     * Limits the WebSockets one client address may hold open; one more is refused with
+     * {@code too_many_connections}.
+     *
      * @param max open WebSockets one client address may hold (default 32); 0 is unlimited (load
      *     tests from one machine)
      * @return this
+     * @throws IllegalArgumentException when negative
      */
     public Builder maxConnectionsPerClient(int max) {
       if (max < 0) {
@@ -920,6 +1002,8 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
+     * Registers the secrets a URL carries, so that no error message shows them.
+     *
      * @param url a URL whose user name, password and query values must never reach a client or a
      *     log line (a Redis URI, a base URL with a key in its query)
      * @return this
@@ -930,6 +1014,8 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
+     * Registers a secret, so that no error message shows it.
+     *
      * @param secret a value that must never reach a client or a log line (the API key, a password);
      *     it is masked in every error message the server sends or logs
      * @return this
@@ -940,7 +1026,10 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * @param resource closed after the pipeline when the server stops (a Redis connection, a provider)
+     * Hands the server something to close when it stops; may be called several times.
+     *
+     * @param resource closed after the pipeline when the server stops (a Redis connection, a
+     *     provider)
      * @return this
      */
     public Builder closeWith(AutoCloseable resource) {
@@ -961,10 +1050,11 @@ public final class ChatServer implements AutoCloseable {
     }
 
     /**
-     * Starts the server.
+     * Checks the settings and starts the server; it listens when this returns.
      *
-     * @return the running server
-     * @throws IllegalStateException when no pipeline (or demo mode) was chosen
+     * @return the running server; close it to stop it
+     * @throws IllegalArgumentException when a limit is out of range (the message names it)
+     * @throws IllegalStateException when not exactly one of demo mode and a pipeline was chosen
      * @throws RuntimeException when the port cannot be bound
      */
     public ChatServer start() {

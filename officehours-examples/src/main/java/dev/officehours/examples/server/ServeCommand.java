@@ -25,11 +25,11 @@ import okhttp3.HttpUrl;
  */
 public final class ServeCommand {
   /** Stopped normally. */
-  public static final int EXIT_OK = 0;
+  static final int EXIT_OK = 0;
   /** A usage error: unknown flag or bad value. */
-  public static final int EXIT_USAGE = 2;
+  static final int EXIT_USAGE = 2;
   /** The server could not start (port in use, Redis unreachable). */
-  public static final int EXIT_CANNOT_START = 3;
+  static final int EXIT_CANNOT_START = 3;
 
   private static final Set<String> VALUED = Set.of("host", "port", "redis", "allow-origin", "allow-host",
       "max-connections-per-client", "rate-limit",
@@ -42,9 +42,11 @@ public final class ServeCommand {
   private ServeCommand() {}
 
   /**
-   * Starts the server and blocks until the JVM is asked to stop.
+   * Starts the server and blocks until the JVM is asked to stop. Exits with 2 on a usage error and
+   * 3 when the server cannot start (port in use, Redis unreachable).
    *
-   * @param args the flags, see {@link #usage()}
+   * @param args the flags; {@code --help} lists them
+   * @throws InterruptedException when the waiting thread is interrupted
    */
   public static void main(String[] args) throws InterruptedException {
     Redactor redactor = secrets(args, System.getenv());
@@ -97,7 +99,7 @@ public final class ServeCommand {
    * @param redactor knows the secrets, see {@link #secrets}
    * @return the running server, or null after {@code --help}
    */
-  public static ChatServer start(String[] argv, Map<String, String> env, PrintStream out, Redactor redactor) {
+  static ChatServer start(String[] argv, Map<String, String> env, PrintStream out, Redactor redactor) {
     Args args = Args.parse(argv, VALUED, SWITCHES);
     if (args.has("help")) {
       out.println(usage());
@@ -273,7 +275,7 @@ public final class ServeCommand {
   }
 
   /** @return the flags, one per line */
-  public static String usage() {
+  static String usage() {
     return String.join("\n",
         "Usage: java -jar officehours-examples.jar serve [flags]",
         "Runs the voice chat page, the monitor dashboard and the HTTP/WebSocket API (docs/http-api.md).",
@@ -298,6 +300,8 @@ public final class ServeCommand {
         "  --demo                 demo mode even when a key is set",
         "  --sim-ttft D           demo: the simulated model's time to first token (default 250ms)",
         "  --sim-token-interval D demo: its delay between tokens (default 30ms)",
-        "  --sim-voice            demo: the simulated server's voice instead of FreeTTS (load tests)");
+        "  --sim-voice            demo: the simulated server's voice instead of FreeTTS (load tests)",
+        "  --help, -h             this text",
+        "Exit codes: 0 stopped, 2 usage error, 3 cannot start (port in use, Redis unreachable).");
   }
 }

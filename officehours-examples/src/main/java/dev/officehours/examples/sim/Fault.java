@@ -28,22 +28,22 @@ public enum Fault {
   }
 
   /** The HTTP status sent, 0 for {@link #STREAM_ERROR} (the stream itself starts with 200). */
-  public int status() {
+  int status() {
     return status;
   }
 
   /** The OpenAI error {@code type}. */
-  public String type() {
+  String type() {
     return type;
   }
 
   /** The OpenAI error {@code code}. */
-  public String code() {
+  String code() {
     return code;
   }
 
   /** The error message sent. */
-  public String message() {
+  String message() {
     return message;
   }
 

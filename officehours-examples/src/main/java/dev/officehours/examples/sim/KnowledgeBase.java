@@ -24,7 +24,13 @@ public final class KnowledgeBase {
    * @param answer the answer, plain spoken sentences
    */
   public record Entry(List<String> keywords, String question, String answer) {
-    /** Copies the keywords and rejects empty values. */
+    /**
+     * Copies the keywords and rejects missing values.
+     *
+     * @param keywords lower-case words or phrases that select this entry
+     * @param question a typical question this entry answers
+     * @param answer the answer
+     */
     public Entry {
       keywords = List.copyOf(keywords);
       Objects.requireNonNull(question, "question");
@@ -86,7 +92,11 @@ public final class KnowledgeBase {
 
   private KnowledgeBase() {}
 
-  /** Every entry, in match priority order. */
+  /**
+   * What the simulated model knows.
+   *
+   * @return every entry, in match priority order (the first wins a tie)
+   */
   public static List<Entry> entries() {
     return ENTRIES;
   }

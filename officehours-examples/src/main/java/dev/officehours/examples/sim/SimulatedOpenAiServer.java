@@ -108,27 +108,48 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
         baseUrl());
   }
 
-  /** Starts configuring a simulated server. */
+  /**
+   * Starts configuring a simulated server.
+   *
+   * @return a builder with the defaults of a fast hosted model (see {@link Builder})
+   */
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Starts a simulated server with default settings on a free loopback port. */
+  /**
+   * Starts a simulated server with the default settings on a free loopback port.
+   *
+   * @return the running server; close it to stop it
+   * @throws UncheckedIOException when no port can be bound
+   */
   public static SimulatedOpenAiServer start() {
     return builder().start();
   }
 
-  /** The base URL for OpenAI clients, e.g. {@code http://127.0.0.1:54321/v1}. */
+  /**
+   * Where OpenAI clients find it.
+   *
+   * @return the base URL, e.g. {@code http://127.0.0.1:54321/v1}
+   */
   public String baseUrl() {
     return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + port() + "/v1";
   }
 
-  /** The port it listens on. */
+  /**
+   * The port it listens on, on the loopback address.
+   *
+   * @return the port
+   */
   public int port() {
     return server.getAddress().getPort();
   }
 
-  /** Counters of what it served so far. */
+  /**
+   * Counts what it served so far.
+   *
+   * @return the counters since it started
+   */
   public Stats stats() {
     Map<String, Long> f = new TreeMap<>();
     faultCounts.forEach((k, v) -> f.put(k, v.sum()));
@@ -152,12 +173,23 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
    * @param faults injected faults by error code
    */
   public record Stats(long chatRequests, long speechRequests, int activeStreams, Map<String, Long> faults) {
-    /** Copies the map. */
+    /**
+     * Copies the map.
+     *
+     * @param chatRequests chat completion requests received
+     * @param speechRequests speech requests received
+     * @param activeStreams responses being streamed right now
+     * @param faults injected faults by error code
+     */
     public Stats {
       faults = Map.copyOf(faults);
     }
 
-    /** Every injected fault. */
+    /**
+     * Counts every injected fault.
+     *
+     * @return the sum of {@link #faults()}
+     */
     public long totalFaults() {
       return faults.values().stream().mapToLong(Long::longValue).sum();
     }
@@ -622,7 +654,13 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       return c;
     }
 
-    /** @param port the loopback port, 0 (the default) for a free one */
+    /**
+     * Sets the port.
+     *
+     * @param port the loopback port, 0..65535; 0 (the default) for a free one
+     * @return this
+     * @throws IllegalArgumentException when out of range
+     */
     public Builder port(int port) {
       if (port < 0 || port > 65_535) {
         throw new IllegalArgumentException("port must be in 0..65535 but was " + port);
@@ -631,27 +669,49 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       return this;
     }
 
-    /** @param ttft the delay from the request to the first content token */
+    /**
+     * Sets the model's time to first token.
+     *
+     * @param ttft the delay from the request to the first content token (default 300 ms)
+     * @return this
+     * @throws IllegalArgumentException when negative
+     */
     public Builder timeToFirstToken(Duration ttft) {
       this.timeToFirstToken = nonNegative("timeToFirstToken", ttft);
       return this;
     }
 
-    /** @param interval the mean delay between tokens */
+    /**
+     * Sets the pace of the tokens.
+     *
+     * @param interval the mean delay between tokens (default 20 ms)
+     * @return this
+     * @throws IllegalArgumentException when negative
+     */
     public Builder tokenInterval(Duration interval) {
       this.tokenInterval = nonNegative("tokenInterval", interval);
       return this;
     }
 
-    /** @param jitter each interval varies uniformly by up to this much either way */
+    /**
+     * Makes the token pace uneven, as a real model's is.
+     *
+     * @param jitter each interval varies uniformly by up to this much either way (default 5 ms)
+     * @return this
+     * @throws IllegalArgumentException when negative
+     */
     public Builder tokenJitter(Duration jitter) {
       this.tokenJitter = nonNegative("tokenJitter", jitter);
       return this;
     }
 
     /**
-     * @param words answer length in words: the knowledge-base answer is cut or repeated to exactly
-     *     this many; 0 (the default) keeps its natural length
+     * Sets the length of every answer.
+     *
+     * @param words answer length in words, 0..10,000: the knowledge-base answer is cut or repeated
+     *     to exactly this many; 0 (the default) keeps its natural length
+     * @return this
+     * @throws IllegalArgumentException when out of range
      */
     public Builder answerWords(int words) {
       if (words < 0 || words > 10_000) {
@@ -661,15 +721,25 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       return this;
     }
 
-    /** @param ttfb the delay from a speech request to its first audio byte */
+    /**
+     * Sets the voice's time to first byte.
+     *
+     * @param ttfb the delay from a speech request to its first audio byte (default 200 ms)
+     * @return this
+     * @throws IllegalArgumentException when negative
+     */
     public Builder ttsTimeToFirstByte(Duration ttfb) {
       this.ttsTimeToFirstByte = nonNegative("ttsTimeToFirstByte", ttfb);
       return this;
     }
 
     /**
-     * @param factor synthesis time divided by audio duration: 1.0 streams in real time, 0.25
-     *     four times faster, 0 all at once after the first byte
+     * Sets how fast the voice produces audio after its first byte.
+     *
+     * @param factor synthesis time divided by audio duration, 0..10: 1.0 streams in real time, 0.25
+     *     (the default) four times faster, 0 all at once after the first byte
+     * @return this
+     * @throws IllegalArgumentException when out of range
      */
     public Builder ttsRealTimeFactor(double factor) {
       if (!(factor >= 0 && factor <= 10)) {
@@ -679,19 +749,38 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       return this;
     }
 
-    /** @param rate the share of chat completion requests that fail, 0..1 (exact, evenly spread) */
+    /**
+     * Makes some chat completion requests fail, with one of the {@link #faults kinds of fault}.
+     *
+     * @param rate the share of chat completion requests that fail, 0..1 (default 0); exact and
+     *     evenly spread (0.1 fails every tenth request, from a seeded phase)
+     * @return this
+     * @throws IllegalArgumentException when outside 0..1
+     */
     public Builder faultRate(double rate) {
       this.faultRate = rate("faultRate", rate);
       return this;
     }
 
-    /** @param rate the share of speech requests that fail, 0..1 */
+    /**
+     * Makes some speech requests fail with HTTP 500, 429 or 503.
+     *
+     * @param rate the share of speech requests that fail, 0..1 (default 0), exact and evenly spread
+     * @return this
+     * @throws IllegalArgumentException when outside 0..1
+     */
     public Builder ttsFaultRate(double rate) {
       this.ttsFaultRate = rate("ttsFaultRate", rate);
       return this;
     }
 
-    /** @param faults the kinds of fault injected, drawn uniformly (default: all) */
+    /**
+     * Chooses the kinds of chat fault injected.
+     *
+     * @param faults the kinds of fault injected, drawn uniformly (default: all of them)
+     * @return this
+     * @throws IllegalArgumentException when empty (use {@code faultRate(0)} for none)
+     */
     public Builder faults(Set<Fault> faults) {
       Objects.requireNonNull(faults, "faults");
       if (faults.isEmpty()) {
@@ -701,13 +790,25 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       return this;
     }
 
-    /** @param seed seeds the faults' phase and kinds, so a run can be repeated */
+    /**
+     * Seeds the randomness, so a run can be repeated.
+     *
+     * @param seed seeds the faults' phase and kinds (default 42); the token jitter stays random
+     * @return this
+     */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;
     }
 
-    /** @param apiKey when set, requests without {@code Authorization: Bearer <apiKey>} get a 401 */
+    /**
+     * Makes the server check the API key, as a real one does. By default any key, or none, is accepted.
+     *
+     * @param apiKey the key; requests without {@code Authorization: Bearer <apiKey>} get a 401
+     *     {@code invalid_api_key}
+     * @return this
+     * @throws IllegalArgumentException when blank
+     */
     public Builder requireApiKey(String apiKey) {
       if (apiKey == null || apiKey.isBlank()) {
         throw new IllegalArgumentException("apiKey must not be blank");
@@ -717,8 +818,9 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     }
 
     /**
-     * Starts the server.
+     * Starts the server; it listens when this returns.
      *
+     * @return the running server; close it to stop it
      * @throws UncheckedIOException when the port cannot be bound
      */
     public SimulatedOpenAiServer start() {

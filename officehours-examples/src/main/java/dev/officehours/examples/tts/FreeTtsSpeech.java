@@ -49,7 +49,11 @@ public final class FreeTtsSpeech implements TtsProvider, AutoCloseable {
     this.speed = speed;
   }
 
-  /** A provider with one synthesis thread at normal speed. */
+  /**
+   * A provider with one synthesis thread at normal speed.
+   *
+   * @return the provider; close it to stop its thread
+   */
   public static FreeTtsSpeech create() {
     return create(1, 1.0);
   }

@@ -92,7 +92,7 @@ class ChatCliTest {
 
     assertEquals(ChatCli.EXIT_OK, code, stderr());
     assertEquals("Hello there.\n", stdout());
-    assertTrue(stderr().matches("(?s).*TTFT \\d+ ms \\| TTFA \\d+ ms \\| total \\d+ ms \\| 1 chunks \\| cache hits 0/1.*"),
+    assertTrue(stderr().matches("(?s).*TTFT \\d+ ms \\| TTFA \\d+ ms \\| total \\d+ ms \\| 1 chunk \\| cache hits 0/1.*"),
         stderr());
     Path wav = dir.resolve("turn-1.wav");
     assertTrue(stderr().contains("audio: " + wav.toAbsolutePath()), stderr());

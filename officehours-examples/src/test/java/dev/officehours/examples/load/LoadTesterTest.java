@@ -1,6 +1,7 @@
 package dev.officehours.examples.load;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,9 +12,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,8 +56,8 @@ class LoadTesterTest {
     assertEquals(0, r.failed());
     assertEquals(20L, r.toJson().get("completed"));
     @SuppressWarnings("unchecked")
-    Map<String, Object> sim = (Map<String, Object>) r.toJson().get("target_stats");
-    assertEquals(20L, sim.get("simulated chat requests"), "one chat request per turn");
+    Map<String, Object> sim = (Map<String, Object>) r.toJson().get("targetStats");
+    assertEquals(20L, sim.get("simulatedChatRequests"), "one chat request per turn");
     assertEquals(20, r.ttft().count());
     assertEquals(20, r.ttfa().count());
     assertEquals(20, r.total().count());
@@ -72,8 +76,8 @@ class LoadTesterTest {
     assertTrue(r.answerCacheHitRate() > 0, "repeated questions come from the answer cache");
     assertTrue(r.ttsCacheHitRate() > 0, "repeated sentences come from the TTS cache");
     @SuppressWarnings("unchecked")
-    Map<String, Object> sim = (Map<String, Object>) r.toJson().get("target_stats");
-    assertEquals(Math.round(30 * (1 - r.answerCacheHitRate())), (long) (Long) sim.get("simulated chat requests"),
+    Map<String, Object> sim = (Map<String, Object>) r.toJson().get("targetStats");
+    assertEquals(Math.round(30 * (1 - r.answerCacheHitRate())), (long) (Long) sim.get("simulatedChatRequests"),
         "only answer-cache misses reach the model");
   }
 
@@ -96,8 +100,8 @@ class LoadTesterTest {
     assertTrue(Set.of("simulated_server_error", "rate_limit_exceeded", "overloaded", "simulated_stream_error")
         .containsAll(r.errors().keySet()), r.errors().toString());
     @SuppressWarnings("unchecked")
-    Map<String, Long> injected = (Map<String, Long>) ((Map<String, Object>) r.toJson().get("target_stats"))
-        .get("injected faults");
+    Map<String, Long> injected = (Map<String, Long>) ((Map<String, Object>) r.toJson().get("targetStats"))
+        .get("injectedFaults");
     assertEquals(injected, r.errors(), "without retries every injected fault fails its turn, with its code");
     assertTrue(r.recommendations().get(0).contains("failed"), r.recommendations().toString());
   }
@@ -130,6 +134,90 @@ class LoadTesterTest {
     assertTrue(json.path("gate").path(0).path("passed").asBoolean(), "p99 TTFA within 60 s");
     assertEquals("ERROR_RATE", json.path("gate").path(1).path("check").asText());
     assertTrue(!json.path("gate").path(1).path("passed").asBoolean(), "error rate above 1 %");
+  }
+
+  @Test
+  void theJsonReportNamesEveryFieldInCamelCase(@TempDir Path dir) throws Exception {
+    int code = LoadTester.run(flags("--concurrent-clients", "4", "--requests-per-client", "5", "--fault-rate", "20%",
+        "--max-error-rate", "100%", "--report", dir.toString()), new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(new ByteArrayOutputStream()));
+
+    assertEquals(LoadTester.EXIT_OK, code);
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("report.json").toFile());
+    assertTrue(json.path("errors").size() > 0, "error codes are data, not field names: " + json);
+    List<String> notCamelCase = new ArrayList<>();
+    fieldNames(json, "", notCamelCase);
+    assertEquals(List.of(), notCamelCase);
+  }
+
+  /** Maps keyed by error or fault code: their keys are values, spelt as the codes are. */
+  private static final Set<String> KEYED_BY_CODE = Set.of("errors", "errorExamples", "injectedFaults");
+
+  private static void fieldNames(JsonNode node, String path, List<String> notCamelCase) {
+    if (node.isObject()) {
+      node.properties().forEach(e -> {
+        if (!e.getKey().matches("[a-z][a-zA-Z0-9]*")) {
+          notCamelCase.add(path + "/" + e.getKey());
+        }
+        if (!KEYED_BY_CODE.contains(e.getKey())) {
+          fieldNames(e.getValue(), path + "/" + e.getKey(), notCamelCase);
+        }
+      });
+    } else if (node.isArray()) {
+      node.forEach(element -> fieldNames(element, path + "[]", notCamelCase));
+    }
+  }
+
+  @Test
+  void theMarkdownReportShowsCountsByCodeAsTextNotAsJavaMaps() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    LoadTester.run(flags("--concurrent-clients", "4", "--requests-per-client", "5", "--fault-rate", "20%"),
+        new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+
+    String markdown = out.toString(StandardCharsets.UTF_8);
+    assertFalse(markdown.contains("{") || markdown.contains("}") || markdown.matches("(?s).*\\w=\\d.*"), markdown);
+    assertTrue(markdown.contains("- simulated chat requests: 20\n"), markdown);
+    assertTrue(Pattern.compile("- injected faults: [a-z_]+ \\d+(, [a-z_]+ \\d+)*\n").matcher(markdown).find(), markdown);
+    assertTrue(Pattern.compile("of turns failed \\([a-z_]+ \\d+(, [a-z_]+ \\d+)*\\)").matcher(markdown).find(),
+        markdown);
+  }
+
+  @Test
+  void aRunWithoutFaultsSaysNoneRatherThanPrintingAnEmptyMap() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    LoadTester.run(flags("--latency-tests", "2"), new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(new ByteArrayOutputStream()));
+
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("- injected faults: none\n"), out.toString());
+  }
+
+  @Test
+  void oneOfAThingIsCountedInTheSingular() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    LoadTester.run(flags("--latency-tests", "1", "--answer-words", "3"), new PrintStream(out, true,
+        StandardCharsets.UTF_8), new PrintStream(new ByteArrayOutputStream()));
+
+    String markdown = out.toString(StandardCharsets.UTF_8);
+    assertTrue(markdown.contains("closed model, 1 client x 1 sequential turn (latency tests)"), markdown);
+    assertFalse(Pattern.compile("(?<![\\d.])1 [a-z]+s\\b").matcher(markdown).find(), markdown);
+    assertEquals("open model, 2.0 turns/s for 0.5 s (1 turn)", new LoadPlan.Open(2, Duration.ofMillis(500)).describe());
+    assertEquals("closed model, 3 concurrent clients x 1 turn", new LoadPlan.Closed(3, 1, Duration.ZERO,
+        Duration.ZERO).describe());
+  }
+
+  @Test
+  void theProgressBarShowsADashForP99TtfaUntilATurnHasAudio() {
+    LoadStats stats = new LoadStats();
+    String before = LoadTester.frame(stats, 1, System.nanoTime());
+    assertTrue(before.contains("0/1 turn "), before);
+    assertTrue(before.contains("p99 TTFA -"), before);
+
+    stats.sent();
+    long t = System.nanoTime();
+    stats.record(new TurnSample(t, t + 1_000_000, t + 250_000_000, t + 900_000_000, List.of(), 0, 0, false, "", ""), t);
+    String after = LoadTester.frame(stats, 1, t);
+    assertTrue(after.contains("p99 TTFA 250 ms"), after);
+    assertTrue(after.startsWith("[##############################] 1/1 turn "), after);
   }
 
   @Test

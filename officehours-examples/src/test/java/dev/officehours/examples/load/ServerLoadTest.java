@@ -77,8 +77,8 @@ class ServerLoadTest {
       LoadReport r = run(target, new LoadPlan.Closed(4, 2));
 
       assertEveryTurnMeasuredWithTheServerBesideIt(r, 8);
-      assertEquals(4L, target.stats().get("websocket connections opened"), "one connection per client, reused");
-      assertEquals(4, target.stats().get("most websocket connections open at once"));
+      assertEquals(4L, target.stats().get("websocketConnectionsOpened"), "one connection per client, reused");
+      assertEquals(4, target.stats().get("mostWebsocketConnectionsOpenAtOnce"));
       assertEquals(4, r.server().orElseThrow().peakWebSocketConnections(), "the server saw them too");
       assertTrue(r.gaps().count() > 0, "chunks were told apart by their frames' headers");
     }
@@ -91,7 +91,7 @@ class ServerLoadTest {
       LoadReport r = run(target, new LoadPlan.Closed(4, 2));
 
       assertEveryTurnMeasuredWithTheServerBesideIt(r, 8);
-      assertEquals(8L, target.stats().get("stream requests"));
+      assertEquals(8L, target.stats().get("streamRequests"));
     }
   }
 

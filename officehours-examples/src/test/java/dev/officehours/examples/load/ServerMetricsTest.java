@@ -81,7 +81,7 @@ class ServerMetricsTest {
     assertEquals(Map.of("llm_error", 2L), during.errors());
     String md = r.markdown();
     assertTrue(md.contains("| 50 | 48 | 0 | 2 | 4.00 % | 0 |"), md);
-    assertTrue(md.contains("Failed on the server, by code: {llm_error=2}"), md);
+    assertTrue(md.contains("Failed on the server, by code: llm_error 2 ("), md);
     assertTrue(md.contains("| TTS | 15 | 0 | 100.0 % |"), md);
     assertTrue(md.contains("heap 191 MB used of 512 MB (peak seen 496 MB)"), md);
     assertTrue(md.contains("process CPU n/a (peak 75.0 %)"), md);

@@ -95,7 +95,7 @@ class ServerTargetProtocolTest {
         assertTrue(s.answerFromCache());
       }
       assertEquals(1, server.getRequestCount(), "the second turn reused the first turn's connection");
-      assertEquals(2L, target.stats().get("messages of no turn in flight (ignored)"), "one stray frame per turn");
+      assertEquals(2L, target.stats().get("ignoredMessagesOfNoTurnInFlight"), "one stray frame per turn");
     }
   }
 
@@ -114,7 +114,7 @@ class ServerTargetProtocolTest {
 
       assertEquals("connection_closed", s.errorCode());
       assertTrue(s.errorMessage().contains("1008") && s.errorMessage().contains("client too slow"), s.errorMessage());
-      assertEquals(1L, target.stats().get("websocket connections closed by the server"));
+      assertEquals(1L, target.stats().get("websocketConnectionsClosedByTheServer"));
     }
   }
 
@@ -128,7 +128,7 @@ class ServerTargetProtocolTest {
       TurnSample s = target.send("carol", "Hello?").toCompletableFuture().get(30, TimeUnit.SECONDS);
 
       assertEquals("origin_not_allowed", s.errorCode(), s.errorMessage());
-      assertEquals(1L, target.stats().get("websocket connections that failed to open"));
+      assertEquals(1L, target.stats().get("websocketConnectionsThatFailedToOpen"));
     }
   }
 
