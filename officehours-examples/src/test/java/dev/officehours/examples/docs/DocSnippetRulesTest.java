@@ -120,10 +120,9 @@ class DocSnippetRulesTest {
     SnippetCompiler.Result result = compile("import io.javalin.Javalin;\n\nJavalin app = Javalin.create();\n", dir);
 
     assertFalse(result.ok());
-    assertEquals("docs/example.md:11: error: io.javalin.Javalin is in io.javalin:javalin, which README's dependency"
-        + " lines (officehours-core, officehours-redis, an SLF4J binding) do not include: a user who pastes this"
-        + " snippet cannot compile it.", result.failures().get(0).substring(0, result.failures().get(0).indexOf('.',
-            result.failures().get(0).indexOf("compile it")) + 1));
+    assertTrue(result.failures().get(0).startsWith("docs/example.md:11: error: io.javalin.Javalin is in"
+        + " io.javalin:javalin, which README's dependency lines (officehours-core, officehours-redis, an SLF4J binding)"
+        + " do not include: a user who pastes this snippet cannot compile it."), result.failures()::toString);
   }
 
   @Test
