@@ -27,7 +27,14 @@ import org.slf4j.LoggerFactory;
  * is touched from other threads, so that a cancel stops the network at once.
  */
 final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
-  private static final Logger log = LoggerFactory.getLogger(ConversationPipeline.class);
+  /**
+   * The logger of a chunk's speech failures ({@value #SPEECH_LOGGER}), apart from the pipeline's
+   * own: the turn reports them in {@code TurnResult.speechFailures()} too, so an app that shows
+   * them itself (the chat CLI) can set this logger to error and keep the pipeline's warnings.
+   */
+  static final String SPEECH_LOGGER = "dev.officehours.speech";
+
+  private static final Logger log = LoggerFactory.getLogger(SPEECH_LOGGER);
   /** Speech runs at about 16 characters a second: a chunk's length before its audio tells. */
   static final long NANOS_PER_CHAR = 62_500_000L;
 

@@ -30,6 +30,7 @@ public final class Args {
 
   /**
    * Parses {@code argv}. {@code -h} means {@code --help} when {@code help} is one of the switches;
+   * {@code --} ends the flags: every argument after it is positional;
    * {@code --help} wins over any mistake in the other flags, so it always shows the usage.
    *
    * @param argv the arguments
@@ -43,6 +44,11 @@ public final class Args {
     UsageException mistake = null;
     for (int i = 0; i < argv.length; i++) {
       String arg = argv[i];
+      if (arg.equals("--")) {
+        // the end of the flags, as in most programs: what follows is an argument even when it begins with -
+        a.positional.addAll(List.of(argv).subList(i + 1, argv.length));
+        break;
+      }
       if (arg.equals("-h") && switches.contains("help")) {
         arg = "--help";
       }

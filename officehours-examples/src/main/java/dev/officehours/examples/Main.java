@@ -22,22 +22,29 @@ import java.util.regex.Pattern;
  */
 public final class Main {
   private static final Pattern PLAIN_WORD = Pattern.compile("[A-Za-z0-9_.-]{1,40}");
+  /** The core's logger of a chunk's speech failures (docs/cli.md). */
+  static final String SPEECH_LOGGER = "dev.officehours.speech";
 
   private Main() {}
 
   /**
    * Dispatches to a program by its name.
    *
-   * @param args the program's name ({@code chat} when none), then its flags
+   * @param args the program's name, then its flags; without a name (nothing, or a flag first) {@code chat}
    * @throws InterruptedException when {@code serve} or {@code simulate} is interrupted while it runs
    */
   public static void main(String[] args) throws InterruptedException {
     quietNettyOnNewJdks();
-    String command = args.length == 0 ? "chat" : args[0];
-    String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
+    // chat is the default program, so a flag in first place is one of chat's (--demo, --text ...);
+    // --help and -h alone still describe every program
+    boolean chatFlags = args.length > 0 && args[0].startsWith("-") && !isHelp(args[0]);
+    String command = args.length == 0 || chatFlags ? "chat" : args[0];
+    String[] rest = args.length == 0 || chatFlags ? args : Arrays.copyOfRange(args, 1, args.length);
     switch (command) {
       case "chat" -> {
         quietLogs();
+        // the chat reports a turn's speech failures in one line of its own, not a warning per chunk
+        setIfUnset("org.slf4j.simpleLogger.log." + SPEECH_LOGGER, "error");
         ChatCli.main(rest);
       }
       case "loadtest" -> {
@@ -62,7 +69,7 @@ public final class Main {
         // echoed only when it is a plain word: a URL pasted in its place may carry a password
         String what = !PLAIN_WORD.matcher(command).matches()
             ? "unknown command (the first argument must be serve, chat, loadtest or simulate)"
-            : command.startsWith("-") ? "unknown flag " + command : "unknown command '" + command + "'";
+            : "unknown command '" + command + "'";
         System.err.println(what + "\n" + usage());
         System.exit(2);
       }
@@ -109,10 +116,19 @@ public final class Main {
     return PLAIN_WORD.matcher(arg).matches() ? arg : "(not shown)";
   }
 
+  private static boolean isHelp(String arg) {
+    return arg.equals("--help") || arg.equals("-h");
+  }
+
   /** The chat and the load tester print their own lines; library INFO logs would only clutter them. */
   private static void quietLogs() {
-    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    setIfUnset("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+  }
+
+  /** A logging default that a {@code -D} on the command line overrides. */
+  private static void setIfUnset(String property, String value) {
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, value);
     }
   }
 
@@ -133,7 +149,8 @@ public final class Main {
     return String.join("\n",
         "Usage: java -jar officehours-examples.jar <command> [flags]",
         "  serve      the voice chat page, monitor dashboard and HTTP/WebSocket API (port 5001)",
-        "  chat       talk to OfficeHours in the terminal (demo mode without OPENAI_API_KEY)",
+        "  chat       talk to OfficeHours in the terminal (demo mode without OPENAI_API_KEY);",
+        "             the default: no command, or flags alone (--demo, --text \"...\"), run chat",
         "  loadtest   measure latency and throughput under load",
         "  simulate   run the simulated OpenAI-compatible server [port]",
         "Each command takes --help (or -h).");

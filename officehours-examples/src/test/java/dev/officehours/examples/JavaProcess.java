@@ -16,8 +16,12 @@ import java.util.concurrent.TimeUnit;
 public final class JavaProcess {
   private final List<String> jvmOptions = new ArrayList<>();
   private final Map<String, String> environment = new java.util.HashMap<>();
+  /**
+   * The provider's settings would turn demo mode off; JVM option variables make the JVM print
+   * "Picked up ..." on standard error, which the tests read.
+   */
   private final List<String> removedEnvironment = new ArrayList<>(List.of("OPENAI_API_KEY", "OPENAI_BASE_URL",
-      "OPENAI_MODEL"));
+      "OPENAI_MODEL", "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS"));
   private boolean mergeStderr;
   private long timeoutSeconds = 60;
 

@@ -122,7 +122,7 @@ public final class ChatCli {
   }
 
   /**
-   * Runs the chat without touching signal handlers: for tests and embedding.
+   * Runs the chat without touching signal handlers or standard error: for tests.
    *
    * @param argv the flags
    * @param in where typed lines come from (unused with {@code --text})

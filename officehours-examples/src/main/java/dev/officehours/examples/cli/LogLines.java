@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -13,7 +14,9 @@ import java.nio.charset.StandardCharsets;
  * (a chunk's speech failed) would split the answer's line. While {@link #hold()} is in force,
  * whole log lines wait here and {@link #release()} writes them after the answer's line is done.
  * A line already begun when the hold starts is finished first; at most {@link #MAX_HELD} bytes
- * wait, the rest are counted and dropped.
+ * wait: once they are reached, everything else until the release is counted and dropped (a
+ * stack trace's later frames would mean nothing without its first). A program that ends without
+ * a release (SIGTERM, SIGHUP) still writes the held lines, from a shutdown hook.
  */
 final class LogLines extends OutputStream {
   /** The most bytes of log output kept during one hold. */
@@ -24,6 +27,7 @@ final class LogLines extends OutputStream {
   private boolean holding;
   private boolean atLineStart = true;
   private boolean lineHeld;
+  private boolean full;
   private long dropped;
 
   private LogLines(OutputStream target) {
@@ -37,8 +41,28 @@ final class LogLines extends OutputStream {
    */
   static LogLines install() {
     LogLines lines = new LogLines(System.err);
-    System.setErr(new PrintStream(lines, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(lines, true, stderrCharset()));
+    Runtime.getRuntime().addShutdownHook(new Thread(lines::release, "chat-log-lines"));
     return lines;
+  }
+
+  /**
+   * The encoding standard error had: held lines pass through as bytes, so they are encoded as the
+   * JVM would have encoded them there ({@code stderr.encoding} from Java 19, before that
+   * {@code sun.stderr.encoding} on a console, else the platform's).
+   */
+  static Charset stderrCharset() {
+    for (String property : new String[] {"stderr.encoding", "sun.stderr.encoding", "native.encoding"}) {
+      String name = System.getProperty(property);
+      if (name != null) {
+        try {
+          return Charset.forName(name);
+        } catch (IllegalArgumentException e) {
+          // an unknown or unsupported name: try the next
+        }
+      }
+    }
+    return Charset.defaultCharset();
   }
 
   /** For tests: log lines in front of {@code target}. */
@@ -55,13 +79,13 @@ final class LogLines extends OutputStream {
   synchronized void release() {
     holding = false;
     try {
-      held.writeTo(target);
+      byte[] kept = held.toByteArray();
+      target.write(kept);
+      if (kept.length > 0 && kept[kept.length - 1] != '\n') {
+        target.write('\n'); // a line cut short by the limit, or still being written: what follows starts anew
+      }
       if (dropped > 0) {
-        byte[] kept = held.toByteArray();
-        if (kept.length > 0 && kept[kept.length - 1] != '\n') {
-          target.write('\n');
-        }
-        target.write(("(" + dropped + " more bytes of log output dropped)\n").getBytes(StandardCharsets.UTF_8));
+        target.write(("(" + dropped + " more bytes of log output dropped)\n").getBytes(StandardCharsets.US_ASCII));
       }
       target.flush();
     } catch (IOException e) {
@@ -69,6 +93,7 @@ final class LogLines extends OutputStream {
     }
     held.reset();
     dropped = 0;
+    full = false;
     lineHeld = false;
   }
 
@@ -93,9 +118,10 @@ final class LogLines extends OutputStream {
       int n = (complete ? lineEnd + 1 : end) - i;
       if (!lineHeld) {
         target.write(b, i, n);
-      } else if (held.size() + n <= MAX_HELD) {
+      } else if (!full && held.size() + n <= MAX_HELD) {
         held.write(b, i, n);
       } else {
+        full = true;
         dropped += n;
       }
       atLineStart = complete;

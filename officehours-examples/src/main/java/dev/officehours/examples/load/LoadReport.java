@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -894,18 +895,22 @@ public final class LoadReport {
     return out;
   }
 
-  /** A counter's camelCase key in words: {@code simulatedChatRequests} is "simulated chat requests". */
+  /**
+   * A counter's camelCase key in words: {@code simulatedChatRequests} is "simulated chat requests";
+   * an acronym stays one word as written ({@code p99TTFA} is "p99 TTFA", {@code httpURLCount} "http URL count").
+   */
   static String label(String key) {
-    StringBuilder sb = new StringBuilder();
-    for (char c : key.toCharArray()) {
-      if (Character.isUpperCase(c)) {
-        sb.append(' ').append(Character.toLowerCase(c));
-      } else {
-        sb.append(c);
-      }
+    List<String> words = new ArrayList<>();
+    for (String word : CAMEL_WORDS.split(key)) {
+      boolean acronym = word.length() > 1 && word.chars().noneMatch(Character::isLowerCase);
+      words.add(acronym ? word : word.toLowerCase(Locale.ROOT));
     }
-    return sb.toString();
+    return String.join(" ", words);
   }
+
+  /** Between a lower case letter or digit and a capital; before the last capital of an acronym that a word follows. */
+  private static final Pattern CAMEL_WORDS =
+      Pattern.compile("(?<=[\\p{Ll}0-9])(?=\\p{Lu})|(?<=\\p{Lu})(?=\\p{Lu}\\p{Ll})");
 
   private static String pct(double fraction) {
     return String.format(Locale.ROOT, "%.1f %%", 100 * fraction);

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -92,6 +93,11 @@ public final class LoadTester {
    *     {@link #EXIT_FAILED}
    */
   public static int run(String[] argv, PrintStream out, PrintStream err) {
+    return run(argv, out, err, PROGRESS_LINE_INTERVAL);
+  }
+
+  /** As {@link #run(String[], PrintStream, PrintStream)}, with plain progress lines this often (tests). */
+  static int run(String[] argv, PrintStream out, PrintStream err, Duration progressLineInterval) {
     Args args;
     LoadPlan plan;
     QuestionMix mix;
@@ -171,7 +177,7 @@ public final class LoadTester {
       // the bar redraws itself with carriage returns: on a terminal only, unless asked for
       Progress progress = args.has("no-progress") ? null
           : args.has("progress") || Terminal.stderrIsTerminal() ? Progress.bar(err)
-          : Progress.lines(err, PROGRESS_LINE_INTERVAL);
+          : Progress.lines(err, progressLineInterval);
       if (warmup > 0) {
         err.println("Warming up with " + LoadReport.count(warmup, "turn") + " (not recorded)...");
         int clients = Math.min(warmup, 100);
@@ -265,6 +271,8 @@ public final class LoadTester {
       }
       if (bar != null) {
         bar.shutdownNow();
+        // a frame being drawn now must not land after the last one's line end
+        awaitQuietly(bar);
         progress.finish(stats, expected, start);
       }
     }
@@ -463,6 +471,14 @@ public final class LoadTester {
     long now = System.nanoTime();
     return new TurnSample(sentAt, -1, -1, now, List.of(), 0, 0, false, PipelineTarget.errorCode(error),
         String.valueOf(error));
+  }
+
+  private static void awaitQuietly(ExecutorService executor) {
+    try {
+      executor.awaitTermination(1, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**

@@ -13,6 +13,10 @@ class LogLinesTest {
   private final LogLines lines = LogLines.over(terminal);
   private final PrintStream log = new PrintStream(lines, true, StandardCharsets.UTF_8);
 
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
   private String shown() {
     return terminal.toString(StandardCharsets.UTF_8);
   }
@@ -58,5 +62,37 @@ class LogLinesTest {
 
     assertEquals(LogLines.MAX_HELD + "(3072 more bytes of log output dropped)\n".length(), shown().length());
     assertTrue(shown().endsWith("(3072 more bytes of log output dropped)\n"), shown());
+  }
+
+  @Test
+  void onceFullEverythingIsDroppedUntilTheReleaseEvenASmallLine() throws Exception {
+    String big = "WARN big " + "x".repeat(LogLines.MAX_HELD) + "\n";
+    String frame = "\tat a.stack.Frame(Frame.java:1)\n";
+    lines.hold();
+    lines.write(ascii(big));
+    lines.write(ascii(frame));
+    lines.release();
+
+    assertEquals("(" + (big.length() + frame.length()) + " more bytes of log output dropped)\n", shown());
+  }
+
+  @Test
+  void aLineCutShortByTheLimitIsEndedBeforeTheCount() throws Exception {
+    lines.hold();
+    lines.write(ascii("x".repeat(LogLines.MAX_HELD - 10)));
+    lines.write(ascii("y".repeat(20) + "\n"));
+    lines.release();
+
+    assertEquals("x".repeat(LogLines.MAX_HELD - 10) + "\n(21 more bytes of log output dropped)\n", shown());
+  }
+
+  @Test
+  void aHeldLineStillBeingWrittenIsEndedOnRelease() {
+    lines.hold();
+    log.print("WARN half");
+    lines.release();
+    log.println("WARN next");
+
+    assertEquals("WARN half\nWARN next\n", shown());
   }
 }

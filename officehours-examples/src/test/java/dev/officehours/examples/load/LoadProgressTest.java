@@ -3,13 +3,17 @@ package dev.officehours.examples.load;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.officehours.examples.Main;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +29,8 @@ class LoadProgressTest {
   private static final Path SCRIPT = Path.of("/usr/bin/script");
   private static final List<String> FAST = List.of("--latency-tests", "3", "--llm-ttft", "5ms", "--token-interval",
       "1ms", "--token-jitter", "0ms", "--answer-words", "12", "--tts-ttfb", "5ms", "--tts-realtime-factor", "0");
+
+  private static final boolean UTIL_LINUX_SCRIPT = isUtilLinuxScript();
 
   @TempDir
   Path dir;
@@ -66,9 +72,52 @@ class LoadProgressTest {
     assertFalse(terminal.contains("\r["), terminal);
   }
 
+  @Test
+  void aPlainProgressLineIsWrittenNowAndThenWhenStandardErrorIsNoTerminal() {
+    assumeFalse(Terminal.stderrIsTerminal(), "this test JVM's standard error must be a file or a pipe");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    List<String> flags = new ArrayList<>(FAST);
+    flags.set(flags.indexOf("--llm-ttft") + 1, "100ms"); // a run of 300 ms or more: several 20 ms intervals
+
+    int code = LoadTester.run(flags.toArray(String[]::new), new PrintStream(new ByteArrayOutputStream()),
+        new PrintStream(err, true, StandardCharsets.UTF_8), Duration.ofMillis(20));
+
+    String written = err.toString(StandardCharsets.UTF_8);
+    assertEquals(LoadTester.EXIT_OK, code, written);
+    assertFalse(written.contains("\r"), written);
+    List<String> progress = written.lines().filter(l -> l.startsWith("progress: ")).toList();
+    assertFalse(progress.isEmpty(), "a line every 20 ms: " + written);
+    // as docs/load-testing.md shows it: progress: 120/500 turns, 24.1/s, errors 0, p99 TTFA 650 ms
+    for (String line : progress) {
+      assertTrue(line.matches("progress: [0-3]/3 turns, \\d+\\.\\d/s, errors 0, p99 TTFA (-|\\d+ ms)"), line);
+    }
+  }
+
+  @Test
+  void aShellTellsWhetherStandardErrorIsATerminal() throws Exception {
+    String probe = String.join(" ", java(TerminalProbe.class.getName()).stream().map(LoadProgressTest::quote).toList());
+
+    assertTrue(inTerminal(probe).contains("shell says stderr is a terminal: true"), "on the pseudo-terminal");
+    assertTrue(inTerminal(probe + " 2>" + quote(dir.resolve("stderr.txt"))).contains(
+        "shell says stderr is a terminal: false"), "redirected to a file");
+  }
+
+  @Test
+  void aShellSaysAPipeIsNoTerminal() {
+    // this test JVM's standard error is surefire's pipe or a file
+    assumeFalse(Terminal.stderrIsTerminal(), "this test JVM's standard error must be a file or a pipe");
+
+    assertFalse(Terminal.shellSaysStderrIsTerminal());
+  }
+
+  private static List<String> java(String mainClass) {
+    return new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), mainClass));
+  }
+
   private static String loadtest(List<String> flags) {
-    List<String> words = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "loadtest"));
+    List<String> words = java(Main.class.getName());
+    words.add("loadtest");
     words.addAll(flags);
     return String.join(" ", words.stream().map(LoadProgressTest::quote).toList());
   }
@@ -77,9 +126,27 @@ class LoadProgressTest {
     return "'" + word.toString().replace("'", "'\\''") + "'";
   }
 
+  /** Whether {@link #SCRIPT} is util-linux's, whose -q -e -c this test uses. */
+  private static boolean isUtilLinuxScript() {
+    if (!Files.isExecutable(SCRIPT)) {
+      return false;
+    }
+    try {
+      Process p = new ProcessBuilder(SCRIPT.toString(), "--version").redirectErrorStream(true)
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+      String said = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 && said.contains("util-linux");
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   /** Runs a shell command on a new pseudo-terminal; returns what the terminal showed. */
   private String inTerminal(String command) throws IOException, InterruptedException {
-    assumeTrue(Files.isExecutable(SCRIPT), "needs script(1) (util-linux) for a terminal");
+    assumeTrue(UTIL_LINUX_SCRIPT, "needs util-linux's script(1) for a terminal (BSD's takes other flags)");
     Path shown = dir.resolve("terminal.txt");
     Process p = new ProcessBuilder(SCRIPT.toString(), "-qec", command, "/dev/null")
         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

@@ -21,6 +21,14 @@ class LoadReportTest {
   }
 
   @Test
+  void aCounterKeyIsShownInWordsWithItsAcronymsWhole() {
+    assertEquals("simulated chat requests", LoadReport.label("simulatedChatRequests"));
+    assertEquals("TTFA", LoadReport.label("TTFA"));
+    assertEquals("p99 TTFA", LoadReport.label("p99TTFA"));
+    assertEquals("http URL count", LoadReport.label("httpURLCount"));
+  }
+
+  @Test
   @SuppressWarnings("unchecked")
   void aLatencyCheckWithoutSamplesFailsAsNoData() {
     LoadStats stats = new LoadStats();
