@@ -507,10 +507,10 @@ public final class LoadTester {
       out.flush();
     }
 
-    /** The bar's last frame stays, its line finished; plain lines end with the report. */
+    /** The bar's last frame stays, its line finished; plain lines end with one for the whole run. */
     void finish(LoadStats stats, long expected, long start) {
+      show(stats, expected, start);
       if (live) {
-        show(stats, expected, start);
         out.println();
       }
     }
