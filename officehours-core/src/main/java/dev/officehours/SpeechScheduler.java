@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,12 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     volatile int sawAudioAttempt;
     /** The attempt whose provider waits for room in the turn's buffer (we are the bottleneck). */
     volatile int waitingAttempt;
+    /**
+     * Time the current attempt's provider has spent waiting for room (for the listener), which
+     * the chunk's total budget does not count. Written on the provider's thread before
+     * {@link #waitingAttempt} is cleared, so a timer that sees the wait over sees its length.
+     */
+    final AtomicLong waitedNanos = new AtomicLong();
     /** Set when the chunk is given up, so a provider waiting for room stops waiting. */
     volatile boolean abandoned;
     /** The provider said the chunk's audio is complete (seen on its thread, even while ending). */
@@ -283,11 +290,15 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       // for the listener is not the provider's.
       chunk.sawAudioAttempt = attempt;
       chunk.waitingAttempt = attempt;
+      long waitStart = turn.clock().nanoTime();
       boolean admitted;
       try {
         admitted = budget.acquire(chunk.index, audio.length, turn.mayWait(),
             () -> chunk.abandoned || chunk.attempt != attempt);
       } finally {
+        if (chunk.attempt == attempt) {
+          chunk.waitedNanos.addAndGet(turn.clock().nanoTime() - waitStart);
+        }
         if (chunk.waitingAttempt == attempt) {
           chunk.waitingAttempt = 0;
         }
@@ -411,7 +422,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
           + " within " + engine.speechFirstByteTimeout.toMillis() + " ms (setting: speechTimeouts)");
       return;
     }
-    long left = chunk.firstStartNanos + engine.speechTotalTimeout.toNanos() - now;
+    // the total budget is the provider's time: what it spent waiting for the listener is added
+    long left = chunk.firstStartNanos + engine.speechTotalTimeout.toNanos() + chunk.waitedNanos.get() - now;
     if (left <= 0) {
       timedOut(chunk, engine.speechTotalTimeout, "speech of chunk " + chunk.index
           + " took longer than " + engine.speechTotalTimeout.toMillis() + " ms (setting: speechTimeouts)");

@@ -213,6 +213,52 @@ class SpeechTimeTest {
   }
 
   @Test
+  void aProviderThatGoesOnAfterWaitingForTheListenerKeepsItsWholeBudget() throws Exception {
+    pipeline = builder().turnBufferBytes(64 * 1024).build();
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger frames = new java.util.concurrent.atomic.AtomicInteger();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() {
+      @Override
+      public void onAudio(AudioFrame frame) {
+        if (frames.incrementAndGet() == 1) {
+          try {
+            release.await(10, java.util.concurrent.TimeUnit.SECONDS); // a stalled client
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+    });
+    llm.nextStream().words(TWO_CHUNKS).complete();
+    FakeTts.Synthesis first = tts.next();
+    Thread reader = new Thread(() -> {
+      for (int i = 0; i < 40; i++) {
+        first.sink.onAudio(new byte[4800]); // 190 KB: more than the turn may hold
+      }
+      sent.countDown();
+      try {
+        finish.await(10, java.util.concurrent.TimeUnit.SECONDS); // the provider's stream goes on
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      first.complete();
+    }, "tts-reader");
+    reader.start();
+    tts.next().audio("b").complete();
+    TurnPublisherTest.awaitState(reader, Thread.State.WAITING);
+    clock.advance(Duration.ofSeconds(20)); // waiting for the listener, not the provider's time
+    release.countDown();
+    assertTrue(sent.await(10, java.util.concurrent.TimeUnit.SECONDS));
+    // 26 s since the chunk started, 6 s of them the provider's own: within its 15 s budget
+    clock.advance(Duration.ofSeconds(6));
+    finish.countDown();
+    TurnResult result = done(turn);
+    assertTrue(result.speechFailures().isEmpty(), "nothing failed: " + result.speechFailures());
+  }
+
+  @Test
   void aListenerThatStopsConsumingDoesNotStretchTheDeadlineForever() throws Exception {
     pipeline = builder().speechLookahead(Duration.ofSeconds(1)).turnDeadline(Duration.ofSeconds(10))
         .turnBufferBytes(64 * 1024).build();
