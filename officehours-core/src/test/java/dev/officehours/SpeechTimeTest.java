@@ -173,12 +173,10 @@ class SpeechTimeTest {
     assertTrue(result.speechFailures().isEmpty(), result.speechFailures().toString());
   }
 
-  @Test
-  void aProviderWaitingForASlowListenerIsNotTimedOut() throws Exception {
-    pipeline = builder().turnBufferBytes(64 * 1024).build();
-    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+  /** A client that stops reading at its first audio frame until {@code release}. */
+  private static TurnListener stallsAtTheFirstFrameUntil(java.util.concurrent.CountDownLatch release) {
     java.util.concurrent.atomic.AtomicInteger frames = new java.util.concurrent.atomic.AtomicInteger();
-    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() {
+    return new TurnListener() {
       @Override
       public void onAudio(AudioFrame frame) {
         if (frames.incrementAndGet() == 1) {
@@ -189,7 +187,14 @@ class SpeechTimeTest {
           }
         }
       }
-    });
+    };
+  }
+
+  @Test
+  void aProviderWaitingForASlowListenerIsNotTimedOut() throws Exception {
+    pipeline = builder().turnBufferBytes(64 * 1024).build();
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), stallsAtTheFirstFrameUntil(release));
     llm.nextStream().words(TWO_CHUNKS).complete();
     FakeTts.Synthesis first = tts.next();
     java.util.concurrent.CompletableFuture<Void> provider = new java.util.concurrent.CompletableFuture<>();
@@ -218,19 +223,7 @@ class SpeechTimeTest {
     java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch sent = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.atomic.AtomicInteger frames = new java.util.concurrent.atomic.AtomicInteger();
-    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() {
-      @Override
-      public void onAudio(AudioFrame frame) {
-        if (frames.incrementAndGet() == 1) {
-          try {
-            release.await(10, java.util.concurrent.TimeUnit.SECONDS); // a stalled client
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }
-      }
-    });
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), stallsAtTheFirstFrameUntil(release));
     llm.nextStream().words(TWO_CHUNKS).complete();
     FakeTts.Synthesis first = tts.next();
     Thread reader = new Thread(() -> {
