@@ -92,8 +92,13 @@ export class AudioOut {
   /** No more audio of the turn will come: running dry from now on is the end, not an underrun. */
   end(playId) {
     if (!this.ctx) return;
-    if (this.worklet) this.worklet.port.postMessage({type: 'end', turnNumber: playId});
-    this.scheduled.end(playId);
+    // Only the player that has the turn hears of its end: the worklet would otherwise start
+    // reporting an empty turn of that id, and its status would overwrite the scheduled player's.
+    if (this.pcmPath.get(playId) === 'worklet') {
+      this.worklet.port.postMessage({type: 'end', turnNumber: playId});
+    } else {
+      this.scheduled.end(playId);
+    }
   }
 
   /**
