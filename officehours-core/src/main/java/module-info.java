@@ -22,4 +22,5 @@ module dev.officehours.core {
   exports dev.officehours.cache;
   exports dev.officehours.metrics;
   exports dev.officehours.openai;
+  exports dev.officehours.tools;
 }

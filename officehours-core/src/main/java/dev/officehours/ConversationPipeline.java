@@ -1,5 +1,6 @@
 package dev.officehours;
 
+import dev.officehours.tools.Tool;
 import dev.officehours.cache.AnswerCache;
 import dev.officehours.history.ConversationStore;
 import dev.officehours.history.InMemoryConversationStore;
@@ -167,6 +168,13 @@ public final class ConversationPipeline implements AutoCloseable {
     PipelineClock clock = PipelineClock.system();
     Executor callbackExecutor;
     Duration historyTimeout = Duration.ofSeconds(2);
+    final java.util.Map<String, Tool> tools = new java.util.LinkedHashMap<>();
+    int maxToolRounds = 5;
+    Duration toolTimeout = Duration.ofSeconds(10);
+    int maxToolResultChars = 16_000;
+    Duration toolFillerAfter;
+    List<String> toolFillers = List.of();
+    Executor toolExecutor;
 
     private Builder() {}
 
@@ -492,6 +500,104 @@ public final class ConversationPipeline implements AutoCloseable {
      */
     public Builder callbackExecutor(Executor executor) {
       this.callbackExecutor = Objects.requireNonNull(executor, "callbackExecutor");
+      return this;
+    }
+
+    /**
+     * Gives the model functions it may call in any turn (a turn may add its own with {@link
+     * TurnRequest.Builder#tools}). The pipeline runs the calls, sends the results back and goes on
+     * speaking, for up to {@link #maxToolRounds} rounds. Calling this again adds more.
+     *
+     * @param tools the tools; not null
+     * @return this builder
+     * @throws IllegalArgumentException when two tools share a name
+     */
+    public Builder tools(Tool... tools) {
+      for (Tool tool : tools) {
+        Objects.requireNonNull(tool, "tool");
+        if (this.tools.putIfAbsent(tool.name(), tool) != null) {
+          throw new IllegalArgumentException("two tools are named '" + tool.name() + "'");
+        }
+      }
+      return this;
+    }
+
+    /**
+     * Sets how many rounds of tool calls one turn may make, so a model that keeps calling cannot
+     * spin forever. The model's request after the last round offers the tools with {@code
+     * tool_choice: none}; calls it makes all the same are not run (status {@code ROUND_LIMIT}).
+     *
+     * @param rounds the most rounds, at least 1; default 5
+     * @return this builder
+     * @throws IllegalArgumentException when {@code rounds} is below 1
+     */
+    public Builder maxToolRounds(int rounds) {
+      this.maxToolRounds = positive("maxToolRounds", rounds);
+      return this;
+    }
+
+    /**
+     * Sets how long the pipeline waits for a tool's result before telling the model it timed out
+     * (a tool's own {@link Tool#withTimeout} wins). A cancellable tool is cancelled then.
+     *
+     * @param timeout positive; default 10 s
+     * @return this builder
+     * @throws IllegalArgumentException when {@code timeout} is zero or negative
+     */
+    public Builder toolTimeout(Duration timeout) {
+      this.toolTimeout = requirePositive("toolTimeout", timeout);
+      return this;
+    }
+
+    /**
+     * Sets the longest tool result sent to the model; a longer one is cut there, with a note
+     * saying so, and the listener's {@link ToolResult#truncated()} is true.
+     *
+     * @param chars at least 100; default 16,000
+     * @return this builder
+     * @throws IllegalArgumentException when {@code chars} is below 100
+     */
+    public Builder maxToolResultChars(int chars) {
+      if (chars < 100) {
+        throw new IllegalArgumentException("maxToolResultChars must be at least 100 but was " + chars);
+      }
+      this.maxToolResultChars = chars;
+      return this;
+    }
+
+    /**
+     * Speaks a short filler ("One moment, let me check.") when a round of tool calls takes longer
+     * than {@code after}, so the caller does not sit in silence. Fillers take turns, one per
+     * round; they go through the TTS cache like any chunk, so each costs one synthesis at most.
+     * Off by default; needs a TTS provider.
+     *
+     * @param after how long a round runs before the filler is spoken; positive
+     * @param phrases what to say, at least one, none blank
+     * @return this builder
+     * @throws IllegalArgumentException when {@code after} is not positive, or no phrase is given,
+     *     or one is blank
+     */
+    public Builder toolFiller(Duration after, String... phrases) {
+      requirePositive("toolFiller after", after);
+      List<String> list = List.of(phrases);
+      if (list.isEmpty() || list.stream().anyMatch(String::isBlank)) {
+        throw new IllegalArgumentException("toolFiller needs at least one phrase, none blank");
+      }
+      this.toolFillerAfter = after;
+      this.toolFillers = list;
+      return this;
+    }
+
+    /**
+     * Sets where tool functions run.
+     *
+     * @param executor runs tool calls. Default: virtual threads on Java 21+, a bounded elastic
+     *     pool of daemon threads on Java 17. An executor given here is not shut down by
+     *     {@link ConversationPipeline#close()}
+     * @return this builder
+     */
+    public Builder toolExecutor(Executor executor) {
+      this.toolExecutor = Objects.requireNonNull(executor, "toolExecutor");
       return this;
     }
 

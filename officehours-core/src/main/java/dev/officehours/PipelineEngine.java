@@ -64,9 +64,17 @@ final class PipelineEngine {
   final PipelineClock clock;
   final ForkJoinPool pool;
   final Executor callbackExecutor;
+  final java.util.Map<String, dev.officehours.tools.Tool> tools;
+  final int maxToolRounds;
+  final Duration toolTimeout;
+  final int maxToolResultChars;
+  final Duration toolFillerAfter;
+  final List<String> toolFillers;
+  final Executor toolExecutor;
 
   private final SystemClock ownClock;
   private final ExecutorService ownCallbackExecutor;
+  private final ExecutorService ownToolExecutor;
   private final Set<PipelineTurn> turns = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<String, PipelineTurn> activeBySession = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CompletableFuture<Void>> historyPending =
@@ -100,6 +108,12 @@ final class PipelineEngine {
     this.speechTotalTimeout = b.speechTotalTimeout;
     this.speechLookahead = b.speechLookahead;
     this.historyTimeout = b.historyTimeout;
+    this.tools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.tools));
+    this.maxToolRounds = b.maxToolRounds;
+    this.toolTimeout = b.toolTimeout;
+    this.maxToolResultChars = b.maxToolResultChars;
+    this.toolFillerAfter = b.toolFillerAfter;
+    this.toolFillers = b.toolFillers;
 
     int poolId = POOL_IDS.incrementAndGet();
     if (b.clock == SystemClock.MARKER) {
@@ -124,8 +138,15 @@ final class PipelineEngine {
       this.ownCallbackExecutor = null;
       this.callbackExecutor = b.callbackExecutor;
     } else {
-      this.ownCallbackExecutor = defaultCallbackExecutor(poolId);
+      this.ownCallbackExecutor = defaultExecutor("officehours-callbacks-" + poolId + "-");
       this.callbackExecutor = ownCallbackExecutor;
+    }
+    if (b.toolExecutor != null) {
+      this.ownToolExecutor = null;
+      this.toolExecutor = b.toolExecutor;
+    } else {
+      this.ownToolExecutor = defaultExecutor("officehours-tools-" + poolId + "-");
+      this.toolExecutor = ownToolExecutor;
     }
   }
 
@@ -134,7 +155,7 @@ final class PipelineEngine {
    * bounded elastic pool: threads come and go with demand, up to a cap that keeps a flood of
    * blocking listeners from exhausting the machine (beyond it, callbacks queue).
    */
-  private static ExecutorService defaultCallbackExecutor(int poolId) {
+  private static ExecutorService defaultExecutor(String threadNamePrefix) {
     try {
       Method m = Executors.class.getMethod("newVirtualThreadPerTaskExecutor");
       return (ExecutorService) m.invoke(null);
@@ -142,7 +163,7 @@ final class PipelineEngine {
       int max = Math.max(64, 16 * Runtime.getRuntime().availableProcessors());
       AtomicInteger ids = new AtomicInteger();
       ExecutorService elastic = new ElasticExecutor(max, 30, TimeUnit.SECONDS, r -> {
-        Thread t = new Thread(r, "officehours-callbacks-" + poolId + "-" + ids.incrementAndGet());
+        Thread t = new Thread(r, threadNamePrefix + ids.incrementAndGet());
         t.setDaemon(true);
         return t;
       });
@@ -293,6 +314,9 @@ final class PipelineEngine {
     pool.shutdown();
     if (ownCallbackExecutor != null) {
       ownCallbackExecutor.shutdown();
+    }
+    if (ownToolExecutor != null) {
+      ownToolExecutor.shutdown();
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.officehours;
 
 import dev.officehours.metrics.PipelineObserver;
+import dev.officehours.tools.ToolStatus;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,6 +72,15 @@ final class SafeObserver extends PipelineObserver {
       delegate.turnFirstAudio(d);
     } catch (Throwable e) {
       failed("turnFirstAudio", e);
+    }
+  }
+
+  @Override
+  public void toolCallEnded(String toolName, ToolStatus status, Duration duration) {
+    try {
+      delegate.toolCallEnded(toolName, status, duration);
+    } catch (Throwable e) {
+      failed("toolCallEnded", e);
     }
   }
 

@@ -6,7 +6,7 @@ package dev.officehours;
  * client can drop audio of a turn it has cancelled.
  */
 public sealed interface TurnEvent
-    permits TextDelta, AudioFrame, TurnResult, TurnFailed, TurnCancelled {
+    permits TextDelta, AudioFrame, ToolCallStarted, ToolResult, TurnResult, TurnFailed, TurnCancelled {
 
   /**
    * The turn this event belongs to.

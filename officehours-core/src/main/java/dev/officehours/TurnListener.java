@@ -7,8 +7,8 @@ import java.util.function.Consumer;
  * Receives the events of one turn. Every method has a no-op default, so implement only what you
  * need.
  *
- * <p>Callbacks of one turn never overlap and arrive in order: text and audio interleaved as they
- * are produced, then exactly one of {@link #onComplete}, {@link #onError} or {@link #onCancelled},
+ * <p>Callbacks of one turn never overlap and arrive in order: text, audio and tool calls
+ * interleaved as they are produced, then exactly one of {@link #onComplete}, {@link #onError} or {@link #onCancelled},
  * and nothing after it. They run on the pipeline's callback executor (virtual threads on Java 21+,
  * a bounded elastic pool on Java 17; see {@link ConversationPipeline.Builder#callbackExecutor}):
  * a callback that blocks holds a thread and slows only its own turn, whose buffer is bounded, so
@@ -30,6 +30,21 @@ public interface TurnListener {
    * @param frame the audio bytes, their format and their place in the turn
    */
   default void onAudio(AudioFrame frame) {}
+
+  /**
+   * The model called a tool; its {@link #onToolResult} follows. Text the model said before the
+   * call has been delivered already; audio of it may still follow, in order.
+   *
+   * @param call the tool, its arguments and the call's id
+   */
+  default void onToolCall(ToolCallStarted call) {}
+
+  /**
+   * A tool call ended, with its result or the error the model is told.
+   *
+   * @param result the call's outcome
+   */
+  default void onToolResult(ToolResult result) {}
 
   /**
    * The turn completed. Chunks whose speech failed are listed in the result.
@@ -69,6 +84,16 @@ public interface TurnListener {
       @Override
       public void onAudio(AudioFrame frame) {
         consumer.accept(frame);
+      }
+
+      @Override
+      public void onToolCall(ToolCallStarted call) {
+        consumer.accept(call);
+      }
+
+      @Override
+      public void onToolResult(ToolResult result) {
+        consumer.accept(result);
       }
 
       @Override

@@ -15,6 +15,9 @@ public final class TurnMetrics {
   private final long audioBytes;
   private final int ttsCacheHits;
   private final int ttsRetries;
+  private final int toolCalls;
+  private final long toolNanos;
+  private final int llmRounds;
 
   /**
    * Creates the metrics of a turn; the pipeline makes these, user code normally only reads them.
@@ -29,6 +32,28 @@ public final class TurnMetrics {
    */
   public TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
       int ttsCacheHits, int ttsRetries) {
+    this(ttftNanos, ttfaNanos, totalNanos, chunks, audioBytes, ttsCacheHits, ttsRetries, 0, 0, 1);
+  }
+
+  /**
+   * Creates the metrics of a turn that may have called tools.
+   *
+   * @param ttftNanos time to first token, or -1 if none arrived
+   * @param ttfaNanos time to first audio byte delivered, or -1 if none
+   * @param totalNanos time to the terminal event
+   * @param chunks speech chunks cut
+   * @param audioBytes audio bytes delivered
+   * @param ttsCacheHits chunks whose audio came from the TTS cache
+   * @param ttsRetries TTS calls repeated after a failure
+   * @param toolCalls tool calls the model made
+   * @param toolNanos time the turn waited for tool results, over all rounds
+   * @param llmRounds LLM calls the turn made: 1, plus one per tool round answered
+   */
+  public TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
+      int ttsCacheHits, int ttsRetries, int toolCalls, long toolNanos, int llmRounds) {
+    this.toolCalls = toolCalls;
+    this.toolNanos = toolNanos;
+    this.llmRounds = llmRounds;
     this.ttftNanos = ttftNanos;
     this.ttfaNanos = ttfaNanos;
     this.totalNanos = totalNanos;
@@ -101,11 +126,41 @@ public final class TurnMetrics {
     return ttsRetries;
   }
 
+  /**
+   * Tool calls the model made in this turn.
+   *
+   * @return the number of calls, over all rounds; zero for a turn without tools
+   */
+  public int toolCalls() {
+    return toolCalls;
+  }
+
+  /**
+   * Time the turn waited for tool results: from the model's call to the last result of each
+   * round, summed over the rounds.
+   *
+   * @return the time, zero for a turn without tools
+   */
+  public Duration toolTime() {
+    return Duration.ofNanos(toolNanos);
+  }
+
+  /**
+   * LLM calls of this turn: one, plus one for each round of tool results sent back.
+   *
+   * @return the number of LLM calls started
+   */
+  public int llmRounds() {
+    return llmRounds;
+  }
+
   @Override
   public String toString() {
     return "TurnMetrics[ttft=" + ms(ttftNanos) + ", ttfa=" + ms(ttfaNanos) + ", total=" + ms(totalNanos)
         + ", chunks=" + chunks + ", audioBytes=" + audioBytes + ", ttsCacheHits=" + ttsCacheHits
-        + ", ttsRetries=" + ttsRetries + "]";
+        + ", ttsRetries=" + ttsRetries
+        + (toolCalls == 0 ? "" : ", toolCalls=" + toolCalls + ", toolTime=" + ms(toolNanos)
+            + ", llmRounds=" + llmRounds) + "]";
   }
 
   private static String ms(long nanos) {

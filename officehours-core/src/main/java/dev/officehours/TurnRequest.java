@@ -1,12 +1,16 @@
 package dev.officehours;
 
+import dev.officehours.errors.InvalidRequestException;
 import dev.officehours.llm.ContentPart;
+import dev.officehours.tools.Tool;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
-import dev.officehours.errors.InvalidRequestException;
 
 /**
  * What the user said in one turn: the session it belongs to, the text, and optionally an image
@@ -26,6 +30,7 @@ public final class TurnRequest {
   private final int maxTokens;
   private final Double temperature;
   private final String voice;
+  private final List<Tool> tools;
 
   private TurnRequest(Builder b) {
     this.sessionId = b.sessionId;
@@ -35,6 +40,7 @@ public final class TurnRequest {
     this.maxTokens = b.maxTokens;
     this.temperature = b.temperature;
     this.voice = b.voice;
+    this.tools = List.copyOf(b.tools.values());
   }
 
   /**
@@ -124,6 +130,16 @@ public final class TurnRequest {
     return Optional.ofNullable(voice);
   }
 
+  /**
+   * Tools for this turn only, beside the pipeline's ({@link ConversationPipeline.Builder#tools});
+   * one with the name of a pipeline tool takes its place in this turn.
+   *
+   * @return the turn's own tools, in the order given; empty when none
+   */
+  public List<Tool> tools() {
+    return tools;
+  }
+
   @Override
   public String toString() {
     return "TurnRequest[session=" + sessionId + ", text=" + text.length() + " chars"
@@ -139,6 +155,7 @@ public final class TurnRequest {
     private int maxTokens;
     private Double temperature;
     private String voice;
+    private final Map<String, Tool> tools = new LinkedHashMap<>();
 
     private Builder(String sessionId, String text) {
       if (sessionId == null || !SESSION_ID.matcher(sessionId).matches()) {
@@ -223,6 +240,24 @@ public final class TurnRequest {
         throw new InvalidRequestException("voice", "voice must not be blank");
       }
       this.voice = voice;
+      return this;
+    }
+
+    /**
+     * Adds tools for this turn only, beside the pipeline's; one with the name of a pipeline tool
+     * takes its place in this turn.
+     *
+     * @param tools the tools; not null
+     * @return this builder
+     * @throws InvalidRequestException when two of this turn's tools share a name
+     */
+    public Builder tools(Tool... tools) {
+      for (Tool tool : tools) {
+        Objects.requireNonNull(tool, "tool");
+        if (this.tools.putIfAbsent(tool.name(), tool) != null) {
+          throw new InvalidRequestException("tools", "two tools are named '" + tool.name() + "'");
+        }
+      }
       return this;
     }
 

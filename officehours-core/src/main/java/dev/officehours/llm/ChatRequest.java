@@ -18,6 +18,8 @@ public final class ChatRequest {
   private final String model;
   private final Double temperature;
   private final Instant deadline;
+  private final List<ToolDefinition> tools;
+  private final ToolChoice toolChoice;
 
   private ChatRequest(Builder b) {
     this.messages = List.copyOf(b.messages);
@@ -25,6 +27,8 @@ public final class ChatRequest {
     this.model = b.model;
     this.temperature = b.temperature;
     this.deadline = b.deadline;
+    this.tools = b.tools;
+    this.toolChoice = b.toolChoice;
   }
 
   /**
@@ -84,6 +88,24 @@ public final class ChatRequest {
   }
 
   /**
+   * The functions the model may call.
+   *
+   * @return the tools offered, in order; empty when none (then the provider sends none)
+   */
+  public List<ToolDefinition> tools() {
+    return tools;
+  }
+
+  /**
+   * Whether the model may call the {@link #tools()}.
+   *
+   * @return {@link ToolChoice#AUTO} unless set
+   */
+  public ToolChoice toolChoice() {
+    return toolChoice;
+  }
+
+  /**
    * Whether any message carries an image.
    *
    * @return true for a vision request
@@ -95,7 +117,8 @@ public final class ChatRequest {
   @Override
   public String toString() {
     return "ChatRequest[messages=" + messages.size() + ", maxTokens=" + maxTokens
-        + (model != null ? ", model=" + model : "") + "]";
+        + (model != null ? ", model=" + model : "")
+        + (tools.isEmpty() ? "" : ", tools=" + tools.size() + ", toolChoice=" + toolChoice) + "]";
   }
 
   /** Builds a {@link ChatRequest}. */
@@ -105,6 +128,8 @@ public final class ChatRequest {
     private String model;
     private Double temperature;
     private Instant deadline;
+    private List<ToolDefinition> tools = List.of();
+    private ToolChoice toolChoice = ToolChoice.AUTO;
 
     private Builder(List<ChatMessage> messages) {
       this.messages = List.copyOf(Objects.requireNonNull(messages, "messages"));
@@ -163,6 +188,37 @@ public final class ChatRequest {
      */
     public Builder deadline(Instant deadline) {
       this.deadline = Objects.requireNonNull(deadline, "deadline");
+      return this;
+    }
+
+    /**
+     * Offers functions the model may call.
+     *
+     * @param tools the tools, with distinct names; copied
+     * @return this builder
+     * @throws IllegalArgumentException when two tools share a name
+     */
+    public Builder tools(List<ToolDefinition> tools) {
+      List<ToolDefinition> copy = List.copyOf(Objects.requireNonNull(tools, "tools"));
+      java.util.Set<String> names = new java.util.HashSet<>();
+      for (ToolDefinition t : copy) {
+        if (!names.add(t.name())) {
+          throw new IllegalArgumentException("two tools are named '" + t.name() + "'");
+        }
+      }
+      this.tools = copy;
+      return this;
+    }
+
+    /**
+     * Sets whether the model may call the tools.
+     *
+     * @param toolChoice {@link ToolChoice#AUTO} (the default), {@link ToolChoice#NONE} or
+     *     {@link ToolChoice#REQUIRED}; not null
+     * @return this builder
+     */
+    public Builder toolChoice(ToolChoice toolChoice) {
+      this.toolChoice = Objects.requireNonNull(toolChoice, "toolChoice");
       return this;
     }
 

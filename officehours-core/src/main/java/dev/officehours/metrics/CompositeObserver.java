@@ -2,6 +2,7 @@ package dev.officehours.metrics;
 
 import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.metrics.TurnOutcome;
+import dev.officehours.tools.ToolStatus;
 import java.time.Duration;
 import java.util.List;
 
@@ -51,6 +52,13 @@ final class CompositeObserver extends PipelineObserver {
   public void turnFirstAudio(Duration d) {
     for (PipelineObserver o : observers) {
       o.turnFirstAudio(d);
+    }
+  }
+
+  @Override
+  public void toolCallEnded(String toolName, ToolStatus status, Duration duration) {
+    for (PipelineObserver o : observers) {
+      o.toolCallEnded(toolName, status, duration);
     }
   }
 

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import dev.officehours.tools.ToolStatus;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -30,6 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>officehours.turns</td><td>counter</td><td>outcome=completed|cancelled|failed</td><td>turns ended</td></tr>
  *   <tr><td>officehours.turns.active</td><td>gauge</td><td></td><td>turns in flight</td></tr>
  *   <tr><td>officehours.errors</td><td>counter</td><td>stage</td><td>errors by pipeline stage</td></tr>
+ *   <tr><td>officehours.tool.duration</td><td>timer</td><td>tool, status=ok|failed|timed-out|...</td><td>one tool call, start to result (its count is the number of calls)</td></tr>
  *   <tr><td>officehours.cache.requests</td><td>counter</td><td>cache, result=hit|miss|error</td><td>cache lookups</td></tr>
  * </table>
  *
@@ -51,6 +53,7 @@ public final class MicrometerObserver extends PipelineObserver {
   private final Map<OfficeHoursException.Stage, Counter> errors = new EnumMap<>(OfficeHoursException.Stage.class);
   private final ConcurrentHashMap<String, CacheCounters> caches = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
+  private final ConcurrentHashMap<String, Timer> toolTimers = new ConcurrentHashMap<>();
 
   /**
    * Registers the pipeline's meters in {@code registry}.
@@ -115,6 +118,14 @@ public final class MicrometerObserver extends PipelineObserver {
   @Override
   public void ttsCompleted(Duration d, long bytes, boolean fromCache) {
     (fromCache ? ttsDurationCached : ttsDuration).record(d);
+  }
+
+  @Override
+  public void toolCallEnded(String toolName, ToolStatus status, Duration duration) {
+    toolTimers.computeIfAbsent(toolName + '\n' + status.name(),
+        k -> timer("officehours.tool.duration", "Tool call, start to result",
+            "tool", toolName, "status", status.tagValue()))
+        .record(duration);
   }
 
   @Override

@@ -2,6 +2,7 @@ package dev.officehours.metrics;
 
 import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.metrics.TurnOutcome;
+import dev.officehours.tools.ToolStatus;
 import java.time.Duration;
 import java.util.List;
 
@@ -66,6 +67,16 @@ public abstract class PipelineObserver {
    * @param timeToFirstAudio from the turn's start
    */
   public void turnFirstAudio(Duration timeToFirstAudio) {}
+
+  /**
+   * A tool call ended.
+   *
+   * @param toolName the tool's name; {@code unknown} when the model called a tool the turn does
+   *     not have (so a model cannot invent metric tags)
+   * @param status how it ended
+   * @param duration how long it ran; zero when it was not run
+   */
+  public void toolCallEnded(String toolName, ToolStatus status, Duration duration) {}
 
   /**
    * A turn ended.

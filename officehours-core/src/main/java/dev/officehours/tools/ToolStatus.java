@@ -1,0 +1,28 @@
+package dev.officehours.tools;
+
+/** How one tool call ended, as the listener and the metrics see it. */
+public enum ToolStatus {
+  /** The tool returned a result. */
+  OK,
+  /** The tool threw, or its future failed; the model was told the error. */
+  FAILED,
+  /** The arguments were not a JSON object, or did not match the tool's schema; not run. */
+  INVALID_ARGUMENTS,
+  /** The model called a tool this turn does not have; nothing was run. */
+  UNKNOWN_TOOL,
+  /** The tool did not answer within its timeout; the model was told so. */
+  TIMED_OUT,
+  /** The turn was cancelled (barge-in) while the tool ran. */
+  CANCELLED,
+  /** The turn had used all its tool rounds; the call was not run. */
+  ROUND_LIMIT;
+
+  /**
+   * This status as a metrics tag and wire name.
+   *
+   * @return the name in lower case with dashes, e.g. {@code invalid-arguments}
+   */
+  public String tagValue() {
+    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+}
