@@ -1,8 +1,14 @@
 package dev.officehours.examples.sim;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The simulated model's whole knowledge: a few paragraphs about OfficeHours itself, chosen by
@@ -12,6 +18,11 @@ import java.util.Objects;
  * <p>One trigger lets a test choose the answer: a question that starts with {@value #ECHO_PREFIX}
  * (in any letter case) is answered with exactly the text after it, trimmed. The browser tests use
  * it to make the model say a short, known sentence, or markup that the page must show as text.
+ *
+ * <p>When a request offers the function {@value #OFFICE_HOURS_TOOL}, a question about office hours
+ * ("When are office hours tomorrow?") is answered with a call to it instead ({@link
+ * #officeHoursDay}), and the call's result, sent back as a tool message, with a sentence made from
+ * it ({@link #answerFromTool}): the same every time, as a simulated model should be.
  */
 public final class KnowledgeBase {
 
@@ -87,6 +98,17 @@ public final class KnowledgeBase {
       "I am the simulated OfficeHours assistant, so I only know about OfficeHours itself. "
           + "Ask me what OfficeHours is, how fast the first audio arrives, how caching works, or what barge-in means.";
 
+  /** The function the simulated model calls for a question about office hours, when it is offered. */
+  public static final String OFFICE_HOURS_TOOL = "check_office_hours";
+
+  /** What the simulated model says before it calls {@value #OFFICE_HOURS_TOOL}. */
+  public static final String TOOL_PREAMBLE = "Let me check the calendar.";
+
+  private static final Pattern OFFICE_HOURS = Pattern.compile("\\boffice hours?\\b");
+  private static final Pattern DAY = Pattern.compile(
+      "\\b(today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\\b");
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   /** The start of a question that makes the simulated model repeat the rest of it verbatim. */
   public static final String ECHO_PREFIX = "Repeat after me:";
 
@@ -140,5 +162,62 @@ public final class KnowledgeBase {
     }
     String rest = q.substring(ECHO_PREFIX.length()).strip();
     return rest.isEmpty() ? null : rest;
+  }
+
+  /**
+   * The day a question asks office hours for: "office hours" (or "office hour") and the first of
+   * today, tomorrow or a weekday name found in it, in any letter case. "OfficeHours", the
+   * library's name, is not a question about office hours.
+   *
+   * @param question what the user asked
+   * @return the day in lower case ({@code today} when none is named), or empty when the question
+   *     is not about office hours
+   */
+  public static Optional<String> officeHoursDay(String question) {
+    String q = question.toLowerCase(Locale.ROOT);
+    if (echoed(question) != null || !OFFICE_HOURS.matcher(q).find()) {
+      return Optional.empty();
+    }
+    Matcher day = DAY.matcher(q);
+    return Optional.of(day.find() ? day.group(1) : "today");
+  }
+
+  /**
+   * What the simulated model says about a tool's result: for a result of {@value
+   * #OFFICE_HOURS_TOOL} ({@code {"day":"tomorrow","slots":["10:00","13:30"]}}) a sentence naming
+   * the slots; for a result with an {@code error}, that the check failed; for anything else, a
+   * sentence that repeats the start of it.
+   *
+   * @param result the content of the tool message
+   * @return one or two plain spoken sentences
+   */
+  public static String answerFromTool(String result) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(result);
+    } catch (java.io.IOException e) {
+      root = null;
+    }
+    if ((root != null && root.has("error")) || (root == null && result.toLowerCase(Locale.ROOT).contains("error"))) {
+      return "Sorry, I could not check the calendar just now, so I cannot tell you the office hours.";
+    }
+    if (root != null && root.path("slots").isArray() && root.path("day").isTextual()) {
+      String day = root.path("day").asText().toLowerCase(Locale.ROOT);
+      String when = day.isBlank() ? "that day" : day.equals("today") || day.equals("tomorrow") ? day
+          : "on " + Character.toUpperCase(day.charAt(0)) + day.substring(1);
+      List<String> slots = new ArrayList<>();
+      root.path("slots").forEach(s -> slots.add(s.asText()));
+      if (slots.isEmpty()) {
+        return "There are no office hours " + when + ".";
+      }
+      String list = slots.size() == 1 ? slots.get(0)
+          : String.join(", ", slots.subList(0, slots.size() - 1)) + " and " + slots.get(slots.size() - 1);
+      return "Office hours " + when + " are at " + list + ".";
+    }
+    String start = result.strip().replaceAll("\\s+", " ");
+    if (start.isEmpty()) {
+      return "The tool returned nothing.";
+    }
+    return "The tool returned: " + (start.length() <= 120 ? start : start.substring(0, 120) + "...") + ".";
   }
 }

@@ -41,7 +41,13 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v1/chat/completions}: server-sent events (a role chunk, content chunks, a
  *       finish chunk, a usage chunk when {@code stream_options.include_usage} is set, then
  *       {@code [DONE]}), or one JSON body when {@code stream} is false. Answers come from the
- *       {@link KnowledgeBase} and are the same for the same question.
+ *       {@link KnowledgeBase} and are the same for the same question. Tools: when the request
+ *       offers {@value KnowledgeBase#OFFICE_HOURS_TOOL} (and {@code tool_choice} is not {@code
+ *       none}), a question about office hours is answered with "{@value
+ *       KnowledgeBase#TOOL_PREAMBLE}" and a call to it in OpenAI's streamed shape (id
+ *       {@code call_sim_<n>}, name and empty arguments first, then the arguments in three pieces,
+ *       {@code finish_reason} {@code tool_calls}); a conversation that ends with tool messages is
+ *       answered from their content. Without tools nothing changes.
  *   <li>{@code POST /v1/audio/speech}: {@code pcm} (24 kHz, 16-bit little-endian, mono) or
  *       {@code wav} of synthetic speech-like audio ({@link SyntheticVoice}), streamed at the
  *       configured real-time factor.
@@ -85,6 +91,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
   private final ExecutorService handlers;
   private final ScheduledThreadPoolExecutor scheduler;
   private final AtomicLong ids = new AtomicLong();
+  private final AtomicLong toolCallIds = new AtomicLong();
   private final LongAdder chatRequests = new LongAdder();
   private final LongAdder speechRequests = new LongAdder();
   private final AtomicInteger activeStreams = new AtomicInteger();
@@ -296,24 +303,60 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
         question = text.toString();
       }
     }
-    String answer = KnowledgeBase.answer(question);
-    if (image) {
-      answer = "I received your image, but I am a simulated model and cannot see it. " + answer;
+    JsonNode last = messages.get(messages.size() - 1);
+    String lastRole = last.path("role").asText();
+    List<String> deltas = new ArrayList<>();
+    String toolCall = null;
+    String toolArguments = null;
+    if ("tool".equals(lastRole)) {
+      // the results of the calls it made: the answer is made from them, whatever else was asked
+      for (String token : tokens(answerFromTools(messages), 0)) {
+        deltas.add(contentDelta(token));
+      }
+    } else {
+      String day = "user".equals(lastRole) ? officeHoursDay(req, question) : null;
+      if (day != null) {
+        for (String token : tokens(KnowledgeBase.TOOL_PREAMBLE, 0)) {
+          deltas.add(contentDelta(token));
+        }
+        toolCall = "call_sim_" + toolCallIds.incrementAndGet();
+        toolArguments = "{\"day\":" + Json.quote(day) + "}";
+        // OpenAI's shape: id, type and name with empty arguments first, then the arguments in pieces
+        deltas.add("{\"tool_calls\":[{\"index\":0,\"id\":\"" + toolCall + "\",\"type\":\"function\","
+            + "\"function\":{\"name\":\"" + KnowledgeBase.OFFICE_HOURS_TOOL + "\",\"arguments\":\"\"}}]}");
+        for (String piece : List.of("{\"day\":", Json.quote(day), "}")) {
+          deltas.add("{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":" + Json.quote(piece) + "}}]}");
+        }
+      } else {
+        String answer = KnowledgeBase.answer(question);
+        if (image) {
+          answer = "I received your image, but I am a simulated model and cannot see it. " + answer;
+        }
+        for (String token : tokens(answer, settings.answerWords)) {
+          deltas.add(contentDelta(token));
+        }
+      }
     }
-    List<String> tokens = tokens(answer, settings.answerWords);
     int maxTokens = req.path("max_completion_tokens").asInt(req.path("max_tokens").asInt(0));
-    String finish = "stop";
-    if (maxTokens > 0 && tokens.size() > maxTokens) {
-      tokens = tokens.subList(0, maxTokens);
+    String finish = toolCall != null ? "tool_calls" : "stop";
+    if (maxTokens > 0 && deltas.size() > maxTokens) {
+      deltas = deltas.subList(0, maxTokens);
       finish = "length";
     }
     String id = "chatcmpl-sim-" + ids.incrementAndGet();
     int promptTokens = promptWords * 4 / 3 + 3 * messages.size();
     if (!req.path("stream").asBoolean(false)) {
-      String usage = usage(promptTokens, tokens.size());
+      String usage = usage(promptTokens, deltas.size());
+      StringBuilder content = new StringBuilder();
+      for (String delta : deltas) {
+        content.append(JSON.readTree(delta).path("content").asText(""));
+      }
+      String calls = toolCall == null || finish.equals("length") ? ""
+          : ",\"tool_calls\":[{\"id\":\"" + toolCall + "\",\"type\":\"function\",\"function\":{\"name\":\""
+              + KnowledgeBase.OFFICE_HOURS_TOOL + "\",\"arguments\":" + Json.quote(toolArguments) + "}}]";
       sendJson(ex, 200, "{\"id\":\"" + id + "\",\"object\":\"chat.completion\",\"created\":" + now()
           + ",\"model\":\"" + MODEL + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":"
-          + Json.quote(String.join("", tokens)) + "},\"finish_reason\":\"" + finish + "\"}],\"usage\":" + usage + "}");
+          + Json.quote(content.toString()) + calls + "},\"finish_reason\":\"" + finish + "\"}],\"usage\":" + usage + "}");
       return;
     }
     if (fault != null) {
@@ -323,10 +366,58 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     ex.getResponseHeaders().set("Content-Type", "text/event-stream");
     ex.getResponseHeaders().set("Cache-Control", "no-cache");
     ex.sendResponseHeaders(200, 0);
-    ChatStream stream = new ChatStream(ex, id, tokens, finish, includeUsage ? usage(promptTokens, tokens.size()) : null,
-        fault != null ? Math.max(1, tokens.size() / 2) : -1);
+    ChatStream stream = new ChatStream(ex, id, deltas, finish, includeUsage ? usage(promptTokens, deltas.size()) : null,
+        fault != null ? Math.max(1, deltas.size() / 2) : -1);
     activeStreams.incrementAndGet();
     stream.writeRoleAndScheduleFirst();
+  }
+
+  private static String contentDelta(String token) {
+    return "{\"content\":" + Json.quote(token) + "}";
+  }
+
+  /**
+   * The day to call {@value KnowledgeBase#OFFICE_HOURS_TOOL} for, or null to answer in text: the
+   * request must offer the function and not forbid calls ({@code tool_choice} {@code none}, or
+   * another function named); the question must be about office hours unless calls are required.
+   */
+  private static String officeHoursDay(JsonNode req, String question) {
+    JsonNode choice = req.path("tool_choice");
+    if (choice.isTextual() && choice.asText().equals("none")) {
+      return null;
+    }
+    boolean forced = (choice.isTextual() && choice.asText().equals("required"))
+        || KnowledgeBase.OFFICE_HOURS_TOOL.equals(choice.path("function").path("name").asText(null));
+    if (choice.isObject() && !forced) {
+      return null; // told to call another function, which it does not know how to use
+    }
+    boolean offered = false;
+    for (JsonNode tool : req.path("tools")) {
+      offered |= KnowledgeBase.OFFICE_HOURS_TOOL.equals(tool.path("function").path("name").asText());
+    }
+    if (!offered) {
+      return null;
+    }
+    return KnowledgeBase.officeHoursDay(question).orElse(forced ? "today" : null);
+  }
+
+  /** The answer to the tool messages that end the conversation: a sentence for each result. */
+  private static String answerFromTools(JsonNode messages) {
+    java.util.Deque<String> sentences = new java.util.ArrayDeque<>();
+    for (int i = messages.size() - 1; i >= 0 && "tool".equals(messages.get(i).path("role").asText()); i--) {
+      JsonNode content = messages.get(i).path("content");
+      StringBuilder text = new StringBuilder();
+      if (content.isTextual()) {
+        text.append(content.asText());
+      } else {
+        content.forEach(part -> text.append(part.path("text").asText()));
+      }
+      String sentence = KnowledgeBase.answerFromTool(text.toString());
+      if (!sentences.contains(sentence)) {
+        sentences.addFirst(sentence);
+      }
+    }
+    return String.join(" ", sentences);
   }
 
   /** Splits an answer into word tokens ("Hello", " world", "."), stretched or cut to {@code words}. */
@@ -358,7 +449,8 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     private final HttpExchange ex;
     private final OutputStream out;
     private final String prefix;
-    private final List<String> tokens;
+    /** The delta objects after the role chunk: content tokens, tool-call pieces. */
+    private final List<String> deltas;
     private final String finish;
     private final String usage;
     private final int failAt;
@@ -366,12 +458,12 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     private long due;
     private int next;
 
-    ChatStream(HttpExchange ex, String id, List<String> tokens, String finish, String usage, int failAt) {
+    ChatStream(HttpExchange ex, String id, List<String> deltas, String finish, String usage, int failAt) {
       this.ex = ex;
       this.out = ex.getResponseBody();
       this.prefix = "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" + now()
           + ",\"model\":\"" + MODEL + "\",\"system_fingerprint\":\"simulated\",\"choices\":";
-      this.tokens = tokens;
+      this.deltas = deltas;
       this.finish = finish;
       this.usage = usage;
       this.failAt = failAt;
@@ -391,12 +483,12 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
         end();
         return;
       }
-      if (next < tokens.size()) {
-        String token = tokens.get(next++);
-        if (!write(prefix + "[{\"index\":0,\"delta\":{\"content\":" + Json.quote(token) + "},\"finish_reason\":null}]}\n\n")) {
+      if (next < deltas.size()) {
+        String delta = deltas.get(next++);
+        if (!write(prefix + "[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":null}]}\n\n")) {
           return;
         }
-        if (next < tokens.size() || next == failAt) {
+        if (next < deltas.size() || next == failAt) {
           due += settings.tokenInterval.toNanos() + jitter();
           schedule();
           return;
@@ -709,7 +801,8 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
      * Sets the length of every answer.
      *
      * @param words answer length in words, 0..10,000: the knowledge-base answer is cut or repeated
-     *     to exactly this many; 0 (the default) keeps its natural length
+     *     to exactly this many; 0 (the default) keeps its natural length. A tool call and an answer
+     *     made from a tool's result always keep theirs
      * @return this
      * @throws IllegalArgumentException when out of range
      */
