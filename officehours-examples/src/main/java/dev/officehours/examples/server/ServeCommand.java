@@ -7,6 +7,7 @@ import dev.officehours.examples.Args;
 import dev.officehours.examples.Args.UsageException;
 import dev.officehours.examples.cli.Redactor;
 import dev.officehours.examples.sim.SimulatedOpenAiServer;
+import dev.officehours.examples.tools.OfficeHoursCalendar;
 import dev.officehours.openai.OpenAiChat;
 import dev.officehours.openai.OpenAiSpeech;
 import dev.officehours.openai.OpenAiTranscription;
@@ -200,7 +201,7 @@ public final class ServeCommand {
         pb.answerCache(AnswerCache.inMemory());
       }
       args.get("system").ifPresent(pb::systemPrompt);
-      b.pipeline(pb);
+      b.pipeline(OfficeHoursCalendar.addTo(pb, true));
     }
     ChatServer server = b.start();
     out.println("OfficeHours server on " + server.url() + " (" + redactor.clean(mode) + ")");
