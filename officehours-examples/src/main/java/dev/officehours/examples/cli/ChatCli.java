@@ -6,6 +6,8 @@ import dev.officehours.errors.InvalidRequestException;
 import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.errors.ProviderException;
 import dev.officehours.TextDelta;
+import dev.officehours.ToolCallStarted;
+import dev.officehours.ToolResult;
 import dev.officehours.Turn;
 import dev.officehours.TurnCancelled;
 import dev.officehours.TurnEvent;
@@ -17,6 +19,7 @@ import dev.officehours.TurnResult;
 import dev.officehours.examples.Args;
 import dev.officehours.examples.Args.UsageException;
 import dev.officehours.examples.sim.SimulatedOpenAiServer;
+import dev.officehours.examples.tools.OfficeHoursCalendar;
 import dev.officehours.cache.AnswerCache;
 import dev.officehours.cache.TtsCache;
 import dev.officehours.examples.tts.FreeTtsSpeech;
@@ -46,7 +49,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import okhttp3.HttpUrl;
 
@@ -57,8 +59,11 @@ import okhttp3.HttpUrl;
  * mode: a simulated model in this process and the offline FreeTTS voice. Answers and speech are
  * cached (in memory, or in Redis with {@code --redis}). See {@code docs/cli.md}.
  *
- * <p>The answer text goes to standard output; everything else (the demo notice, the metrics line
- * after each turn, file paths, errors) goes to standard error, so {@code --text} is scriptable.
+ * <p>The answer text goes to standard output, with each tool call and its result on a line of its
+ * own ({@code   [tool] check_office_hours {"day":"tomorrow"}}) where it happened in the answer;
+ * everything else (the demo notice, the metrics line after each turn, file paths, errors) goes to
+ * standard error, so {@code --text} is scriptable. The pipelines offer the demo's {@link
+ * OfficeHoursCalendar} tool, in demo mode and with a real model alike.
  *
  * <p>Ctrl-C during an answer cancels the turn (barge-in); a second Ctrl-C within two seconds, or
  * one at the prompt, exits with code 130; with {@code --text} a cancelled answer also exits with 130.
@@ -306,6 +311,8 @@ public final class ChatCli {
       b.answerCache(AnswerCache.inMemory());
     }
     args.get("system").ifPresent(b::systemPrompt);
+    // the demo's calendar: "When are office hours tomorrow?" shows a tool call (and its filler)
+    OfficeHoursCalendar.addTo(b, tts != null);
     pipeline = b.build();
   }
 
@@ -389,12 +396,14 @@ public final class ChatCli {
       audio.beginTurn(number);
     }
     CompletableFuture<TurnEvent> end = new CompletableFuture<>();
-    AtomicBoolean answered = new AtomicBoolean();
+    AnswerLines answer = new AnswerLines(out, redactor);
     TurnListener listener = TurnListener.of(event -> {
       if (event instanceof TextDelta delta) {
-        answered.set(true);
-        out.print(delta.text());
-        out.flush();
+        answer.text(delta.text());
+      } else if (event instanceof ToolCallStarted call) {
+        answer.toolCall(call);
+      } else if (event instanceof ToolResult result) {
+        answer.toolResult(result);
       } else if (event instanceof AudioFrame frame) {
         if (audio != null) {
           audio.write(frame);
@@ -414,10 +423,7 @@ public final class ChatCli {
       }
       last = end.join();
       current = null;
-      if (answered.get()) {
-        out.println(); // the answer's line ends here; a turn that printed nothing leaves no blank line
-        out.flush();
-      }
+      answer.finish(); // the answer's line ends here; a turn that printed nothing leaves no blank line
     } finally {
       releaseLogs();
     }
@@ -463,12 +469,15 @@ public final class ChatCli {
     }
   }
 
-  /** The one line after each turn: TTFT, TTFA, total, chunks, cache hits. */
+  /** The one line after each turn: TTFT, TTFA, total, chunks, cache hits, and tool calls if any. */
   static String metricsLine(TurnResult result) {
     TurnMetrics m = result.metrics();
-    return String.format(Locale.ROOT, "TTFT %s | TTFA %s | total %s | %s | cache hits %d/%d%s",
+    return String.format(Locale.ROOT, "TTFT %s | TTFA %s | total %s | %s | cache hits %d/%d%s%s",
         m.timeToFirstToken().map(ChatCli::ms).orElse("-"), m.timeToFirstAudio().map(ChatCli::ms).orElse("-"),
-        ms(m.total()), chunks(m.chunks()), m.ttsCacheHits(), m.chunks(), result.answerFromCache() ? " (answer from cache)" : "");
+        ms(m.total()), chunks(m.chunks()), m.ttsCacheHits(), m.chunks(),
+        m.toolCalls() == 0 ? "" : " | " + m.toolCalls() + (m.toolCalls() == 1 ? " tool call, " : " tool calls, ")
+            + ms(m.toolTime()),
+        result.answerFromCache() ? " (answer from cache)" : "");
   }
 
   private static String chunks(int n) {
