@@ -143,6 +143,12 @@ function onMessage(m) {
         scrollTranscript();
       }
       break;
+    case 'tool-call':
+      if (turn && !TERMINAL.has(turn.state)) onToolCall(turn, m);
+      break;
+    case 'tool-result':
+      if (turn) onToolResult(turn, m);
+      break;
     case 'audio-start':
       if (turn && isAudible(turn)) {
         turn.chunks++;
@@ -195,6 +201,39 @@ function onTurnStarted(m) {
   }
   renderLatency();
   renderSpeaking();
+}
+
+/** A tool call shows as a small line above the answer; only its name and status, never its data. */
+function onToolCall(turn, m) {
+  const call = {callId: m.callId, name: m.name, round: m.round, status: null, durationMs: null};
+  call.view = toolLine(m.name);
+  turn.tools.push(call);
+  $('transcript').insertBefore(call.view.item, turn.view.item);
+  scrollTranscript();
+}
+
+function onToolResult(turn, m) {
+  let call = turn.tools.find((c) => c.callId === m.callId && c.status === null);
+  if (!call) { // a result without its call (not run at all): still worth a line
+    call = {callId: m.callId, name: m.name, round: null, status: null, durationMs: null, view: toolLine(m.name)};
+    turn.tools.push(call);
+    $('transcript').insertBefore(call.view.item, turn.view.item);
+  }
+  call.status = m.status;
+  call.durationMs = m.durationMs;
+  call.view.status.textContent = m.status === 'ok' ? `→ ok (${Math.round(m.durationMs)} ms)` : `→ ${m.status}`;
+  call.view.item.classList.toggle('failed', m.status !== 'ok');
+}
+
+/** "checking office hours…" for check_office_hours; "calling book slot…" for others. */
+function toolLine(name) {
+  const words = String(name || 'tool').replace(/_/g, ' ');
+  const label = words.startsWith('check ') ? `checking ${words.slice(6)}…` : `calling ${words}…`;
+  const item = document.createElement('li');
+  item.className = 'msg msg-tool';
+  const status = span('tool-status');
+  item.append(span('tool-label', label), status);
+  return {item, status};
 }
 
 function onTurnComplete(turn, m) {
@@ -293,7 +332,7 @@ function newTurn(question, {spoken = false, image = null, t0 = performance.now()
     framesReceived: 0, bytesReceived: 0, framesDropped: 0, workletFrames: 0, workletBytes: 0,
     framesPlayed: 0, playedMs: 0, underruns: 0, chunks: 0, firstAudioAt: null, firstAudioMs: null,
     metrics: null, answerFromCache: false, serverComplete: false, audioDrained: false, bargedIn: false,
-    cancelOnStart: false, cancelReason: null, trimmed: null, error: null, clientMetrics: null,
+    cancelOnStart: false, cancelReason: null, trimmed: null, error: null, clientMetrics: null, tools: [],
   };
   t.view = renderExchange(t, image);
   page.turns.push(t);
@@ -508,11 +547,18 @@ function renderExchange(turn, image) {
 
 function renderHistoryMessage(m) {
   $('empty-hint').hidden = true;
+  if (m.role === 'tool') return; // shown by the line of the call it answers
+  const calls = (m.toolCalls || []).map((c) => {
+    const line = toolLine(c.name);
+    line.status.textContent = '→ done';
+    return line.item;
+  });
+  if (!m.text && calls.length) { $('transcript').append(...calls); return; }
   const li = document.createElement('li');
   li.className = `msg ${m.role === 'user' ? 'msg-user' : 'msg-assistant'}${m.interrupted ? ' interrupted' : ''}`;
   li.append(span('msg-text', m.text));
   if (m.interrupted) li.append(span('msg-meta', 'interrupted'));
-  $('transcript').append(li);
+  $('transcript').append(li, ...calls);
 }
 
 /** A span of plain text (textContent: an answer is never HTML). */
@@ -675,6 +721,7 @@ function snapshotTurn(t) {
     answerFromCache: t.answerFromCache, serverComplete: t.serverComplete, audioDrained: t.audioDrained,
     bargedIn: t.bargedIn, cancelReason: t.cancelReason, trimmed: t.trimmed, error: t.error,
     clientMetrics: t.clientMetrics,
+    tools: t.tools.map((c) => ({callId: c.callId, name: c.name, round: c.round, status: c.status, durationMs: c.durationMs})),
   };
 }
 

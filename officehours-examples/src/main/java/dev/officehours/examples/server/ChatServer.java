@@ -11,8 +11,10 @@ import dev.officehours.cache.TtsCache;
 import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.examples.cli.Redactor;
 import dev.officehours.examples.sim.SimulatedOpenAiServer;
+import dev.officehours.examples.tools.OfficeHoursCalendar;
 import dev.officehours.examples.tts.FreeTtsSpeech;
 import dev.officehours.history.HistoryMessage;
+import dev.officehours.llm.ToolCallRequest;
 import dev.officehours.metrics.MicrometerObserver;
 import dev.officehours.openai.OpenAiChat;
 import dev.officehours.openai.OpenAiSpeech;
@@ -452,6 +454,20 @@ public final class ChatServer implements AutoCloseable {
       e.put("text", m.text());
       e.put("interrupted", m.interrupted());
       e.put("at", m.at().toString());
+      if (!m.toolCalls().isEmpty()) {
+        List<Map<String, Object>> calls = new ArrayList<>();
+        for (ToolCallRequest call : m.toolCalls()) {
+          Map<String, Object> c = new LinkedHashMap<>();
+          c.put("callId", call.id());
+          c.put("name", call.name());
+          c.put("arguments", call.arguments());
+          calls.add(c);
+        }
+        e.put("toolCalls", calls);
+      }
+      if (!m.toolCallId().isEmpty()) {
+        e.put("callId", m.toolCallId());
+      }
       out.add(e);
     }
     json(ctx, 200, Map.of("session", session, "messages", out));
@@ -739,7 +755,8 @@ public final class ChatServer implements AutoCloseable {
 
     /**
      * Answers with the offline demo providers: a simulated OpenAI-compatible model in this process
-     * and the FreeTTS voice, with in-memory caches, as the CLI's demo mode. Nothing leaves the machine.
+     * and the FreeTTS voice, with in-memory caches and the demo's {@link OfficeHoursCalendar} tool,
+     * as the CLI's demo mode. Nothing leaves the machine.
      *
      * @return this
      */
@@ -1131,7 +1148,7 @@ public final class ChatServer implements AutoCloseable {
             .voice("alloy").format(AudioFormat.PCM_24K).build());
       }
       audioFormat = AudioFormat.PCM_24K;
-      return b;
+      return OfficeHoursCalendar.addTo(b, true);
     }
   }
 }

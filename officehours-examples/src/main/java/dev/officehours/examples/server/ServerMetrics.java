@@ -168,6 +168,7 @@ final class ServerMetrics {
     recent.put("firstAudioRelayMs", relayed.recent());
     m.put("recent", recent);
     m.put("caches", caches());
+    m.put("tools", tools());
     Map<String, Object> client = new LinkedHashMap<>();
     client.put("reports", clientReports.sum());
     client.put("underruns", clientUnderruns.get());
@@ -194,6 +195,37 @@ final class ServerMetrics {
       c.put("hitRate", e.getValue().hitRate());
       out.put(e.getKey(), c);
     });
+    return out;
+  }
+
+  /**
+   * Tool calls from the pipeline's {@code officehours.tool.duration} timers (tags tool, status):
+   * a few meters however many calls, so reading them stays cheap.
+   */
+  private Map<String, Object> tools() {
+    long calls = 0;
+    Map<String, Long> byStatus = new java.util.TreeMap<>();
+    Map<String, long[]> counts = new java.util.TreeMap<>();
+    Map<String, double[]> millis = new java.util.TreeMap<>();
+    for (io.micrometer.core.instrument.Timer t : registry.find("officehours.tool.duration").timers()) {
+      long n = t.count();
+      String tool = String.valueOf(t.getId().getTag("tool"));
+      calls += n;
+      byStatus.merge(String.valueOf(t.getId().getTag("status")), n, Long::sum);
+      counts.computeIfAbsent(tool, k -> new long[1])[0] += n;
+      millis.computeIfAbsent(tool, k -> new double[1])[0] += t.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    Map<String, Object> byTool = new LinkedHashMap<>();
+    counts.forEach((tool, n) -> {
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("calls", n[0]);
+      one.put("meanMs", n[0] == 0 ? 0.0 : Math.round(millis.get(tool)[0] / n[0] * 10) / 10.0);
+      byTool.put(tool, one);
+    });
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("calls", calls);
+    out.put("byStatus", byStatus);
+    out.put("byTool", byTool);
     return out;
   }
 

@@ -3,6 +3,8 @@ package dev.officehours.examples.server;
 import dev.officehours.AudioFrame;
 import dev.officehours.SpeechFailure;
 import dev.officehours.TextDelta;
+import dev.officehours.ToolCallStarted;
+import dev.officehours.ToolResult;
 import dev.officehours.Turn;
 import dev.officehours.TurnCancelled;
 import dev.officehours.TurnFailed;
@@ -20,7 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Carries one pipeline turn to one client, in the API's vocabulary: {@code turn-started}, then
- * {@code text}, {@code audio-start} and audio, then exactly one of {@code turn-complete},
+ * {@code text}, {@code audio-start} and audio, {@code tool-call} and {@code tool-result} as they
+ * happen, then exactly one of {@code turn-complete},
  * {@code turn-cancelled} or {@code error}. The transport (WebSocket, SSE) is a {@link Channel}.
  */
 final class TurnRelay implements TurnListener {
@@ -121,6 +124,23 @@ final class TurnRelay implements TurnListener {
     channel.event(event("text", delta.turnId(), "text", delta.text()));
   }
 
+  @Override
+  public void onToolCall(ToolCallStarted call) {
+    announce(call.turnId());
+    channel.event(event("tool-call", call.turnId(), "callId", call.callId(), "name", call.toolName(),
+        "arguments", call.arguments(), "round", call.round()));
+  }
+
+  @Override
+  public void onToolResult(ToolResult result) {
+    announce(result.turnId());
+    // an error result quotes an exception's message, which may carry what a tool was configured with
+    String text = result.ok() ? result.result() : redactor.clean(result.result());
+    channel.event(event("tool-result", result.turnId(), "callId", result.callId(), "name", result.toolName(),
+        "status", result.status().tagValue(), "result", text, "truncated", result.truncated(),
+        "durationMs", millis(result.duration())));
+  }
+
   /** When the pipeline handed this turn's first audio to the server (System.nanoTime), or 0. */
   long firstAudioNanos() {
     return firstAudioNanos;
@@ -159,6 +179,9 @@ final class TurnRelay implements TurnListener {
     numbers.put("chunks", m.chunks());
     numbers.put("audioBytes", m.audioBytes());
     numbers.put("ttsCacheHits", m.ttsCacheHits());
+    numbers.put("toolCalls", m.toolCalls());
+    numbers.put("toolMs", millis(m.toolTime()));
+    numbers.put("llmRounds", m.llmRounds());
     List<Map<String, Object>> failures = new ArrayList<>();
     for (SpeechFailure f : result.speechFailures()) {
       ApiException e = TurnErrors.of(f.error(), redactor);
