@@ -14,7 +14,12 @@ import dev.officehours.llm.LlmCompletion;
 import dev.officehours.llm.LlmListener;
 import dev.officehours.llm.TokenUsage;
 import dev.officehours.metrics.TurnOutcome;
+import dev.officehours.llm.ToolChoice;
+import dev.officehours.llm.ToolDefinition;
 import dev.officehours.text.SpeechChunker;
+import dev.officehours.tools.Tool;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -78,6 +83,23 @@ final class PipelineTurn implements Turn {
   private PipelineClock.Timer deadline;
   private long creditedPauseNanos;
 
+  // --- tools, confined to the mailbox (but the round in flight is read by cancel) ---
+  private final Map<String, Tool> tools;
+  private final List<ToolDefinition> toolDefinitions;
+  /** The conversation sent to the model: the prompt, then each round's calls and results. */
+  private List<ChatMessage> conversation;
+  /** LLM calls started; the current call's events are the only ones heard. */
+  private int llmCalls;
+  /** Where the text of each LLM call starts in {@link #text}. */
+  private final List<Integer> callTextStart = new ArrayList<>();
+  /** Tool rounds, each following the LLM call of the same index. */
+  private final List<ToolRound> rounds = new ArrayList<>();
+  private volatile ToolRound toolRound;
+  private boolean separatorPending;
+  private final List<ToolResult> toolResults = new ArrayList<>();
+  private long toolNanos;
+  private int fillersSpoken;
+
   PipelineTurn(PipelineEngine engine, String id, TurnRequest request, TurnListener listener) {
     this.engine = engine;
     this.id = id;
@@ -92,6 +114,16 @@ final class PipelineTurn implements Turn {
     this.chunker = new SpeechChunker(engine.chunker);
     this.speech = engine.tts == null ? null : new SpeechScheduler(this, engine, budget);
     this.chunkSink = speech == null ? s -> {} : speech::onChunk;
+    if (request.tools().isEmpty()) {
+      this.tools = engine.tools;
+    } else {
+      Map<String, Tool> all = new LinkedHashMap<>(engine.tools);
+      request.tools().forEach(t -> all.put(t.name(), t)); // the turn's own tool wins
+      this.tools = all;
+    }
+    List<ToolDefinition> definitions = new ArrayList<>(tools.size());
+    tools.values().forEach(t -> definitions.add(t.definition()));
+    this.toolDefinitions = List.copyOf(definitions);
   }
 
   @Override
@@ -178,12 +210,30 @@ final class PipelineTurn implements Turn {
       engine.observer.error(Stage.HISTORY, e);
       history = List.of();
     }
-    ChatRequest.Builder chat = ChatRequest.builder(prompt(history))
+    conversation = prompt(history);
+    streamLlm();
+  }
+
+  /** Starts an LLM call on the conversation so far: the first, or one after a tool round. */
+  private void streamLlm() {
+    if (answerLimitHit) {
+      llmDone = true; // the answer reached its limit during the tool round: it ends here
+      maybeFinish();
+      return;
+    }
+    int callNumber = ++llmCalls;
+    callTextStart.add(text.length());
+    ChatRequest.Builder chat = ChatRequest.builder(conversation)
         .maxTokens(effectiveMaxTokens())
         .deadline(Instant.now().plusNanos(remainingNanos()).plus(PROVIDER_GRACE));
     request.temperature().ifPresent(chat::temperature);
+    if (!toolDefinitions.isEmpty()) {
+      // Out of rounds: the model still sees the tools (history mentions them) but must answer.
+      chat.tools(toolDefinitions).toolChoice(
+          rounds.size() >= engine.maxToolRounds ? ToolChoice.NONE : ToolChoice.AUTO);
+    }
     try {
-      LlmCall call = engine.llm.stream(chat.build(), new LlmEvents());
+      LlmCall call = engine.llm.stream(chat.build(), new LlmEvents(callNumber));
       llmCall = call;
       if (ending.get() || answerLimitHit) {
         call.cancel();
@@ -247,6 +297,12 @@ final class PipelineTurn implements Turn {
    * hops onto the mailbox.
    */
   private final class LlmEvents implements LlmListener {
+    private final int callNumber;
+
+    LlmEvents(int callNumber) {
+      this.callNumber = callNumber;
+    }
+
     @Override
     public void onToken(String delta) {
       if (ending.get() || delta.isEmpty()) {
@@ -295,13 +351,17 @@ final class PipelineTurn implements Turn {
 
     @Override
     public void onComplete(LlmCompletion c) {
-      mailbox.execute(() -> onLlmComplete(c));
+      mailbox.execute(() -> {
+        if (callNumber == llmCalls) {
+          onLlmComplete(c);
+        }
+      });
     }
 
     @Override
     public void onError(OfficeHoursException error) {
       mailbox.execute(() -> {
-        if (!answerLimitHit) {
+        if (!answerLimitHit && callNumber == llmCalls) {
           fail(error);
         }
       });
@@ -319,11 +379,20 @@ final class PipelineTurn implements Turn {
       engine.observer.llmFirstToken(Duration.ofNanos(firstTokenNanos), answerFromCache);
     }
     lastTokenNanos = now;
-    text.append(delta);
-    TextDelta event = new TextDelta(id, delta);
-    callbacks.emit(() -> listener.onText(event), 2L * delta.length());
+    long weight = 2L * delta.length();
+    String shown = delta;
+    if (separatorPending) {
+      // The answer goes on after a tool round: keep its words apart from what came before.
+      separatorPending = false;
+      if (!Character.isWhitespace(delta.charAt(0))) {
+        shown = " " + delta;
+      }
+    }
+    text.append(shown);
+    TextDelta event = new TextDelta(id, shown);
+    callbacks.emit(() -> listener.onText(event), weight);
     if (speech != null) {
-      chunker.append(delta, chunkSink);
+      chunker.append(shown, chunkSink);
       if (idleCheck == null && chunker.hasBufferedText()) {
         scheduleIdleCheck(engine.chunker.idleFlush());
       }
@@ -332,7 +401,7 @@ final class PipelineTurn implements Turn {
 
   /** The answer reached its length limit: end it there as the model would at max tokens. */
   private void onAnswerLimit() {
-    if (ending.get() || llmDone) {
+    if (ending.get() || llmDone || toolRound != null) {
       return;
     }
     log.info("turn {}: the answer reached its limit of {} characters ({} per token, setting: "
@@ -344,14 +413,69 @@ final class PipelineTurn implements Turn {
     if (ending.get() || llmDone) {
       return;
     }
-    llmDone = true;
-    llmCompletion = c;
     engine.observer.llmCompleted(Duration.ofNanos(engine.clock.nanoTime() - startNanos), c.fromCache());
     cancelIdleCheck();
     if (speech != null) {
+      // Before a tool round too: what the model said before calling is spoken while tools run.
       chunker.flush(chunkSink);
     }
+    llmCompletion = c;
+    if (!c.toolCalls().isEmpty() && !tools.isEmpty()) {
+      startToolRound(c);
+      return;
+    }
+    llmDone = true;
     maybeFinish();
+  }
+
+  // ------------------------------------------------------------------ tools
+
+  private void startToolRound(LlmCompletion c) {
+    String said = text.substring(callTextStart.get(callTextStart.size() - 1)).strip();
+    ToolRound round = new ToolRound(this, engine, rounds.size() + 1, tools, c.toolCalls(),
+        this::onToolResult, () -> onToolRoundDone());
+    rounds.add(round);
+    toolRound = round;
+    conversation.add(ChatMessage.assistant(said, round.requests()));
+    boolean runnable = rounds.size() <= engine.maxToolRounds;
+    if (runnable && speech != null && engine.toolFillerAfter != null) {
+      round.fillerAfter(engine.toolFillerAfter, () ->
+          speech.onFiller(engine.toolFillers.get(fillersSpoken++ % engine.toolFillers.size())));
+    }
+    round.start(runnable, started -> callbacks.emit(() -> listener.onToolCall(started), 0));
+  }
+
+  private void onToolResult(ToolResult result) {
+    toolResults.add(result);
+    callbacks.emit(() -> listener.onToolResult(result), 0);
+  }
+
+  private void onToolRoundDone() {
+    ToolRound round = toolRound;
+    if (ending.get() || round == null || !round.done()) {
+      return;
+    }
+    toolRound = null;
+    toolNanos += engine.clock.nanoTime() - round.startNanos();
+    for (ToolRound.Call call : round.calls()) {
+      conversation.add(ChatMessage.toolResult(call.id, call.result.result()));
+    }
+    if (!round.ran()) {
+      llmDone = true; // out of rounds and the model called again: the answer ends here
+      maybeFinish();
+      return;
+    }
+    separatorPending = text.length() > 0 && !Character.isWhitespace(text.charAt(text.length() - 1));
+    streamLlm();
+  }
+
+  /** Ends the tool round in flight, if any, as the turn ends; completes on the mailbox. */
+  private CompletableFuture<Void> settleTools() {
+    ToolRound round = toolRound;
+    if (round == null || round.done()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return round.settle();
   }
 
   // ------------------------------------------------------------------ idle flush
@@ -425,8 +549,8 @@ final class PipelineTurn implements Turn {
     }
     stopTimers();
     LlmCall call = llmCall;
-    if (call != null && !answerLimitHit) {
-      quietly(call::commit);
+    if (call != null && !answerLimitHit && rounds.isEmpty()) {
+      quietly(call::commit); // a turn that used tools is never cached: its answer came from them
     }
     String answer = text.toString();
     TurnResult result = result(TurnOutcome.COMPLETED, answer, llmCompletion.finishReason(),
@@ -467,12 +591,17 @@ final class PipelineTurn implements Turn {
     try {
       String answer = text.toString();
       String heardText = speech.heardText(answer, heard);
-      if (heardText.equals(answer.strip())) {
+      // After tool rounds only the answer's last part is the stored last message; the parts
+      // before the calls stay whole.
+      int last = callTextStart.size() - 1;
+      String stored = rounds.isEmpty() ? answer : segment(answer, last);
+      if (heardText.equals(answer.strip()) || stored.isEmpty()) {
         engine.historySettled(request.sessionId(), amendment); // heard to the end: nothing to amend
         return;
       }
-      replaced = engine.bounded(engine.store.replaceLastAnswer(request.sessionId(), answer,
-          new HistoryMessage(ChatMessage.Role.ASSISTANT, heardText, true, Instant.now())));
+      String heardPart = rounds.isEmpty() ? heardText : segment(heardText, last);
+      replaced = engine.bounded(engine.store.replaceLastAnswer(request.sessionId(), stored,
+          new HistoryMessage(ChatMessage.Role.ASSISTANT, heardPart, true, Instant.now())));
     } catch (RuntimeException e) {
       replaced = CompletableFuture.failedFuture(e);
     }
@@ -505,6 +634,10 @@ final class PipelineTurn implements Turn {
       if (speech != null) {
         speech.cancelCalls();
       }
+      ToolRound round = toolRound;
+      if (round != null) {
+        round.cancel();
+      }
     } finally {
       mailbox.execute(() -> onStopped(heard));
     }
@@ -515,19 +648,22 @@ final class PipelineTurn implements Turn {
     stopTimers();
     cancelCalls();
     String said = text.toString();
-    TurnResult result = result(TurnOutcome.CANCELLED, said, "cancelled", TokenUsage.NONE, false);
-    CompletableFuture<Void> written;
-    if (said.isEmpty()) {
-      written = done(historyWritten); // cancelled before the first token: nothing to remember
-    } else {
-      written = writeHistory(heard == null || speech == null ? said : speech.heardText(said, heard), true);
-    }
-    written.whenComplete((v, e) -> mailbox.execute(() -> {
-      engine.ended(this);
-      engine.observer.turnEnded(TurnOutcome.CANCELLED, result.metrics().total());
-      callbacks.emitTerminal(() -> listener.onCancelled(new TurnCancelled(id, said)));
-      callbacks.then(() -> completion.complete(result));
-    }));
+    String kept = heard == null || speech == null || said.isEmpty() ? said : speech.heardText(said, heard);
+    // An uncancellable tool still running is waited for, so history records what it did.
+    settleTools().thenRun(() -> {
+      TurnResult result = result(TurnOutcome.CANCELLED, said, "cancelled", TokenUsage.NONE, false);
+      // Cancelled before the first token and any tool call: nothing to remember.
+      CompletableFuture<Void> written = said.isEmpty() && rounds.isEmpty()
+          ? done(historyWritten) : writeHistory(kept, true);
+      written.whenComplete((v, e) -> mailbox.execute(() -> onCancelledEnd(said, result)));
+    });
+  }
+
+  private void onCancelledEnd(String said, TurnResult result) {
+    engine.ended(this);
+    engine.observer.turnEnded(TurnOutcome.CANCELLED, result.metrics().total());
+    callbacks.emitTerminal(() -> listener.onCancelled(new TurnCancelled(id, said)));
+    callbacks.then(() -> completion.complete(result));
   }
 
   private void onDeadline() {
@@ -556,17 +692,19 @@ final class PipelineTurn implements Turn {
     cancelCalls();
     engine.observer.error(failure.stage(), failure);
     String said = text.toString();
-    // Keep what the caller already saw; a failure before any text leaves history untouched,
-    // so the same question can simply be asked again.
-    CompletableFuture<Void> written =
-        said.isEmpty() ? done(historyWritten) : writeHistory(said, true);
-    written.whenComplete((v, e) -> mailbox.execute(() -> {
-      engine.ended(this);
-      engine.observer.turnEnded(TurnOutcome.FAILED,
-          Duration.ofNanos(engine.clock.nanoTime() - startNanos));
-      callbacks.emitTerminal(() -> listener.onError(new TurnFailed(id, failure)));
-      callbacks.then(() -> completion.completeExceptionally(failure));
-    }));
+    // Keep what the caller already saw and any tool calls made; a failure before either leaves
+    // history untouched, so the same question can simply be asked again.
+    settleTools().thenRun(() -> {
+      CompletableFuture<Void> written =
+          said.isEmpty() && rounds.isEmpty() ? done(historyWritten) : writeHistory(said, true);
+      written.whenComplete((v, e) -> mailbox.execute(() -> {
+        engine.ended(this);
+        engine.observer.turnEnded(TurnOutcome.FAILED,
+            Duration.ofNanos(engine.clock.nanoTime() - startNanos));
+        callbacks.emitTerminal(() -> listener.onError(new TurnFailed(id, failure)));
+        callbacks.then(() -> completion.completeExceptionally(failure));
+      }));
+    });
   }
 
   private static CompletableFuture<Void> done(CompletableFuture<Void> f) {
@@ -587,21 +725,55 @@ final class PipelineTurn implements Turn {
     if (call != null) {
       quietly(call::cancel);
     }
+    ToolRound round = toolRound;
+    if (round != null) {
+      round.cancel();
+    }
     if (speech != null) {
       speech.stop();
     }
   }
 
-  /** Appends the user's message and the answer (possibly interrupted) as one atomic pair. */
+  /**
+   * Appends the user's message and the answer (possibly interrupted) atomically; a turn that
+   * called tools stores each round's calls, with what the model said before them, and their
+   * results between the two. {@code answer} is the whole text or the heard part of it.
+   */
   private CompletableFuture<Void> writeHistory(String answer, boolean interrupted) {
     Instant now = Instant.now();
-    List<HistoryMessage> pair = answer.isEmpty() && !interrupted
-        ? List.of(new HistoryMessage(ChatMessage.Role.USER, request.text(), false, now))
-        : List.of(new HistoryMessage(ChatMessage.Role.USER, request.text(), false, now),
-            new HistoryMessage(ChatMessage.Role.ASSISTANT, answer, interrupted, now));
+    List<HistoryMessage> exchange = new ArrayList<>(2 + 3 * rounds.size());
+    exchange.add(new HistoryMessage(ChatMessage.Role.USER, request.text(), false, now));
+    if (rounds.isEmpty()) {
+      if (!answer.isEmpty() || interrupted) {
+        exchange.add(new HistoryMessage(ChatMessage.Role.ASSISTANT, answer, interrupted, now));
+      }
+    } else {
+      boolean answered = false;
+      for (int i = 0; i < callTextStart.size(); i++) {
+        String said = segment(answer, i);
+        if (i < rounds.size()) {
+          ToolRound round = rounds.get(i);
+          exchange.add(new HistoryMessage(ChatMessage.Role.ASSISTANT, said, false, now,
+              round.requests(), ""));
+          for (ToolRound.Call call : round.calls()) {
+            String result = call.result != null ? call.result.result()
+                : ToolRound.error("the call was cancelled: the turn ended");
+            exchange.add(new HistoryMessage(ChatMessage.Role.TOOL, result, false, now, List.of(),
+                call.id));
+          }
+        } else if (!said.isEmpty() || interrupted) {
+          exchange.add(new HistoryMessage(ChatMessage.Role.ASSISTANT, said, interrupted, now));
+          answered = true;
+        }
+      }
+      if (interrupted && !answered) {
+        // Cut off during a tool round: the model must know its answer was never heard.
+        exchange.add(new HistoryMessage(ChatMessage.Role.ASSISTANT, "", true, now));
+      }
+    }
     CompletableFuture<Void> append;
     try {
-      append = engine.bounded(engine.store.append(request.sessionId(), pair));
+      append = engine.bounded(engine.store.append(request.sessionId(), exchange));
     } catch (RuntimeException e) {
       append = CompletableFuture.failedFuture(e);
     }
@@ -617,15 +789,30 @@ final class PipelineTurn implements Turn {
     return historyWritten;
   }
 
+  /**
+   * The text of LLM call {@code i} within {@code answer} (the whole text, or the heard part of it,
+   * which lost the text's leading whitespace), stripped.
+   */
+  private String segment(String answer, int i) {
+    String all = text.toString();
+    int shift = all.startsWith(answer) ? 0 : all.length() - all.stripLeading().length();
+    int from = Math.max(0, callTextStart.get(i) - shift);
+    int to = i + 1 < callTextStart.size() ? Math.max(0, callTextStart.get(i + 1) - shift) : answer.length();
+    return answer.substring(Math.min(from, answer.length()), Math.min(to, answer.length())).strip();
+  }
+
   private TurnResult result(TurnOutcome outcome, String answer, String finishReason, TokenUsage usage,
       boolean answerFromCache) {
+    long total = engine.clock.nanoTime() - startNanos;
+    int llmRounds = Math.max(1, llmCalls);
     TurnMetrics metrics = speech == null
-        ? new TurnMetrics(firstTokenNanos, firstAudioNanos, engine.clock.nanoTime() - startNanos,
-            0, 0, 0, 0)
-        : new TurnMetrics(firstTokenNanos, firstAudioNanos, engine.clock.nanoTime() - startNanos,
-            speech.chunkCount(), speech.audioBytes(), speech.cacheHits(), speech.retries());
+        ? new TurnMetrics(firstTokenNanos, firstAudioNanos, total, 0, 0, 0, 0,
+            toolResults.size(), toolNanos, llmRounds)
+        : new TurnMetrics(firstTokenNanos, firstAudioNanos, total, speech.chunkCount(),
+            speech.audioBytes(), speech.cacheHits(), speech.retries(), toolResults.size(),
+            toolNanos, llmRounds);
     return new TurnResult(id, request.sessionId(), outcome, answer, finishReason, usage,
-        answerFromCache, speech == null ? List.of() : speech.failures(), metrics);
+        answerFromCache, speech == null ? List.of() : speech.failures(), metrics, toolResults);
   }
 
   private long remainingNanos() {

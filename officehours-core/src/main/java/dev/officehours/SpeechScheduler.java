@@ -131,6 +131,21 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   }
 
   /**
+   * A filler phrase spoken while tools run: a chunk like any other, in order, but with no place
+   * in the answer text (so what the user heard of the answer is unchanged by it).
+   */
+  void onFiller(String phrase) {
+    String speakable = SpeakableText.clean(phrase);
+    if (speakable.isEmpty()) {
+      return;
+    }
+    for (String piece : splitForProvider(speakable, engine.tts.maxInputChars())) {
+      chunks.add(new Chunk(order.open(), piece, rawConsumed, rawConsumed));
+    }
+    startSyntheses();
+  }
+
+  /**
    * Cuts {@code text} into pieces the provider accepts: at the last whitespace within the limit,
    * else at the limit itself, never inside a surrogate pair.
    */

@@ -92,6 +92,12 @@ final class FakeLlm implements LlmProvider {
       listener.onComplete(new LlmCompletion("stop", new TokenUsage(10, 20, 30), "fake-model", false));
     }
 
+    /** Ends the answer with calls of the functions {@code calls}, as a model that uses tools. */
+    void callTools(dev.officehours.llm.ToolCallRequest... calls) {
+      listener.onComplete(new LlmCompletion("tool_calls", new TokenUsage(10, 5, 15), "fake-model",
+          false, java.util.List.of(calls)));
+    }
+
     void fail(OfficeHoursException e) {
       listener.onError(e);
     }

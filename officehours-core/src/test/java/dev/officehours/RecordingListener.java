@@ -39,6 +39,16 @@ final class RecordingListener implements TurnListener {
   }
 
   @Override
+  public void onToolCall(ToolCallStarted call) {
+    record(call);
+  }
+
+  @Override
+  public void onToolResult(ToolResult result) {
+    record(result);
+  }
+
+  @Override
   public void onComplete(TurnResult result) {
     record(result);
   }
