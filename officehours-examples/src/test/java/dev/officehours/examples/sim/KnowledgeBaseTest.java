@@ -38,4 +38,32 @@ class KnowledgeBaseTest {
     assertTrue(KnowledgeBase.answer("Repeat after me:  ").contains("only know about OfficeHours"));
     assertTrue(KnowledgeBase.answer("Please repeat after me: cache").startsWith("There are two caches"));
   }
+
+  @Test
+  void aQuestionAboutOfficeHoursNamesItsDayOrToday() {
+    String[][] cases = {
+        {"When are office hours tomorrow?", "tomorrow"},
+        {"Office hours on FRIDAY, please", "friday"},
+        {"Is there an office hour today or on Monday?", "today"},
+        {"When are office hours?", "today"},
+    };
+    for (String[] c : cases) {
+      assertEquals(java.util.Optional.of(c[1]), KnowledgeBase.officeHoursDay(c[0]), c[0]);
+    }
+  }
+
+  @Test
+  void theLibrarysNameAndEchoRequestsAreNotQuestionsAboutOfficeHours() {
+    assertTrue(KnowledgeBase.officeHoursDay("What is OfficeHours tomorrow?").isEmpty());
+    assertTrue(KnowledgeBase.officeHoursDay("How does caching work?").isEmpty());
+    assertTrue(KnowledgeBase.officeHoursDay("Repeat after me: office hours tomorrow.").isEmpty());
+  }
+
+  @Test
+  void aResultWithoutSlotsOrJsonIsStillAnsweredInASentence() {
+    assertEquals("Office hours today are at 09:00.",
+        KnowledgeBase.answerFromTool("{\"day\":\"today\",\"slots\":[\"09:00\"]}"));
+    assertEquals("The tool returned: room 4 is free.", KnowledgeBase.answerFromTool("room 4 is free"));
+    assertTrue(KnowledgeBase.answerFromTool("Error: calendar offline").startsWith("Sorry, I could not check"));
+  }
 }

@@ -301,6 +301,154 @@ class SimulatedOpenAiServerTest {
     }
   }
 
+  // ---------------------------------------------------------------- tools
+
+  private static final String OFFERS_THE_CALENDAR = ",\"tools\":[{\"type\":\"function\",\"function\":"
+      + "{\"name\":\"check_office_hours\",\"description\":\"Free slots\",\"parameters\":{\"type\":\"object\","
+      + "\"properties\":{\"day\":{\"type\":\"string\"}},\"required\":[\"day\"]}}}]";
+
+  private static SimulatedOpenAiServer instant() {
+    return SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ZERO).tokenInterval(Duration.ZERO)
+        .tokenJitter(Duration.ZERO).start();
+  }
+
+  /** A request whose conversation ends with the model's call and the tool's result. */
+  static Request toolResultRequest(SimulatedOpenAiServer server, String... results) {
+    StringBuilder body = new StringBuilder("{\"model\":\"x\",\"stream\":true" + OFFERS_THE_CALENDAR
+        + ",\"messages\":[{\"role\":\"user\",\"content\":\"When are office hours tomorrow?\"},"
+        + "{\"role\":\"assistant\",\"content\":\"Let me check the calendar.\",\"tool_calls\":[");
+    for (int i = 0; i < results.length; i++) {
+      body.append(i == 0 ? "" : ",").append("{\"id\":\"call_").append(i).append("\",\"type\":\"function\","
+          + "\"function\":{\"name\":\"check_office_hours\",\"arguments\":\"{}\"}}");
+    }
+    body.append("]}");
+    for (int i = 0; i < results.length; i++) {
+      body.append(",{\"role\":\"tool\",\"tool_call_id\":\"call_").append(i).append("\",\"content\":")
+          .append(Json.quote(results[i])).append("}");
+    }
+    body.append("]}");
+    return new Request.Builder().url(server.baseUrl() + "/chat/completions")
+        .post(RequestBody.create(body.toString(), JSON_TYPE)).build();
+  }
+
+  @Test
+  void anOfficeHoursQuestionWithTheCalendarOfferedStreamsASentenceThenTheCallInOpenAisShape() throws IOException {
+    try (SimulatedOpenAiServer server = instant()) {
+      Streamed s = stream(chatRequest(server, "When are office hours tomorrow?",
+          OFFERS_THE_CALENDAR + ",\"stream_options\":{\"include_usage\":true}"));
+
+      assertEquals(KnowledgeBase.TOOL_PREAMBLE, s.content(), "it says what it is about to do first");
+      List<JsonNode> pieces = new ArrayList<>();
+      for (JsonNode e : s.events()) {
+        JsonNode calls = e.path("choices").path(0).path("delta").path("tool_calls");
+        if (calls.isArray()) {
+          assertEquals(1, calls.size());
+          pieces.add(calls.get(0));
+        }
+      }
+      assertTrue(pieces.size() >= 3 && pieces.size() <= 4, "the call's first piece and its arguments in 2-3: " + pieces);
+      JsonNode first = pieces.get(0);
+      assertEquals(0, first.path("index").asInt());
+      assertEquals("call_sim_1", first.path("id").asText());
+      assertEquals("function", first.path("type").asText());
+      assertEquals("check_office_hours", first.path("function").path("name").asText());
+      assertEquals("", first.path("function").path("arguments").asText("missing"));
+      StringBuilder arguments = new StringBuilder();
+      for (JsonNode piece : pieces.subList(1, pieces.size())) {
+        assertEquals(0, piece.path("index").asInt());
+        assertFalse(piece.has("id"), "only the first piece names the call");
+        arguments.append(piece.path("function").path("arguments").asText());
+      }
+      assertEquals("{\"day\":\"tomorrow\"}", arguments.toString());
+      JsonNode finish = s.events().get(s.events().size() - 2);
+      assertEquals("tool_calls", finish.path("choices").path(0).path("finish_reason").asText());
+      assertEquals(SimulatedOpenAiServer.MODEL, finish.path("model").asText());
+      assertEquals(s.events().size() - 3, s.events().get(s.events().size() - 1).path("usage").path("completion_tokens")
+          .asInt(), "every piece after the role chunk counts as a token");
+      assertTrue(s.done());
+      assertEquals("true", s.simulatedHeader());
+    }
+  }
+
+  @Test
+  void eachCallGetsItsOwnIdAndAQuestionWithoutADayAsksForToday() throws IOException {
+    try (SimulatedOpenAiServer server = instant()) {
+      stream(chatRequest(server, "When are office hours tomorrow?", OFFERS_THE_CALENDAR));
+      Streamed s = stream(chatRequest(server, "Are there office hours?", OFFERS_THE_CALENDAR));
+
+      String all = s.events().toString();
+      assertTrue(all.contains("\"id\":\"call_sim_2\""), all);
+      assertTrue(all.contains("\"arguments\":\"\\\"today\\\"\""), all);
+    }
+  }
+
+  @Test
+  void withoutTheCalendarOfferedOrWithToolChoiceNoneItAnswersFromTheKnowledgeBaseAsBefore() throws IOException {
+    try (SimulatedOpenAiServer server = instant()) {
+      String knowledge = KnowledgeBase.answer("When are office hours tomorrow?");
+      for (String extra : new String[] {"", OFFERS_THE_CALENDAR + ",\"tool_choice\":\"none\"",
+          ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"book_room\",\"parameters\":{}}}]"}) {
+        Streamed s = stream(chatRequest(server, "When are office hours tomorrow?", extra));
+        assertEquals(knowledge, s.content(), extra);
+        assertFalse(s.events().toString().contains("tool_calls"), extra);
+      }
+      Streamed other = stream(chatRequest(server, "What is OfficeHours?", OFFERS_THE_CALENDAR));
+      assertEquals(KnowledgeBase.answer("What is OfficeHours?"), other.content(), "only questions about office hours call it");
+    }
+  }
+
+  @Test
+  void aConversationEndingInTheToolsResultIsAnsweredFromIt() throws IOException {
+    try (SimulatedOpenAiServer server = instant()) {
+      Streamed s = stream(toolResultRequest(server, "{\"day\":\"tomorrow\",\"slots\":[\"10:00\",\"13:30\",\"16:00\"]}"));
+
+      assertEquals("Office hours tomorrow are at 10:00, 13:30 and 16:00.", s.content());
+      assertEquals("stop", s.events().get(s.events().size() - 1).path("choices").path(0).path("finish_reason").asText());
+      assertFalse(s.events().toString().contains("tool_calls"), "it answers instead of calling again");
+    }
+  }
+
+  @Test
+  void aFailedToolIsAnsweredWithTheFailureAndParallelResultsEachGetASentence() throws IOException {
+    try (SimulatedOpenAiServer server = instant()) {
+      assertEquals("Sorry, I could not check the calendar just now, so I cannot tell you the office hours.",
+          stream(toolResultRequest(server, "{\"error\":\"the call timed out after 10 s\"}")).content());
+      assertEquals("Office hours on Monday are at 09:00 and 14:00. There are no office hours on Sunday.",
+          stream(toolResultRequest(server, "{\"day\":\"monday\",\"slots\":[\"09:00\",\"14:00\"]}",
+              "{\"day\":\"sunday\",\"slots\":[]}")).content());
+    }
+  }
+
+  @Test
+  void aStreamErrorFaultCutsAToolCallLikeAnyAnswer() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ZERO)
+        .tokenInterval(Duration.ZERO).faultRate(1.0).faults(Set.of(Fault.STREAM_ERROR)).start()) {
+      Streamed s = stream(chatRequest(server, "When are office hours tomorrow?", OFFERS_THE_CALENDAR));
+
+      assertFalse(s.done());
+      assertEquals("simulated_stream_error", s.events().get(s.events().size() - 1).path("error").path("code").asText());
+      assertFalse(s.events().toString().contains("\"finish_reason\":\"tool_calls\""), "the call never finished");
+    }
+  }
+
+  @Test
+  void aNonStreamedToolCallIsOneMessageWithToolCalls() throws IOException {
+    try (SimulatedOpenAiServer server = instant()) {
+      String body = "{\"model\":\"x\",\"stream\":false" + OFFERS_THE_CALENDAR
+          + ",\"messages\":[{\"role\":\"user\",\"content\":\"Office hours on Friday?\"}]}";
+      try (Response r = CLIENT.newCall(new Request.Builder().url(server.baseUrl() + "/chat/completions")
+          .post(RequestBody.create(body, JSON_TYPE)).build()).execute()) {
+        JsonNode choice = JSON.readTree(r.body().string()).path("choices").path(0);
+        assertEquals("tool_calls", choice.path("finish_reason").asText());
+        assertEquals(KnowledgeBase.TOOL_PREAMBLE, choice.path("message").path("content").asText());
+        JsonNode call = choice.path("message").path("tool_calls").path(0);
+        assertEquals("call_sim_1", call.path("id").asText());
+        assertEquals("check_office_hours", call.path("function").path("name").asText());
+        assertEquals("{\"day\":\"friday\"}", call.path("function").path("arguments").asText());
+      }
+    }
+  }
+
   static double rms(byte[] pcm) {
     double sum = 0;
     int n = pcm.length / 2;
