@@ -65,7 +65,7 @@ class ChatHttpTest {
 
   @Test
   void aStreamedTurnSendsTextAndBase64AudioAsServerSentEvents() throws Exception {
-    Answer a = postJson(http, server.url() + "/chat/stream", "{\"session\":\"sse-1\",\"text\":\"When are office hours?\"}");
+    Answer a = postJson(http, server.url() + "/chat/stream", "{\"session\":\"sse-1\",\"text\":\"How does caching work?\"}");
     assertEquals(200, a.status());
     assertTrue(a.headers().get("Content-Type").startsWith("text/event-stream"));
     List<Event> events = events(a.body());
@@ -85,6 +85,31 @@ class ChatHttpTest {
     assertEquals(events.get(events.size() - 1).data().path("metrics").path("audioBytes").asLong(), audioBytes);
     JsonNode history = get(http, server.url() + "/chat/history/sse-1").json();
     assertEquals(2, history.path("messages").size());
+  }
+
+  @Test
+  void aToolTurnStreamsTheCallAndItsResultAsEventsBeforeTheAnswer() throws Exception {
+    Answer a = postJson(http, server.url() + "/chat/stream",
+        "{\"session\":\"sse-tool\",\"text\":\"Office hours on Friday?\"}");
+    assertEquals(200, a.status());
+    List<String> types = new ArrayList<>();
+    JsonNode call = null;
+    JsonNode result = null;
+    for (Event e : events(a.body())) {
+      types.add(e.type());
+      if (e.type().equals("tool-call")) {
+        call = e.data();
+      } else if (e.type().equals("tool-result")) {
+        result = e.data();
+      }
+    }
+    assertTrue(types.indexOf("tool-call") >= 0 && types.indexOf("tool-call") < types.indexOf("tool-result"), types.toString());
+    assertTrue(types.lastIndexOf("text") > types.indexOf("tool-result"), "the answer follows the result: " + types);
+    assertEquals("turn-complete", types.get(types.size() - 1));
+    assertEquals("{\"day\":\"friday\"}", call.path("arguments").asText());
+    assertEquals(call.path("callId").asText(), result.path("callId").asText());
+    assertEquals("ok", result.path("status").asText());
+    assertTrue(result.path("result").asText().contains("\"slots\":[\"10:00\",\"12:00\"]"), result.toString());
   }
 
   @Test
@@ -132,7 +157,7 @@ class ChatHttpTest {
 
   @Test
   void metricsReportTurnsLatencyCachesClientFiguresAndTheJvm() throws Exception {
-    postJson(http, server.url() + "/chat/stream", "{\"session\":\"sse-metrics\",\"text\":\"When are office hours?\"}");
+    postJson(http, server.url() + "/chat/stream", "{\"session\":\"sse-metrics\",\"text\":\"How does caching work?\"}");
     assertEquals(204, postJson(http, server.url() + "/chat/client-metrics",
         "{\"turnId\":\"t-0123456789ab\",\"speechEndToFirstAudioMs\":812.5,\"underruns\":1}").status());
     assertEquals("bad_field", postJson(http, server.url() + "/chat/client-metrics",

@@ -40,7 +40,7 @@ class ChatSocketTest {
       assertEquals("pcm_s16le", ready.path("audio").path("encoding").asText());
       assertEquals(24_000, ready.path("audio").path("sampleRate").asInt());
 
-      c.send("{\"type\":\"start\",\"text\":\"When are office hours?\"}");
+      c.send("{\"type\":\"start\",\"text\":\"How does caching work?\"}");
       JsonNode started = c.expect("turn-started");
       String turnId = started.path("turnId").asText();
       assertEquals(1, started.path("turnNumber").asInt());
@@ -82,8 +82,84 @@ class ChatSocketTest {
           .path("count").asLong() >= 1, "the relay of the first audio frame is timed over the WebSocket too");
       JsonNode history = get(http, server.url() + "/chat/history/ws-typed").json();
       assertEquals(2, history.path("messages").size());
-      assertEquals("When are office hours?", history.path("messages").get(0).path("text").asText());
+      assertEquals("How does caching work?", history.path("messages").get(0).path("text").asText());
       assertEquals(text.toString().strip(), history.path("messages").get(1).path("text").asText().strip());
+    }
+  }
+
+  @Test
+  void aToolTurnSendsTheCallThenItsResultThenTheAnswerAndHistoryKeepsTheExchange() throws Exception {
+    try (WsClient c = new WsClient(http, ws(server) + "?session=ws-tool")) {
+      c.expect("ready");
+      c.send("{\"type\":\"start\",\"text\":\"When are office hours tomorrow?\"}");
+      String turnId = c.expect("turn-started").path("turnId").asText();
+
+      List<WsClient.Received> turn = c.untilTurnEnds();
+
+      int call = -1;
+      int result = -1;
+      int lastText = -1;
+      int lastAudio = -1;
+      StringBuilder after = new StringBuilder();
+      for (int i = 0; i < turn.size(); i++) {
+        WsClient.Received r = turn.get(i);
+        if (r.is("tool-call")) {
+          assertEquals(-1, call, "one call");
+          call = i;
+        } else if (r.is("tool-result")) {
+          result = i;
+        } else if (r.is("text")) {
+          lastText = i;
+          if (result >= 0) {
+            after.append(r.json().path("text").asText());
+          }
+        } else if (r.audio() != null) {
+          lastAudio = i;
+        }
+      }
+      assertTrue(call >= 0 && result > call, "tool-call, then tool-result: " + turn);
+      assertTrue(lastText > result && lastAudio > result, "the answer's text and audio after the result: " + turn);
+      assertTrue(turn.get(turn.size() - 1).is("turn-complete"), "ended with " + turn.get(turn.size() - 1).json());
+      assertEquals("Office hours tomorrow are at 10:00, 13:30 and 16:00.", after.toString().strip());
+
+      JsonNode started = turn.get(call).json();
+      assertEquals(turnId, started.path("turnId").asText());
+      String callId = started.path("callId").asText();
+      assertTrue(callId.startsWith("call_sim_"), callId);
+      assertEquals("check_office_hours", started.path("name").asText());
+      assertEquals("{\"day\":\"tomorrow\"}", started.path("arguments").asText());
+      assertEquals(1, started.path("round").asInt());
+      JsonNode ended = turn.get(result).json();
+      assertEquals(callId, ended.path("callId").asText());
+      assertEquals("check_office_hours", ended.path("name").asText());
+      assertEquals("ok", ended.path("status").asText());
+      assertEquals("{\"day\":\"tomorrow\",\"slots\":[\"10:00\",\"13:30\",\"16:00\"]}", ended.path("result").asText());
+      assertFalse(ended.path("truncated").asBoolean());
+      assertTrue(ended.path("durationMs").asDouble() > 0);
+      JsonNode metrics = turn.get(turn.size() - 1).json().path("metrics");
+      assertEquals(1, metrics.path("toolCalls").asInt());
+      assertEquals(2, metrics.path("llmRounds").asInt());
+
+      JsonNode messages = get(http, server.url() + "/chat/history/ws-tool").json().path("messages");
+      assertEquals(4, messages.size(), messages.toString());
+      assertEquals("user", messages.get(0).path("role").asText());
+      JsonNode calling = messages.get(1);
+      assertEquals("assistant", calling.path("role").asText());
+      assertEquals("Let me check the calendar.", calling.path("text").asText().strip());
+      assertEquals(callId, calling.path("toolCalls").path(0).path("callId").asText());
+      assertEquals("check_office_hours", calling.path("toolCalls").path(0).path("name").asText());
+      assertEquals("{\"day\":\"tomorrow\"}", calling.path("toolCalls").path(0).path("arguments").asText());
+      assertEquals("tool", messages.get(2).path("role").asText());
+      assertEquals(callId, messages.get(2).path("callId").asText());
+      assertEquals(ended.path("result").asText(), messages.get(2).path("text").asText());
+      assertEquals("assistant", messages.get(3).path("role").asText());
+      assertEquals(after.toString().strip(), messages.get(3).path("text").asText().strip());
+      assertFalse(messages.get(3).has("toolCalls") || messages.get(3).has("callId"), "an answer is just an answer");
+
+      JsonNode tools = get(http, server.url() + "/chat/metrics").json().path("tools");
+      assertTrue(tools.path("calls").asLong() >= 1, tools.toString());
+      assertTrue(tools.path("byStatus").path("ok").asLong() >= 1, tools.toString());
+      assertTrue(tools.path("byTool").path("check_office_hours").path("meanMs").asDouble() > 0, tools.toString());
     }
   }
 
@@ -167,7 +243,7 @@ class ChatSocketTest {
             .start();
         WsClient c = new WsClient(http, ws(slow) + "?session=ws-barge")) {
       c.expect("ready");
-      c.send("{\"type\":\"start\",\"text\":\"Tell me everything about office hours.\"}");
+      c.send("{\"type\":\"start\",\"text\":\"Tell me everything about caching.\"}");
       String turnId = c.expect("turn-started").path("turnId").asText();
       List<WsClient.Received> before = c.until("audio-start");
       assertNotNull(before);
@@ -231,7 +307,7 @@ class ChatSocketTest {
       c.expect("ready");
       c.send("{\"type\":\"start\",\"text\":\"What is OfficeHours?\"}");
       String first = c.expect("turn-started").path("turnId").asText();
-      c.send("{\"type\":\"start\",\"text\":\"When are office hours?\"}");
+      c.send("{\"type\":\"start\",\"text\":\"How does caching work?\"}");
       boolean firstEnded = false;
       String second = null;
       boolean secondCompleted = false;

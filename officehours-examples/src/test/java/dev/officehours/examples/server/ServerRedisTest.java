@@ -52,17 +52,17 @@ class ServerRedisTest {
     try (ChatServer a = serve(printed); ChatServer b = serve(printed)) {
       assertTrue(printed.toString(StandardCharsets.UTF_8).contains("history and caches in Redis"), printed.toString());
       assertEquals(200, postJson(http, a.url() + "/chat/stream",
-          "{\"session\":\"roaming\",\"text\":\"When are office hours?\"}").status());
+          "{\"session\":\"roaming\",\"text\":\"How does caching work?\"}").status());
 
       JsonNode onB = get(http, b.url() + "/chat/history/roaming").json().path("messages");
       assertEquals(2, onB.size(), "server B reads the exchange server A stored");
-      assertEquals("When are office hours?", onB.get(0).path("text").asText());
+      assertEquals("How does caching work?", onB.get(0).path("text").asText());
 
       assertEquals(200, postJson(http, b.url() + "/chat/stream",
-          "{\"session\":\"roaming\",\"text\":\"And on Fridays?\"}").status());
+          "{\"session\":\"roaming\",\"text\":\"And with Redis?\"}").status());
       JsonNode onA = get(http, a.url() + "/chat/history/roaming").json().path("messages");
       assertEquals(4, onA.size(), "and A sees B's follow-up: one conversation across both");
-      assertEquals("And on Fridays?", onA.get(2).path("text").asText());
+      assertEquals("And with Redis?", onA.get(2).path("text").asText());
 
       assertTrue(get(http, a.url() + "/chat/metrics").json().path("caches").has("answer"));
     }
