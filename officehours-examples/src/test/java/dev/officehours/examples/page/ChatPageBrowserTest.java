@@ -345,6 +345,26 @@ class ChatPageBrowserTest {
   }
 
   @Test
+  void anOfficeHoursQuestionShowsTheToolCallAsASmallLineWithItsStatus() {
+    type("When are office hours tomorrow?");
+    driver.findElement(By.id("send")).click();
+
+    Map<String, Object> turn = waitForTurn(0, "done");
+
+    assertTrue(((String) turn.get("text")).endsWith("Office hours tomorrow are at 10:00, 13:30 and 16:00."),
+        (String) turn.get("text"));
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> tools = (List<Map<String, Object>>) turn.get("tools");
+    assertEquals(1, tools.size(), tools.toString());
+    assertEquals("check_office_hours", tools.get(0).get("name"));
+    assertEquals("ok", tools.get(0).get("status"));
+    WebElement line = driver.findElement(By.cssSelector("#transcript .msg-tool"));
+    assertTrue(line.getText().startsWith("checking office hours…") && line.getText().contains("→ ok"), line.getText());
+    assertEquals(Boolean.TRUE, js("return arguments[0].nextElementSibling.classList.contains('msg-assistant')", line),
+        "the line sits just above the answer it belongs to");
+  }
+
+  @Test
   void aScriptAnswerIsShownAsTextAndNeverRuns() {
     String markup = "<script>window.__pwned = true</script><img src=x onerror=\"window.__pwned = true\"> done.";
     type(echo(markup));
