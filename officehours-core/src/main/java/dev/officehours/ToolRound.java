@@ -419,7 +419,9 @@ final class ToolRound {
       if (call.result != null) {
         continue;
       }
-      if (call.tool != null && !call.tool.cancellable() && !call.returned.isDone()) {
+      if (call.returned.isDone() || call.tool != null && !call.tool.cancellable()) {
+        // Its result is queued on the mailbox already, or it is a call that must not be cut
+        // short: wait for it (the latter up to its deadline).
         long left = Math.max(0, java.time.Instant.now().until(call.deadline, java.time.temporal.ChronoUnit.MILLIS));
         waits.add(call.returned.copy().completeOnTimeout(null, left, TimeUnit.MILLISECONDS)
             .thenApply(v -> (Void) null));

@@ -451,6 +451,24 @@ class ToolTurnTest {
         .tag("status", "unknown-tool").timer().count(), "a model cannot invent tag values");
   }
 
+  @Test
+  void aTurnThatUsedToolsIsNeverStoredInTheAnswerCache() {
+    Tool tool = Tool.of("check_office_hours", "Slots", DAY_SCHEMA,
+        (args, ctx) -> CompletableFuture.completedFuture("{\"slots\":[\"10:00\"]}"));
+    pipeline = builder(tool)
+        .answerCache(dev.officehours.cache.AnswerCache.builder(
+            dev.officehours.cache.CaffeineCacheStore.create()).statelessFaq(true).build())
+        .build();
+    for (int ask = 1; ask <= 2; ask++) {
+      Turn turn = pipeline.start(TurnRequest.of("s" + ask, "When are office hours?"), new RecordingListener());
+      FakeLlm.Stream first = llm.nextStream(); // the second ask reaches the model again
+      first.callTools(call(0, "c" + ask, "check_office_hours", "{\"day\":\"today\"}"));
+      llm.nextStream().words("At ten.").complete();
+      TurnResult result = turn.completion().join();
+      assertFalse(result.answerFromCache(), "ask " + ask);
+    }
+  }
+
   private static void await(CountDownLatch latch) {
     try {
       assertTrue(latch.await(10, TimeUnit.SECONDS), "timed out waiting");
