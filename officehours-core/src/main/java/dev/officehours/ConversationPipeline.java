@@ -170,6 +170,7 @@ public final class ConversationPipeline implements AutoCloseable {
     Duration historyTimeout = Duration.ofSeconds(2);
     final java.util.Map<String, Tool> tools = new java.util.LinkedHashMap<>();
     int maxToolRounds = 5;
+    int maxToolCallsPerRound = 16;
     Duration toolTimeout = Duration.ofSeconds(10);
     int maxToolResultChars = 16_000;
     Duration toolFillerAfter;
@@ -533,6 +534,19 @@ public final class ConversationPipeline implements AutoCloseable {
      */
     public Builder maxToolRounds(int rounds) {
       this.maxToolRounds = positive("maxToolRounds", rounds);
+      return this;
+    }
+
+    /**
+     * Sets how many of the calls in one answer are run; a model that asks for more gets the rest
+     * back as not run (status {@code CALL_LIMIT}), so a runaway answer cannot start hundreds.
+     *
+     * @param calls the most calls run per round, at least 1; default 16
+     * @return this builder
+     * @throws IllegalArgumentException when {@code calls} is below 1
+     */
+    public Builder maxToolCallsPerRound(int calls) {
+      this.maxToolCallsPerRound = positive("maxToolCallsPerRound", calls);
       return this;
     }
 

@@ -66,6 +66,7 @@ final class PipelineEngine {
   final Executor callbackExecutor;
   final java.util.Map<String, dev.officehours.tools.Tool> tools;
   final int maxToolRounds;
+  final int maxToolCallsPerRound;
   final Duration toolTimeout;
   final int maxToolResultChars;
   final Duration toolFillerAfter;
@@ -110,6 +111,7 @@ final class PipelineEngine {
     this.historyTimeout = b.historyTimeout;
     this.tools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.tools));
     this.maxToolRounds = b.maxToolRounds;
+    this.maxToolCallsPerRound = b.maxToolCallsPerRound;
     this.toolTimeout = b.toolTimeout;
     this.maxToolResultChars = b.maxToolResultChars;
     this.toolFillerAfter = b.toolFillerAfter;

@@ -112,9 +112,12 @@ final class ToolRound {
       if (s != null) {
         s.cancel(true);
       }
-      Thread t = runningOn;
-      if (t != null) {
-        t.interrupt();
+      synchronized (this) {
+        // Under the lock the tool clears runningOn with, so no interrupt lands on its next task.
+        Thread t = runningOn;
+        if (t != null) {
+          t.interrupt();
+        }
       }
     }
 
@@ -199,10 +202,15 @@ final class ToolRound {
       onStart.accept(new ToolCallStarted(turn.id(), call.id, call.request.name(),
           call.request.arguments(), number));
     }
-    for (Call call : List.copyOf(calls)) {
+    List<Call> all = List.copyOf(calls);
+    for (int i = 0; i < all.size(); i++) {
+      Call call = all.get(i);
       if (!runnable) {
         end(call, ToolStatus.ROUND_LIMIT, error("not run: this turn already used its "
             + engine.maxToolRounds + " rounds of tool calls; answer with what you have"));
+      } else if (i >= engine.maxToolCallsPerRound) {
+        end(call, ToolStatus.CALL_LIMIT, error("not run: at most " + engine.maxToolCallsPerRound
+            + " tool calls are run per answer"));
       } else {
         begin(call);
       }
@@ -270,7 +278,9 @@ final class ToolRound {
     try {
       stage = call.tool.call(arguments, call);
     } finally {
-      call.runningOn = null;
+      synchronized (call) {
+        call.runningOn = null;
+      }
       Thread.interrupted(); // a cancel's interrupt belongs to this call, not the next task
     }
     CompletableFuture<String> future;
@@ -341,7 +351,7 @@ final class ToolRound {
     boolean truncated = text.length() > engine.maxToolResultChars;
     String bounded = truncated ? truncate(text, engine.maxToolResultChars) : text;
     Duration took = status == ToolStatus.UNKNOWN_TOOL || status == ToolStatus.INVALID_ARGUMENTS
-        || status == ToolStatus.ROUND_LIMIT
+        || status == ToolStatus.ROUND_LIMIT || status == ToolStatus.CALL_LIMIT
         ? Duration.ZERO : Duration.ofNanos(engine.clock.nanoTime() - call.startNanos);
     call.result = new ToolResult(turn.id(), call.id, call.request.name(), status, bounded,
         truncated, took);
@@ -419,7 +429,9 @@ final class ToolRound {
       if (call.result != null) {
         continue;
       }
-      if (call.tool != null && !call.tool.cancellable() && !call.returned.isDone()) {
+      if (call.returned.isDone() || call.tool != null && !call.tool.cancellable()) {
+        // Its result is queued on the mailbox already, or it is a call that must not be cut
+        // short: wait for it (the latter up to its deadline).
         long left = Math.max(0, java.time.Instant.now().until(call.deadline, java.time.temporal.ChronoUnit.MILLIS));
         waits.add(call.returned.copy().completeOnTimeout(null, left, TimeUnit.MILLISECONDS)
             .thenApply(v -> (Void) null));

@@ -130,9 +130,9 @@ class ToolTurnTest {
     assertEquals("call_1", r.callId());
     assertEquals(1, result.metrics().toolCalls());
     assertEquals(2, result.metrics().llmRounds());
-    assertTrue(calendar.threads.peek().startsWith("officehours-tools-")
-        || calendar.threads.peek().isEmpty(), "a tool runs on the tool executor, not "
-        + calendar.threads.peek());
+    String thread = calendar.threads.peek();
+    assertFalse(thread.startsWith("officehours-turns") || thread.startsWith("officehours-callbacks"),
+        "a tool runs on the tool executor (a virtual thread on 21+), not on " + thread);
   }
 
   @Test
@@ -449,6 +449,98 @@ class ToolTurnTest {
         .tag("status", "ok").timer().count());
     assertEquals(1, registry.get("officehours.tool.duration").tag("tool", "unknown")
         .tag("status", "unknown-tool").timer().count(), "a model cannot invent tag values");
+  }
+
+  @Test
+  void aTurnThatUsedToolsIsNeverStoredInTheAnswerCache() {
+    Tool tool = Tool.of("check_office_hours", "Slots", DAY_SCHEMA,
+        (args, ctx) -> CompletableFuture.completedFuture("{\"slots\":[\"10:00\"]}"));
+    pipeline = builder(tool)
+        .answerCache(dev.officehours.cache.AnswerCache.builder(
+            dev.officehours.cache.CaffeineCacheStore.create()).statelessFaq(true).build())
+        .build();
+    for (int ask = 1; ask <= 2; ask++) {
+      Turn turn = pipeline.start(TurnRequest.of("s" + ask, "When are office hours?"), new RecordingListener());
+      FakeLlm.Stream first = llm.nextStream(); // the second ask reaches the model again
+      first.callTools(call(0, "c" + ask, "check_office_hours", "{\"day\":\"today\"}"));
+      llm.nextStream().words("At ten.").complete();
+      TurnResult result = turn.completion().join();
+      assertFalse(result.answerFromCache(), "ask " + ask);
+    }
+  }
+
+  @Test
+  void aFillerPhraseIsSynthesisedOnceAndThenServedFromTheTtsCache() {
+    ScriptedTool calendar = new ScriptedTool();
+    pipeline = builder(calendar.tool("check_office_hours")).tts(tts)
+        .ttsCache(dev.officehours.cache.TtsCache.inMemory())
+        .toolFiller(Duration.ofMillis(600), "One moment, let me check.").build();
+    for (int ask = 1; ask <= 2; ask++) {
+      RecordingListener events = new RecordingListener();
+      Turn turn = pipeline.start(TurnRequest.of("s" + ask, "Hours?"), events);
+      llm.nextStream().callTools(call(0, "c" + ask, "check_office_hours", "{\"day\":\"today\"}"));
+      CompletableFuture<String> running = calendar.next();
+      clock.advance(Duration.ofMillis(600));
+      if (ask == 1) {
+        FakeTts.Synthesis filler = tts.next();
+        assertEquals("One moment, let me check.", filler.request.text());
+        filler.audio("F").complete();
+      }
+      events.awaitAudioFrames(1); // the second time, from the cache: no synthesis
+      running.complete("{}");
+      llm.nextStream().words("Open on day " + ask + ".").complete();
+      tts.next().audio("A").complete();
+      TurnResult result = turn.completion().join();
+      assertEquals(ask == 1 ? 0 : 1, result.metrics().ttsCacheHits(), "ask " + ask);
+    }
+    assertTrue(tts.noPendingCall());
+  }
+
+  @Test
+  void noAudioOfTheRoundInFlightPlaysAfterABargeIn() {
+    Tool tool = Tool.of("check_office_hours", "Slots", DAY_SCHEMA,
+        (args, ctx) -> CompletableFuture.completedFuture("{}"));
+    pipeline = builder(tool).tts(tts).build();
+    RecordingListener events = new RecordingListener();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    llm.nextStream().words("Let me check.").callTools(call(0, "c1", "check_office_hours", "{\"day\":\"today\"}"));
+    FakeTts.Synthesis before = tts.next();
+    before.audio("A").complete();
+    events.awaitAudioFrames(1);
+    FakeLlm.Stream second = llm.nextStream();
+    second.words("Open from nine to five. Every day of the week.");
+    FakeTts.Synthesis after = tts.next();
+
+    assertTrue(turn.cancel());
+    after.audio("B").complete(); // a provider that still delivers after the cancel
+    second.complete();
+    turn.completion().join();
+    assertTrue(after.cancelled, "the round's synthesis was cancelled");
+    assertEquals(List.of("A"), events.audioLabels());
+    assertTrue(events.events().get(events.events().size() - 1) instanceof TurnCancelled);
+  }
+
+  @Test
+  void callsBeyondThePerRoundLimitAreAnsweredWithoutRunning() {
+    AtomicInteger runs = new AtomicInteger();
+    Tool tool = Tool.of("check_office_hours", "Slots", DAY_SCHEMA,
+        (args, ctx) -> CompletableFuture.completedFuture("{\"n\":" + runs.incrementAndGet() + "}"));
+    pipeline = builder(tool).maxToolCallsPerRound(2).build();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Every day?"), new RecordingListener());
+    ToolCallRequest[] calls = new ToolCallRequest[5];
+    for (int i = 0; i < calls.length; i++) {
+      calls[i] = call(i, "c" + i, "check_office_hours", "{\"day\":\"today\"}");
+    }
+    llm.nextStream().callTools(calls);
+    FakeLlm.Stream second = llm.nextStream();
+    assertEquals(5, second.request.messages().stream().filter(m -> m.role() == ChatMessage.Role.TOOL).count(),
+        "every call gets its answer, as the model's API requires");
+    second.words("Open.").complete();
+    List<ToolStatus> statuses = turn.completion().join().toolResults().stream()
+        .map(ToolResult::status).sorted().collect(Collectors.toList());
+    assertEquals(List.of(ToolStatus.OK, ToolStatus.OK, ToolStatus.CALL_LIMIT, ToolStatus.CALL_LIMIT,
+        ToolStatus.CALL_LIMIT), statuses);
+    assertEquals(2, runs.get());
   }
 
   private static void await(CountDownLatch latch) {

@@ -3,6 +3,8 @@ package dev.officehours.cache;
 import dev.officehours.llm.ChatMessage;
 import dev.officehours.llm.ChatRequest;
 import dev.officehours.llm.LlmProvider;
+import dev.officehours.llm.ToolCallRequest;
+import dev.officehours.llm.ToolDefinition;
 import dev.officehours.metrics.PipelineObserver;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -32,8 +34,11 @@ import java.util.concurrent.Executor;
  * <p>The key is a SHA-256, with a version prefix, over the provider id, the model (the request's,
  * else the provider's default), the system prompt, the generation settings (max tokens,
  * temperature), a fingerprint of the conversation before the question (every earlier message's
- * role and text) and the normalised question. The question is normalised only where that never
- * changes what is asked: Unicode NFC, fullwidth and halfwidth forms, typographic quotes, case,
+ * role and text, the tool calls an assistant message made (id, name, arguments) and the call a
+ * tool message answers), the normalised question, and the tools the request offers (name,
+ * description, parameters schema) with its tool choice, so an answer is never replayed into
+ * another tool context. The question is normalised only where that never changes what is asked:
+ * Unicode NFC, fullwidth and halfwidth forms, typographic quotes, case,
  * runs of whitespace, and the closing {@code ? ! . …} (a {@code !} after a digit stays, as a
  * factorial). Operators, signs, decimal points, currency and unit symbols and emoji all count:
  * "What is 3-1?" and "What is 3+1?", "C++" and "C#", "5°C" and "5 C" are different questions,
@@ -43,18 +48,28 @@ import java.util.concurrent.Executor;
  * (the system prompt stays): the same question gets the same answer in every conversation.
  *
  * <p>Never cached: turns with an image, failed, cancelled, truncated ({@code finish_reason=length})
- * or filtered ({@code content_filter}) answers, empty answers, and requests whose last message is
- * not the user's. An answer is stored when its turn completes ({@link
- * dev.officehours.llm.LlmCall#commit()}), not when its stream ends, so a turn cancelled while its
- * answer was still being spoken leaves nothing behind.
+ * or filtered ({@code content_filter}) answers, empty answers, completions that call tools
+ * ({@code finish_reason=tool_calls} or any {@link dev.officehours.llm.LlmCompletion#toolCalls()}),
+ * and requests whose last message is not the user's (so no round after a tool result either).
+ * An answer is stored when its turn completes ({@link dev.officehours.llm.LlmCall#commit()}), not
+ * when its stream ends, so a turn cancelled while its answer was still being spoken leaves nothing
+ * behind.
  *
  * <p>A failing store (Redis down) is a miss and a dropped write: the LLM answers, and
  * {@link PipelineObserver#cacheError(String) cacheError("answer")} records it.
  */
 public final class AnswerCache {
-  /** The key prefix; its version changes whenever the key's recipe or the stored format does. */
+  /**
+   * The key prefix; its version changes whenever the key's recipe or the stored format does, unless
+   * the change leaves every existing key as it was (tools were added that way: a request without
+   * tools, in a context without tool calls, has the key it had before).
+   */
   public static final String KEY_PREFIX = "answer:v2:";
   static final int FORMAT_VERSION = 1;
+  /** Mark the fields of tools in a key; never a role's wire name, so never read as a message. */
+  private static final String TOOLS_TAG = "\u0000tools";
+  private static final String TOOL_CALLS_TAG = "\u0000tool_calls";
+  private static final String TOOL_CALL_ID_TAG = "\u0000tool_call_id";
 
   private final CacheStore store;
   private final Duration ttl;
@@ -129,13 +144,40 @@ public final class AnswerCache {
         system.append(m.text()).append('\n');
       } else {
         context.add(m.role().wireName()).add(m.text());
+        addToolFields(context, m);
         contextMessages++;
       }
     }
     k.add(system.toString());
     k.add(statelessFaq ? "faq" : context.add(contextMessages).hex("ctx:"));
     k.add(CacheKeys.normaliseQuestion(question.text()));
+    // Last, and only when tools are offered, so a request without tools keeps the key it had
+    // before tools existed: the same answers, no cache made cold by an upgrade.
+    if (!request.tools().isEmpty()) {
+      k.add(TOOLS_TAG).add(request.tools().size());
+      for (ToolDefinition tool : request.tools()) {
+        k.add(tool.name()).add(tool.description()).add(tool.parametersSchema());
+      }
+      k.add(request.toolChoice().wireName());
+    }
     return Optional.of(k.hex(KEY_PREFIX));
+  }
+
+  /**
+   * Adds what a message carries besides its role and text: the calls an assistant message made,
+   * the call a tool message answers. Nothing for a message without either, so a context without
+   * tools hashes as it did before tools existed.
+   */
+  private static void addToolFields(CacheKeys context, ChatMessage m) {
+    if (!m.toolCalls().isEmpty()) {
+      context.add(TOOL_CALLS_TAG).add(m.toolCalls().size());
+      for (ToolCallRequest call : m.toolCalls()) {
+        context.add(call.id()).add(call.name()).add(call.arguments());
+      }
+    }
+    if (!m.toolCallId().isEmpty()) {
+      context.add(TOOL_CALL_ID_TAG).add(m.toolCallId());
+    }
   }
 
   /**

@@ -167,7 +167,11 @@ final class CachingLlmProvider implements LlmProvider {
     @Override
     public void onComplete(LlmCompletion completion) {
       String text = answer.toString();
-      if (!cancelled && !completion.truncated() && !completion.fromCache()
+      // A completion that calls tools is half a turn: its text is what was said before the calls,
+      // and replaying it would skip the calls and their results.
+      boolean callsTools = !completion.toolCalls().isEmpty()
+          || "tool_calls".equals(completion.finishReason());
+      if (!cancelled && !completion.truncated() && !completion.fromCache() && !callsTools
           && !"content_filter".equals(completion.finishReason()) && !text.isBlank()) {
         String model = completion.model().isEmpty()
             ? request.model().orElse(delegate.defaultModel()) : completion.model();

@@ -40,7 +40,7 @@ public interface ConversationStore {
 
   /**
    * Replaces the session's last message with {@code replacement}, but only while that last
-   * message is still an assistant answer with exactly the text {@code answer}: the pipeline calls
+   * message is still an assistant answer (without tool calls) with exactly the text {@code answer}: the pipeline calls
    * this when a caller reports, after a turn was stored whole, that the user barged in and heard
    * only part of it. Must be atomic against {@link #append}: once a later exchange was appended,
    * nothing changes.

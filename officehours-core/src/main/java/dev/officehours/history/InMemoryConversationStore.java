@@ -72,8 +72,9 @@ public final class InMemoryConversationStore implements ConversationStore {
     boolean[] replaced = new boolean[1];
     sessions.asMap().computeIfPresent(sessionId, (id, old) -> {
       HistoryMessage last = old.isEmpty() ? null : old.get(old.size() - 1);
+      // an assistant message that called tools is not an answer: its text was only a lead-in
       if (last == null || last.role() != dev.officehours.llm.ChatMessage.Role.ASSISTANT
-          || !last.text().equals(answer)) {
+          || !last.toolCalls().isEmpty() || !last.text().equals(answer)) {
         return old;
       }
       List<HistoryMessage> all = new ArrayList<>(old);

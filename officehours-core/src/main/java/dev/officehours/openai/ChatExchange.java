@@ -19,7 +19,8 @@ import okhttp3.Response;
 /**
  * One streamed chat completion: parses the {@code chat.completion.chunk} events of OpenAI and the
  * servers that copy it (Azure's empty-choices first chunk, vLLM's and llama.cpp's extra fields,
- * Ollama's shape, a usage-only last chunk, an error payload after a 200).
+ * Ollama's shape, Groq's whole tool calls and {@code x_groq.usage}, a usage-only last chunk, an
+ * error payload after a 200).
  *
  * <p>{@code delta.content} and {@code delta.refusal} are answer text and go to the listener as
  * they arrive; {@code delta.tool_calls} pieces are assembled and handed over in the completion.
@@ -104,6 +105,10 @@ final class ChatExchange extends Exchange implements LlmCall {
         model = chunkModel;
       }
       JsonNode usageNode = chunk.get("usage");
+      if (usageNode == null || !usageNode.isObject()) {
+        // Groq reports a stream's usage in its own extension of the last chunk
+        usageNode = chunk.path("x_groq").get("usage");
+      }
       if (usageNode != null && usageNode.isObject()) {
         usage = usage(usageNode);
       }

@@ -1,6 +1,7 @@
 package dev.officehours.openai;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.officehours.errors.InvalidRequestException;
@@ -12,8 +13,12 @@ import dev.officehours.llm.ContentPart;
 import dev.officehours.llm.LlmCall;
 import dev.officehours.llm.LlmListener;
 import dev.officehours.llm.LlmProvider;
+import dev.officehours.llm.ToolCallRequest;
+import dev.officehours.llm.ToolDefinition;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import okhttp3.MediaType;
@@ -37,6 +42,12 @@ import okhttp3.RequestBody;
  * usage}, {@code model} and the assembled {@code delta.tool_calls} end up in the {@link
  * dev.officehours.llm.LlmCompletion}. Images are scaled to at most 1024 px on the longest side and
  * sent as JPEG {@code data:} URLs.
+ *
+ * <p>A request's {@link ChatRequest#tools()} go out as OpenAI's {@code tools} array of {@code
+ * function} entries (the parameters schema embedded as JSON) with {@code tool_choice}; neither is
+ * sent when the request offers no tools. An assistant message that called tools is sent with its
+ * {@code tool_calls} (content {@code null} when it said nothing), a {@link
+ * ChatMessage.Role#TOOL} message with the {@code tool_call_id} it answers.
  *
  * <p>What a server can make a call hold is bounded by {@link Builder#maxEventBytes(int)} (1 MiB by
  * default): one line or event of the stream, and the tool calls of one completion. A server that
@@ -127,22 +138,24 @@ public final class OpenAiChat implements LlmProvider {
   /**
    * Starts streaming a completion; returns at once.
    *
-   * @throws InvalidRequestException (field {@code image}) at once, before any network call, when
-   *     an image part is not a JPEG, PNG, GIF, WebP or BMP image
+   * @throws InvalidRequestException at once, before any network call: field {@code image} when
+   *     an image part is not a JPEG, PNG, GIF, WebP or BMP image; field {@code tools} when a
+   *     tool's parameters schema is not a JSON object
    */
   @Override
   public LlmCall stream(ChatRequest request, LlmListener listener) {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(listener, "listener");
     String usedModel = request.model().orElse(model);
+    List<JsonNode> schemas = toolSchemas(request);
     RequestBody body;
     if (request.hasImage()) {
       // Decoding and scaling a photo takes 100+ ms: check the bytes are an image now, and do
       // the work on the call's own thread, once, however many attempts there are.
       validateImages(request);
-      body = new DeferredBody(JSON, () -> requestBody(request, usedModel));
+      body = new DeferredBody(JSON, () -> requestBody(request, usedModel, schemas));
     } else {
-      body = RequestBody.create(requestBody(request, usedModel), JSON);
+      body = RequestBody.create(requestBody(request, usedModel, schemas), JSON);
     }
     Request http = endpoint.request("chat/completions")
         .header("Accept", "text/event-stream")
@@ -169,13 +182,59 @@ public final class OpenAiChat implements LlmProvider {
     }
   }
 
-  private byte[] requestBody(ChatRequest request, String usedModel) {
+  /**
+   * The tools' parameter schemas as JSON trees, to embed as objects: a server reads {@code
+   * parameters} as a schema, not as a string holding one.
+   */
+  private static List<JsonNode> toolSchemas(ChatRequest request) {
+    List<JsonNode> schemas = new ArrayList<>(request.tools().size());
+    for (ToolDefinition tool : request.tools()) {
+      JsonNode schema;
+      try {
+        schema = Errors.JSON.readTree(tool.parametersSchema());
+      } catch (JsonProcessingException e) {
+        schema = null;
+      }
+      if (schema == null || !schema.isObject()) {
+        throw new InvalidRequestException("tools", "the parameters schema of tool '" + tool.name()
+            + "' is not a JSON object");
+      }
+      schemas.add(schema);
+    }
+    return schemas;
+  }
+
+  private byte[] requestBody(ChatRequest request, String usedModel, List<JsonNode> schemas) {
     ObjectNode root = Errors.JSON.createObjectNode();
     root.put("model", usedModel);
     ArrayNode messages = root.putArray("messages");
     for (ChatMessage message : request.messages()) {
       ObjectNode m = messages.addObject();
       m.put("role", message.role().wireName());
+      if (message.role() == ChatMessage.Role.TOOL) {
+        m.put("tool_call_id", message.toolCallId());
+        m.put("content", message.text());
+        continue;
+      }
+      if (!message.toolCalls().isEmpty()) {
+        // OpenAI wants content null, not "", when the model only called
+        if (message.text().isEmpty()) {
+          m.putNull("content");
+        } else {
+          m.put("content", message.text());
+        }
+        ArrayNode calls = m.putArray("tool_calls");
+        for (ToolCallRequest call : message.toolCalls()) {
+          ObjectNode c = calls.addObject();
+          c.put("id", call.id());
+          c.put("type", "function");
+          ObjectNode function = c.putObject("function");
+          function.put("name", call.name());
+          // a call without arguments is sent back as the empty object servers expect
+          function.put("arguments", call.arguments().isEmpty() ? "{}" : call.arguments());
+        }
+        continue;
+      }
       if (!message.hasImage()) {
         m.put("content", message.text());
         continue;
@@ -197,6 +256,17 @@ public final class OpenAiChat implements LlmProvider {
           url.put("detail", image.detail().wireName());
         }
       }
+    }
+    if (!request.tools().isEmpty()) {
+      ArrayNode tools = root.putArray("tools");
+      for (int i = 0; i < request.tools().size(); i++) {
+        ToolDefinition tool = request.tools().get(i);
+        ObjectNode function = tools.addObject().put("type", "function").putObject("function");
+        function.put("name", tool.name());
+        function.put("description", tool.description());
+        function.set("parameters", schemas.get(i));
+      }
+      root.put("tool_choice", request.toolChoice().wireName());
     }
     root.put("stream", true);
     if (includeUsage) {

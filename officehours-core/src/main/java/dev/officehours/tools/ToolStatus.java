@@ -15,7 +15,9 @@ public enum ToolStatus {
   /** The turn was cancelled (barge-in) while the tool ran. */
   CANCELLED,
   /** The turn had used all its tool rounds; the call was not run. */
-  ROUND_LIMIT;
+  ROUND_LIMIT,
+  /** The model made more calls in one answer than the pipeline runs; this one was not run. */
+  CALL_LIMIT;
 
   /**
    * This status as a metrics tag and wire name.

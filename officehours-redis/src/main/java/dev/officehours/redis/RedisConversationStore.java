@@ -41,8 +41,12 @@ import org.slf4j.LoggerFactory;
  * never overwrites a later exchange.
  *
  * <p>An append, replacement or clear reported failed is never applied later: the script checks a
- * deadline against Redis's clock first. Messages are stored with their role by name (format
- * version 2); messages written by earlier versions (role as an ordinal, version 1) are still read.
+ * deadline against Redis's clock first. Messages are stored with their role by name; the tool
+ * calls of an assistant message and the call id of a tool message are kept too (format version
+ * 3, written only for such messages, so a release without tools, which reads version 2, still
+ * reads every other message during a rolling upgrade). Messages written by the first release
+ * (role as an ordinal, version 1) are still read. Only a last assistant answer without tool calls
+ * is ever replaced by {@link #replaceLastAnswer}.
  */
 public final class RedisConversationStore implements ConversationStore {
   private static final Logger log = LoggerFactory.getLogger(RedisConversationStore.class);
@@ -169,7 +173,8 @@ public final class RedisConversationStore implements ConversationStore {
 
   /**
    * Replaces the session's last message with {@code replacement} while it is still the assistant
-   * answer {@code answer} (stored in either format version), in one Lua script, so an append from
+   * answer {@code answer} (stored in any format version; an assistant message that called tools is
+   * no answer and is never replaced), in one Lua script, so an append from
    * any machine either comes before the check (and nothing changes) or after the replacement. The
    * replacement also refreshes the idle timer. Like an append it carries a deadline: when it is
    * reported failed it has not replaced anything, nor will it later. This JVM's near cache forgets
