@@ -317,8 +317,9 @@ class ChatPageBrowserTest {
 
     assertEquals("rate_limited", map(refused, "error").get("code"));
     String message = (String) map(refused, "error").get("message");
-    assertTrue(driver.findElement(By.cssSelector("#toasts .toast")).getText().contains(message),
-        "the server's message is shown: " + message);
+    // textContent: the toast slides in from opacity 0, and WebDriver's getText() is empty until it is visible
+    assertTrue(((String) js("return arguments[0].textContent", driver.findElement(By.cssSelector("#toasts .toast"))))
+        .contains(message), "the server's message is shown: " + message);
     assertTrue(bool(state(), "connected"), "the connection stays open");
     otherServer.close();
     otherServer = null;
@@ -359,7 +360,8 @@ class ChatPageBrowserTest {
     assertEquals("check_office_hours", tools.get(0).get("name"));
     assertEquals("ok", tools.get(0).get("status"));
     WebElement line = driver.findElement(By.cssSelector("#transcript .msg-tool"));
-    assertTrue(line.getText().startsWith("checking office hours…") && line.getText().contains("→ ok"), line.getText());
+    String shown = (String) js("return arguments[0].textContent", line);
+    assertTrue(shown.startsWith("checking office hours…") && shown.contains("→ ok"), shown);
     assertEquals(Boolean.TRUE, js("return arguments[0].nextElementSibling.classList.contains('msg-assistant')", line),
         "the line sits just above the answer it belongs to");
   }
