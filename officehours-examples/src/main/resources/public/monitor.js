@@ -98,6 +98,18 @@ function render(m) {
   });
   caches.replaceChildren(...rows);
 
+  const tools = m.tools || {};
+  setText('tool-calls', String(tools.calls ?? 0));
+  const statuses = Object.entries(tools.byStatus || {}).map(([status, n]) => `${n} ${status}`);
+  setText('tool-status', statuses.length ? statuses.join(' · ') : 'none yet');
+  const toolRows = Object.entries(tools.byTool || {}).map(([name, t]) => {
+    const row = document.createElement('div');
+    row.className = 'stat-sub';
+    row.textContent = `${name}: ${t.calls} calls, mean ${ms(t.meanMs)}`;
+    return row;
+  });
+  $('tool-list').replaceChildren(...toolRows);
+
   setText('heap', mb(jvm.heapUsedBytes));
   const heapShare = num(jvm.heapMaxBytes) ? (num(jvm.heapUsedBytes) || 0) / jvm.heapMaxBytes : 0;
   $('heap-bar').style.width = `${Math.min(100, Math.round(heapShare * 100))}%`;

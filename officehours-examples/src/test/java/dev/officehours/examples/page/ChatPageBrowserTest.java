@@ -382,7 +382,7 @@ class ChatPageBrowserTest {
 
   @Test
   void theMonitorShowsTheTurnsWithServerAndClientFigures() {
-    type(echo("Monitor me."));
+    type("When are office hours tomorrow?"); // a tool turn, so the tool panel has a call to show
     driver.findElement(By.id("send")).click();
     waitForTurn(0, "done");
     waitFor("the client metrics to be posted", Duration.ofSeconds(5),
@@ -401,6 +401,11 @@ class ChatPageBrowserTest {
     assertTrue(Integer.parseInt(client.findElements(By.tagName("td")).get(1).getText()) >= 1, "client reports");
     assertEquals(3L, js("return document.querySelectorAll('.uplot').length"), "three charts");
     assertTrue(driver.findElement(By.id("mode")).isDisplayed(), "demo mode is shown");
+    assertTrue(Integer.parseInt(driver.findElement(By.id("tool-calls")).getText()) >= 1, "tool calls");
+    assertTrue(driver.findElement(By.id("tool-status")).getText().matches(".*\\d+ ok.*"),
+        driver.findElement(By.id("tool-status")).getText());
+    assertTrue(driver.findElement(By.id("tool-list")).getText().startsWith("check_office_hours: "),
+        driver.findElement(By.id("tool-list")).getText());
   }
 
   @Test
