@@ -437,6 +437,14 @@ function finishTurn(turn, state) {
   turn.view.item.classList.remove('pending');
   turn.view.item.classList.toggle('interrupted', state === 'interrupted');
   turn.view.item.classList.toggle('failed', state === 'failed');
+  // A turn that ends while a tool runs sends no result for it: the line says it was stopped.
+  for (const call of turn.tools) {
+    if (call.status === null) {
+      call.status = 'cancelled';
+      call.view.status.textContent = '→ cancelled';
+      call.view.item.classList.add('failed');
+    }
+  }
   if (state === 'done') turn.view.meta.textContent = turn.answerFromCache ? 'answered from cache' : '';
   reportClientMetrics(turn);
   renderLatency();

@@ -173,6 +173,13 @@ final class PipelineEngine {
     }
   }
 
+  private final AtomicInteger fillersSpoken = new AtomicInteger();
+
+  /** The next filler phrase: they take turns across the pipeline, so callers hear variety. */
+  String nextToolFiller() {
+    return toolFillers.get(Math.floorMod(fillersSpoken.getAndIncrement(), toolFillers.size()));
+  }
+
   /** Whether the current thread is one of this engine's mailbox threads (which must not block). */
   boolean isEngineThread() {
     Thread t = Thread.currentThread();

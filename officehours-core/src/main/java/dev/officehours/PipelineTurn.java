@@ -98,7 +98,8 @@ final class PipelineTurn implements Turn {
   private boolean separatorPending;
   private final List<ToolResult> toolResults = new ArrayList<>();
   private long toolNanos;
-  private int fillersSpoken;
+  /** Token usage of the LLM calls that ended in tool calls. */
+  private final List<TokenUsage> roundUsage = new ArrayList<>();
 
   PipelineTurn(PipelineEngine engine, String id, TurnRequest request, TurnListener listener) {
     this.engine = engine;
@@ -188,12 +189,16 @@ final class PipelineTurn implements Turn {
   void begin(CompletableFuture<?> after) {
     // Armed in the mailbox, so a cancel that came first (a racing start of the same session)
     // finds either no deadline to arm or one to cancel.
-    mailbox.execute(() -> {
-      if (!ending.get()) {
-        deadline = engine.clock.schedule(() -> mailbox.execute(this::onDeadline), engine.turnDeadline);
-      }
-    });
-    after.handle((ignored, error) -> engine.bounded(engine.store.load(request.sessionId())))
+    // The deadline runs from when the session's previous turn has written its history: that turn
+    // may still be waiting for an uncancellable tool (a booking) this turn's answer must know of.
+    after.handle((ignored, error) -> {
+      mailbox.execute(() -> {
+        if (!ending.get()) {
+          deadline = engine.clock.schedule(() -> mailbox.execute(this::onDeadline), engine.turnDeadline);
+        }
+      });
+      return engine.bounded(engine.store.load(request.sessionId()));
+    })
         .thenCompose(f -> f)
         .whenComplete((history, error) -> mailbox.execute(() -> startLlm(history, error)));
   }
@@ -431,6 +436,7 @@ final class PipelineTurn implements Turn {
   // ------------------------------------------------------------------ tools
 
   private void startToolRound(LlmCompletion c) {
+    roundUsage.add(c.usage());
     String said = text.substring(callTextStart.get(callTextStart.size() - 1)).strip();
     ToolRound round = new ToolRound(this, engine, rounds.size() + 1, tools, c.toolCalls(),
         this::onToolResult, () -> onToolRoundDone());
@@ -440,9 +446,25 @@ final class PipelineTurn implements Turn {
     boolean runnable = rounds.size() <= engine.maxToolRounds;
     if (runnable && speech != null && engine.toolFillerAfter != null) {
       round.fillerAfter(engine.toolFillerAfter, () ->
-          speech.onFiller(engine.toolFillers.get(fillersSpoken++ % engine.toolFillers.size())));
+          speech.onFiller(engine.nextToolFiller()));
     }
     round.start(runnable, started -> callbacks.emit(() -> listener.onToolCall(started), 0));
+  }
+
+  /** The token usage of every LLM call of the turn together. */
+  private TokenUsage usage() {
+    if (roundUsage.isEmpty()) {
+      return llmCompletion.usage();
+    }
+    int prompt = llmCompletion.usage().promptTokens();
+    int completion = llmCompletion.usage().completionTokens();
+    int total = llmCompletion.usage().totalTokens();
+    for (TokenUsage u : roundUsage) {
+      prompt += u.promptTokens();
+      completion += u.completionTokens();
+      total += u.totalTokens();
+    }
+    return new TokenUsage(prompt, completion, total);
   }
 
   private void onToolResult(ToolResult result) {
@@ -554,7 +576,7 @@ final class PipelineTurn implements Turn {
     }
     String answer = text.toString();
     TurnResult result = result(TurnOutcome.COMPLETED, answer, llmCompletion.finishReason(),
-        llmCompletion.usage(), llmCompletion.fromCache());
+        usage(), llmCompletion.fromCache());
     writeHistory(answer, false).whenComplete((v, e) -> mailbox.execute(() -> {
       engine.ended(this);
       engine.observer.turnEnded(TurnOutcome.COMPLETED, result.metrics().total());

@@ -5,10 +5,12 @@ import java.util.Objects;
 /**
  * The model called a tool and the pipeline is running it (or about to report why it cannot): a
  * client may show "checking the calendar...". Its {@link ToolResult} follows before the turn's
- * terminal event.
+ * terminal event, unless the turn is cancelled first: nothing of a cancelled turn follows its
+ * cancel, so a client treats calls without a result as stopped when the turn is cancelled.
  *
  * @param turnId the turn
- * @param callId the model's id of the call, the same in its {@link ToolResult}
+ * @param callId the model's id of the call, the same in its {@link ToolResult}; for a server that
+ *     sends none, one the pipeline made ({@code call_<turn>_<round>_<index>})
  * @param toolName the tool the model called, as it named it (perhaps one the turn does not have)
  * @param arguments the arguments as the model wrote them, normally a JSON object
  * @param round the tool round, from 1: the model's first answer that called tools is round 1

@@ -46,7 +46,6 @@ final class ToolRound {
     ToolResult result;
     private final List<Runnable> onCancel = new CopyOnWriteArrayList<>();
     private volatile boolean cancelled;
-    private volatile CompletableFuture<String> stage;
     private volatile Thread runningOn;
     /** Completes when the function itself has returned, whatever the round made of it. */
     final CompletableFuture<Void> returned = new CompletableFuture<>();
@@ -97,9 +96,13 @@ final class ToolRound {
       }
     }
 
-    /** Stops a cancellable call: its cancel actions, its future, its thread. Any thread. */
+    /**
+     * Stops a cancellable call that is still running: its cancel actions run and a blocking
+     * tool's thread is interrupted. An asynchronous tool's stage is not cancelled (the tool may
+     * share it with other callers); the pipeline just stops waiting for it. Any thread.
+     */
     void cancel() {
-      if (tool == null || !tool.cancellable() || cancelled) {
+      if (tool == null || !tool.cancellable() || cancelled || returned.isDone()) {
         return;
       }
       cancelled = true;
@@ -107,10 +110,6 @@ final class ToolRound {
         if (onCancel.remove(action)) {
           runQuietly(action);
         }
-      }
-      CompletableFuture<String> s = stage;
-      if (s != null) {
-        s.cancel(true);
       }
       synchronized (this) {
         // Under the lock the tool clears runningOn with, so no interrupt lands on its next task.
@@ -174,13 +173,28 @@ final class ToolRound {
     return calls;
   }
 
-  /** The calls as the assistant message that made them records them, with their ids. */
+  /**
+   * The calls as the assistant message that made them records them, with their ids. Arguments
+   * that are not a JSON object are recorded as {@code {}}: servers that parse the history's
+   * arguments would reject it, and every later turn of the session with it; the call's error
+   * result says what the model sent.
+   */
   List<ToolCallRequest> requests() {
     List<ToolCallRequest> out = new ArrayList<>(calls.size());
     for (Call c : calls) {
-      out.add(new ToolCallRequest(c.request.index(), c.id, c.request.name(), c.request.arguments()));
+      out.add(new ToolCallRequest(c.request.index(), c.id, c.request.name(),
+          isJsonObject(c.request.arguments()) ? c.request.arguments() : "{}"));
     }
     return out;
+  }
+
+  private static boolean isJsonObject(String text) {
+    try {
+      JsonNode node = JSON.readTree(text);
+      return node != null && node.isObject();
+    } catch (JsonProcessingException e) {
+      return false;
+    }
   }
 
   long startNanos() {
@@ -269,12 +283,19 @@ final class ToolRound {
 
   /** On the tool executor: calls the function and hands its outcome to the mailbox. */
   private void run(Call call, ToolArguments arguments) {
-    if (call.cancelled || turn.isEnding() && call.tool.cancellable()) {
+    synchronized (call) {
+      call.runningOn = Thread.currentThread(); // before the check, so a cancel after it interrupts
+    }
+    if (call.cancelled || turn.isEnding()) {
+      // The turn ended while the call waited for a thread: not even an uncancellable one starts.
+      synchronized (call) {
+        call.runningOn = null;
+      }
+      Thread.interrupted();
       call.returned.complete(null);
       return;
     }
     CompletionStage<String> stage;
-    call.runningOn = Thread.currentThread();
     try {
       stage = call.tool.call(arguments, call);
     } finally {
@@ -296,10 +317,6 @@ final class ToolRound {
           f.complete(v);
         }
       });
-    }
-    call.stage = future;
-    if (call.cancelled) {
-      future.cancel(true);
     }
     future.whenComplete((value, failure) -> {
       // Queued before anyone waiting on 'returned' queues its own task, which must find the result.
@@ -329,13 +346,12 @@ final class ToolRound {
   }
 
   /**
-   * What the model may read of a tool's exception: the message of an argument or state problem,
-   * which the model can act on; of anything else only its type, as its message may carry details
-   * (hosts, keys) that must not reach a model or a browser.
+   * What the model may read of a tool's exception: the message of an argument problem, which the
+   * model can act on (ToolArguments' getters throw these); of anything else only its type, as its
+   * message may carry details (hosts, keys) that must not reach a model or a browser.
    */
   private static String describe(Throwable t) {
-    if ((t instanceof IllegalArgumentException || t instanceof IllegalStateException)
-        && t.getMessage() != null) {
+    if (t instanceof IllegalArgumentException && t.getMessage() != null) {
       return t.getMessage();
     }
     return t.getClass().getSimpleName();

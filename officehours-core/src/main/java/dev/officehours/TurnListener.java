@@ -32,8 +32,9 @@ public interface TurnListener {
   default void onAudio(AudioFrame frame) {}
 
   /**
-   * The model called a tool; its {@link #onToolResult} follows. Text the model said before the
-   * call has been delivered already; audio of it may still follow, in order.
+   * The model called a tool; its {@link #onToolResult} follows, unless the turn is cancelled
+   * first (then {@link #onCancelled} is the last callback). Text the model said before the call
+   * has been delivered already; audio of it may still follow, in order.
    *
    * @param call the tool, its arguments and the call's id
    */

@@ -97,7 +97,9 @@ class ToolTurnTest {
   @Test
   void aToolCallIsRunItsResultSentBackAndTheAnswerGoesOn() {
     ScriptedTool calendar = new ScriptedTool();
-    pipeline = builder(calendar.tool("check_office_hours")).build();
+    java.util.concurrent.ExecutorService toolThreads = java.util.concurrent.Executors.newCachedThreadPool(
+        r -> new Thread(r, "test-tools"));
+    pipeline = builder(calendar.tool("check_office_hours")).toolExecutor(toolThreads).build();
     RecordingListener events = new RecordingListener();
     Turn turn = pipeline.start(TurnRequest.of("s1", "When are office hours tomorrow?"), events);
 
@@ -130,9 +132,10 @@ class ToolTurnTest {
     assertEquals("call_1", r.callId());
     assertEquals(1, result.metrics().toolCalls());
     assertEquals(2, result.metrics().llmRounds());
-    String thread = calendar.threads.peek();
-    assertFalse(thread.startsWith("officehours-turns") || thread.startsWith("officehours-callbacks"),
-        "a tool runs on the tool executor (a virtual thread on 21+), not on " + thread);
+    assertEquals("test-tools", calendar.threads.peek(), "a tool runs on the tool executor");
+    assertEquals(new dev.officehours.llm.TokenUsage(20, 25, 45), result.usage(),
+        "the usage of both LLM calls of the turn");
+    toolThreads.shutdown();
   }
 
   @Test
@@ -224,7 +227,7 @@ class ToolTurnTest {
     List<ChatMessage> sent = second.request.messages();
     assertEquals("{\"error\":\"the tool did not answer within 3 s\"}", sent.get(sent.size() - 1).text());
     assertTrue(calendar.lastContext.get().isCancelled(), "a cancellable tool is told");
-    assertTrue(never.isCancelled());
+    assertFalse(never.isCancelled(), "the tool's own future is left to it (it may be shared)");
     second.words("The calendar is not answering.").complete();
     ToolResult r = turn.completion().join().toolResults().get(0);
     assertEquals(ToolStatus.TIMED_OUT, r.status());
@@ -276,6 +279,10 @@ class ToolTurnTest {
         results.get(2));
     assertEquals("{\"error\":\"there is no tool named 'delete_everything'; the tools are: check_office_hours\"}",
         results.get(3));
+    List<String> recorded = sent.get(sent.size() - 5).toolCalls().stream()
+        .map(ToolCallRequest::arguments).collect(Collectors.toList());
+    assertEquals(List.of("{}", "{}", "{\"day\":7}", "{}"), recorded,
+        "arguments that are not a JSON object are recorded as {}, so no server rejects the history");
     second.words("Let me try again.").complete();
     TurnResult result = turn.completion().join();
     assertEquals(List.of(ToolStatus.INVALID_ARGUMENTS, ToolStatus.INVALID_ARGUMENTS,
@@ -316,7 +323,7 @@ class ToolTurnTest {
     assertTrue(turn.cancel());
     TurnResult result = turn.completion().join();
     assertEquals(TurnOutcome.CANCELLED, result.outcome());
-    assertTrue(running.isCancelled());
+    assertFalse(running.isCancelled(), "the tool's own future is left to it");
     assertTrue(cancelAction.get());
     assertTrue(calendar.lastContext.get().isCancelled());
     TurnEvent last = events.events().get(events.events().size() - 1);
@@ -368,7 +375,9 @@ class ToolTurnTest {
     FakeTts.Synthesis before = tts.next();
     assertEquals("Sure, I will look that up.", before.request.text());
     CompletableFuture<String> running = calendar.next();
-    clock.advance(Duration.ofMillis(600));
+    clock.advance(Duration.ofMillis(599));
+    assertTrue(tts.noPendingCall(), "no filler before its delay");
+    clock.advance(Duration.ofMillis(1));
     FakeTts.Synthesis filler = tts.next();
     assertEquals("One moment, let me check.", filler.request.text());
     running.complete("{\"slots\":[]}");
@@ -541,6 +550,107 @@ class ToolTurnTest {
     assertEquals(List.of(ToolStatus.OK, ToolStatus.OK, ToolStatus.CALL_LIMIT, ToolStatus.CALL_LIMIT,
         ToolStatus.CALL_LIMIT), statuses);
     assertEquals(2, runs.get());
+  }
+
+  @Test
+  void cancellingARoundLeavesTheCallsThatAlreadyReturnedAlone() {
+    AtomicBoolean releasedHold = new AtomicBoolean();
+    AtomicReference<dev.officehours.tools.ToolContext> holdContext = new AtomicReference<>();
+    Tool hold = Tool.of("hold_slot", "Holds a slot", "{\"type\":\"object\"}", (args, ctx) -> {
+      holdContext.set(ctx);
+      ctx.onCancel(() -> releasedHold.set(true));
+      return CompletableFuture.completedFuture("{\"held\":true}");
+    });
+    ScriptedTool slow = new ScriptedTool();
+    pipeline = builder(hold, slow.tool("check_office_hours")).build();
+    RecordingListener events = new RecordingListener();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hold it"), events);
+    llm.nextStream().callTools(call(0, "c1", "hold_slot", "{}"),
+        call(1, "c2", "check_office_hours", "{\"day\":\"today\"}"));
+    slow.next();
+    events.await(e -> e instanceof ToolResult && ((ToolResult) e).callId().equals("c1"));
+
+    assertTrue(turn.cancel());
+    turn.completion().join();
+    assertFalse(releasedHold.get(), "a call that returned is not cancelled after the fact");
+    assertFalse(holdContext.get().isCancelled());
+    assertTrue(slow.lastContext.get().isCancelled());
+    List<HistoryMessage> stored = store.load("s1").join();
+    assertEquals("{\"held\":true}", stored.get(2).text());
+    assertTrue(stored.get(3).text().contains("cancelled"), stored.get(3).text());
+  }
+
+  @Test
+  void anUncancellableToolThatTimesOutIsReportedAndNotCancelled() {
+    CompletableFuture<String> never = new CompletableFuture<>();
+    AtomicReference<dev.officehours.tools.ToolContext> context = new AtomicReference<>();
+    CountDownLatch called = new CountDownLatch(1);
+    Tool book = Tool.of("book_slot", "Books", "{\"type\":\"object\"}", (args, ctx) -> {
+      context.set(ctx);
+      called.countDown();
+      return never;
+    }).uncancellable().withTimeout(Duration.ofSeconds(2));
+    pipeline = builder(book).build();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Book"), new RecordingListener());
+    llm.nextStream().callTools(call(0, "c1", "book_slot", "{}"));
+    await(called);
+    clock.advance(Duration.ofSeconds(2));
+    FakeLlm.Stream second = llm.nextStream();
+    assertEquals("{\"error\":\"the tool did not answer within 2 s\"}",
+        second.request.messages().get(second.request.messages().size() - 1).text());
+    assertFalse(context.get().isCancelled(), "an uncancellable tool is never told to stop");
+    second.words("The booking system is slow.").complete();
+    assertEquals(ToolStatus.TIMED_OUT, turn.completion().join().toolResults().get(0).status());
+  }
+
+  @Test
+  void theTurnDeadlinePassingDuringARoundFailsTheTurnAndHistoryKeepsTheCall() {
+    ScriptedTool calendar = new ScriptedTool();
+    pipeline = builder(calendar.tool("check_office_hours")).turnDeadline(Duration.ofSeconds(5)).build();
+    RecordingListener events = new RecordingListener();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    llm.nextStream().callTools(call(0, "c1", "check_office_hours", "{\"day\":\"today\"}"));
+    calendar.next();
+    clock.advance(Duration.ofSeconds(5));
+    TurnFailed failed = (TurnFailed) events.await(TurnFailed.class::isInstance);
+    assertTrue(failed.error() instanceof dev.officehours.errors.TurnTimeoutException, failed.toString());
+    assertTrue(calendar.lastContext.get().isCancelled());
+    List<HistoryMessage> stored = store.load("s1").join();
+    assertEquals(List.of(ChatMessage.Role.USER, ChatMessage.Role.ASSISTANT, ChatMessage.Role.TOOL,
+        ChatMessage.Role.ASSISTANT), stored.stream().map(HistoryMessage::role).collect(Collectors.toList()));
+    assertTrue(stored.get(2).text().contains("cancelled"));
+    assertTrue(turn.completion().isCompletedExceptionally());
+  }
+
+  @Test
+  void aBargeInAfterATurnWithToolsTrimsOnlyTheAnswerAfterTheCalls() {
+    Tool quick = Tool.of("check_office_hours", "Slots", DAY_SCHEMA,
+        (args, ctx) -> CompletableFuture.completedFuture("{\"slots\":[\"09:00\"]}"));
+    pipeline = builder(quick).tts(tts).build();
+    RecordingListener events = new RecordingListener();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    llm.nextStream().words("Let me check.").callTools(call(0, "c1", "check_office_hours", "{\"day\":\"today\"}"));
+    llm.nextStream().words("We open at nine in the morning. We close at five in the evening.").complete();
+    FakeTts.Synthesis[] chunks = {tts.next(), tts.next(), tts.next()};
+    for (FakeTts.Synthesis c : chunks) {
+      c.sink.onAudio(new byte[48_000]); // one second of 24 kHz PCM each
+      c.complete();
+    }
+    TurnResult result = turn.completion().join();
+    assertEquals("Let me check. We open at nine in the morning. We close at five in the evening.", result.text());
+
+    // The caller was playing the third chunk's first half second when the user barged in.
+    assertTrue(turn.interrupt(PlaybackPosition.of(2, Duration.ofMillis(500))));
+    pipeline.start(TurnRequest.of("s1", "Pardon?"), new RecordingListener());
+    List<ChatMessage> next = llm.nextStream().request.messages();
+    List<HistoryMessage> stored = store.load("s1").join();
+    assertEquals("Let me check.", stored.get(1).text(), "the part before the call stays whole");
+    assertEquals(1, stored.get(1).toolCalls().size());
+    HistoryMessage last = stored.get(3);
+    assertTrue(last.interrupted());
+    assertTrue(last.text().startsWith("We open at nine in the morning. We close"), last.text());
+    assertFalse(last.text().contains("evening"), last.text());
+    assertTrue(next.get(next.size() - 2).text().endsWith(PipelineTurn.INTERRUPTED_HERE));
   }
 
   private static void await(CountDownLatch latch) {

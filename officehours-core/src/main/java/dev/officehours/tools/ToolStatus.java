@@ -12,7 +12,11 @@ public enum ToolStatus {
   UNKNOWN_TOOL,
   /** The tool did not answer within its timeout; the model was told so. */
   TIMED_OUT,
-  /** The turn was cancelled (barge-in) while the tool ran. */
+  /**
+   * The turn ended (failed, or reached its deadline) before the call had a result, or the call
+   * was not started because the turn had ended. A barge-in ends the turn too, but no event
+   * follows a cancel: such a call shows as cancelled in the turn's result and history.
+   */
   CANCELLED,
   /** The turn had used all its tool rounds; the call was not run. */
   ROUND_LIMIT,
