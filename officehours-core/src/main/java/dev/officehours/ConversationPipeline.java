@@ -170,6 +170,7 @@ public final class ConversationPipeline implements AutoCloseable {
     Duration historyTimeout = Duration.ofSeconds(2);
     final java.util.Map<String, Tool> tools = new java.util.LinkedHashMap<>();
     int maxToolRounds = 5;
+    int maxRequestExtrasChars = 16_384;
     int maxToolCallsPerRound = 16;
     Duration toolTimeout = Duration.ofSeconds(10);
     int maxToolResultChars = 16_000;
@@ -501,6 +502,22 @@ public final class ConversationPipeline implements AutoCloseable {
      */
     public Builder callbackExecutor(Executor executor) {
       this.callbackExecutor = Objects.requireNonNull(executor, "callbackExecutor");
+      return this;
+    }
+
+    /**
+     * Sets the most a turn's own request options may hold: its extra body fields (as JSON), extra
+     * headers, system prompt addition and speech instructions together.
+     *
+     * @param chars at least 1,024; default 16,384
+     * @return this builder
+     * @throws IllegalArgumentException when {@code chars} is below 1,024
+     */
+    public Builder maxRequestExtrasChars(int chars) {
+      if (chars < 1_024) {
+        throw new IllegalArgumentException("maxRequestExtrasChars must be at least 1024 but was " + chars);
+      }
+      this.maxRequestExtrasChars = chars;
       return this;
     }
 

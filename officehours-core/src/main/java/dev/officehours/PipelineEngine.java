@@ -66,6 +66,7 @@ final class PipelineEngine {
   final Executor callbackExecutor;
   final java.util.Map<String, dev.officehours.tools.Tool> tools;
   final int maxToolRounds;
+  final int maxRequestExtrasChars;
   final int maxToolCallsPerRound;
   final Duration toolTimeout;
   final int maxToolResultChars;
@@ -111,6 +112,7 @@ final class PipelineEngine {
     this.historyTimeout = b.historyTimeout;
     this.tools = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.tools));
     this.maxToolRounds = b.maxToolRounds;
+    this.maxRequestExtrasChars = b.maxRequestExtrasChars;
     this.maxToolCallsPerRound = b.maxToolCallsPerRound;
     this.toolTimeout = b.toolTimeout;
     this.maxToolResultChars = b.maxToolResultChars;
@@ -219,6 +221,12 @@ final class PipelineEngine {
     if (request.text().length() > maxTextChars) {
       throw new InvalidRequestException("text",
           "text is " + request.text().length() + " characters, over the limit of " + maxTextChars);
+    }
+    int extras = request.extrasChars();
+    if (extras > maxRequestExtrasChars) {
+      throw new InvalidRequestException("extras", "the turn's extra fields, headers, system prompt "
+          + "addition and speech instructions hold " + extras + " characters, over the limit of "
+          + maxRequestExtrasChars + " (setting: maxRequestExtrasChars)");
     }
     Optional<byte[]> image = request.image();
     if (image.isPresent()) {

@@ -232,6 +232,13 @@ final class PipelineTurn implements Turn {
         .maxTokens(effectiveMaxTokens())
         .deadline(Instant.now().plusNanos(remainingNanos()).plus(PROVIDER_GRACE));
     request.temperature().ifPresent(chat::temperature);
+    request.model().ifPresent(chat::model);
+    if (!request.chatExtraBody().isEmpty()) {
+      chat.extraBody(request.chatExtraBody());
+    }
+    if (!request.chatHeaders().isEmpty()) {
+      chat.extraHeaders(request.chatHeaders());
+    }
     if (!toolDefinitions.isEmpty()) {
       // Out of rounds: the model still sees the tools (history mentions them) but must answer.
       chat.tools(toolDefinitions).toolChoice(
@@ -256,8 +263,11 @@ final class PipelineTurn implements Turn {
   /** The system prompt, the history (told where an answer was interrupted), the question. */
   private List<ChatMessage> prompt(List<HistoryMessage> history) {
     List<ChatMessage> messages = new ArrayList<>(history.size() + 2);
-    if (!engine.systemPrompt.isBlank()) {
-      messages.add(ChatMessage.system(engine.systemPrompt));
+    String system = request.systemPromptAddition()
+        .map(addition -> engine.systemPrompt.isBlank() ? addition : engine.systemPrompt + "\n\n" + addition)
+        .orElse(engine.systemPrompt);
+    if (!system.isBlank()) {
+      messages.add(ChatMessage.system(system));
     }
     boolean sawUser = false;
     for (HistoryMessage m : history) {

@@ -237,6 +237,26 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     }), Duration.ofNanos(Math.max(wait, 1_000_000L)));
   }
 
+  /** The turn's own voice, speed, instructions, format and extras over the provider's. */
+  static SpeechRequest withTurnOptions(SpeechRequest speech, TurnRequest request) {
+    if (request.voice().isPresent()) {
+      speech = speech.withVoice(request.voice().get());
+    }
+    if (request.speechSpeed().isPresent()) {
+      speech = speech.withSpeed(request.speechSpeed().getAsDouble());
+    }
+    if (request.speechInstructions().isPresent()) {
+      speech = speech.withInstructions(request.speechInstructions().get());
+    }
+    if (request.audioFormat().isPresent()) {
+      speech = speech.withFormat(request.audioFormat().get());
+    }
+    if (!request.speechExtraBody().isEmpty() || !request.speechHeaders().isEmpty()) {
+      speech = speech.withExtras(request.speechExtraBody(), request.speechHeaders());
+    }
+    return speech;
+  }
+
   private void synthesize(Chunk chunk) {
     int attempt = ++chunk.attempt;
     long now = turn.clock().nanoTime();
@@ -248,9 +268,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     chunk.fromCache = false;
     try {
       SpeechRequest speech = engine.tts.request(chunk.speakable);
-      if (turn.request().voice().isPresent()) {
-        speech = speech.withVoice(turn.request().voice().get());
-      }
+      speech = withTurnOptions(speech, turn.request());
       chunk.format = speech.format();
       chunk.maxBytes = maxAudioBytes(chunk.format, chunk.speakable.length());
       chunk.timer = turn.clock().schedule(

@@ -1,8 +1,12 @@
 package dev.officehours;
 
 import dev.officehours.errors.InvalidRequestException;
+import dev.officehours.internal.RequestExtras;
+import dev.officehours.llm.ChatRequest;
 import dev.officehours.llm.ContentPart;
 import dev.officehours.tools.Tool;
+import dev.officehours.tts.AudioFormat;
+import dev.officehours.tts.SpeechRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +35,15 @@ public final class TurnRequest {
   private final Double temperature;
   private final String voice;
   private final List<Tool> tools;
+  private final String model;
+  private final String systemPromptAddition;
+  private final Double speechSpeed;
+  private final String speechInstructions;
+  private final AudioFormat audioFormat;
+  private final Map<String, Object> chatExtraBody;
+  private final Map<String, String> chatHeaders;
+  private final Map<String, Object> speechExtraBody;
+  private final Map<String, String> speechHeaders;
 
   private TurnRequest(Builder b) {
     this.sessionId = b.sessionId;
@@ -41,6 +54,15 @@ public final class TurnRequest {
     this.temperature = b.temperature;
     this.voice = b.voice;
     this.tools = List.copyOf(b.tools.values());
+    this.model = b.model;
+    this.systemPromptAddition = b.systemPromptAddition;
+    this.speechSpeed = b.speechSpeed;
+    this.speechInstructions = b.speechInstructions;
+    this.audioFormat = b.audioFormat;
+    this.chatExtraBody = b.chatExtraBody;
+    this.chatHeaders = b.chatHeaders;
+    this.speechExtraBody = b.speechExtraBody;
+    this.speechHeaders = b.speechHeaders;
   }
 
   /**
@@ -140,6 +162,107 @@ public final class TurnRequest {
     return tools;
   }
 
+  /**
+   * A language model overriding the LLM provider's default for this turn.
+   *
+   * @return the model name, or empty to use the provider's
+   */
+  public Optional<String> model() {
+    return Optional.ofNullable(model);
+  }
+
+  /**
+   * Instructions added after the pipeline's system prompt for this turn only (the caller's name,
+   * a persona, "answer in French").
+   *
+   * @return the addition, or empty when none
+   */
+  public Optional<String> systemPromptAddition() {
+    return Optional.ofNullable(systemPromptAddition);
+  }
+
+  /**
+   * A speaking speed overriding the TTS provider's.
+   *
+   * @return the speed in 0.25..4.0, or empty to use the provider's
+   */
+  public OptionalDouble speechSpeed() {
+    return speechSpeed == null ? OptionalDouble.empty() : OptionalDouble.of(speechSpeed);
+  }
+
+  /**
+   * Style instructions for the voice overriding the TTS provider's (models that take them).
+   *
+   * @return the instructions, or empty to use the provider's
+   */
+  public Optional<String> speechInstructions() {
+    return Optional.ofNullable(speechInstructions);
+  }
+
+  /**
+   * An audio format overriding the TTS provider's (its response format); the provider must be
+   * able to produce it.
+   *
+   * @return the format, or empty to use the provider's
+   */
+  public Optional<AudioFormat> audioFormat() {
+    return Optional.ofNullable(audioFormat);
+  }
+
+  /**
+   * Fields added to every chat request of this turn, for provider features the SDK does not model.
+   *
+   * @return the fields, unmodifiable; empty when none
+   */
+  public Map<String, Object> chatExtraBody() {
+    return chatExtraBody;
+  }
+
+  /**
+   * Headers added to every chat request of this turn; never printed.
+   *
+   * @return the headers, unmodifiable; empty when none
+   */
+  public Map<String, String> chatHeaders() {
+    return chatHeaders;
+  }
+
+  /**
+   * Fields added to every speech request of this turn.
+   *
+   * @return the fields, unmodifiable; empty when none
+   */
+  public Map<String, Object> speechExtraBody() {
+    return speechExtraBody;
+  }
+
+  /**
+   * Headers added to every speech request of this turn; never printed.
+   *
+   * @return the headers, unmodifiable; empty when none
+   */
+  public Map<String, String> speechHeaders() {
+    return speechHeaders;
+  }
+
+  /** Size of the extra fields and headers, as JSON and text: what the pipeline's limit counts. */
+  int extrasChars() {
+    int chars = 0;
+    if (!chatExtraBody.isEmpty()) {
+      chars += RequestExtras.canonical(chatExtraBody).length();
+    }
+    if (!speechExtraBody.isEmpty()) {
+      chars += RequestExtras.canonical(speechExtraBody).length();
+    }
+    for (Map<String, String> headers : List.of(chatHeaders, speechHeaders)) {
+      for (Map.Entry<String, String> h : headers.entrySet()) {
+        chars += h.getKey().length() + h.getValue().length();
+      }
+    }
+    return chars + (systemPromptAddition == null ? 0 : systemPromptAddition.length())
+        + (speechInstructions == null ? 0 : speechInstructions.length());
+  }
+
   @Override
   public String toString() {
     return "TurnRequest[session=" + sessionId + ", text=" + text.length() + " chars"
@@ -156,6 +279,15 @@ public final class TurnRequest {
     private Double temperature;
     private String voice;
     private final Map<String, Tool> tools = new LinkedHashMap<>();
+    private String model;
+    private String systemPromptAddition;
+    private Double speechSpeed;
+    private String speechInstructions;
+    private AudioFormat audioFormat;
+    private Map<String, Object> chatExtraBody = Map.of();
+    private Map<String, String> chatHeaders = Map.of();
+    private Map<String, Object> speechExtraBody = Map.of();
+    private Map<String, String> speechHeaders = Map.of();
 
     private Builder(String sessionId, String text) {
       if (sessionId == null || !SESSION_ID.matcher(sessionId).matches()) {
@@ -259,6 +391,147 @@ public final class TurnRequest {
         }
       }
       return this;
+    }
+
+    /**
+     * Overrides the LLM provider's model for this turn.
+     *
+     * @param model a model name the provider knows; not blank
+     * @return this builder
+     * @throws InvalidRequestException when {@code model} is null or blank
+     */
+    public Builder model(String model) {
+      if (model == null || model.isBlank()) {
+        throw new InvalidRequestException("model", "model must not be blank");
+      }
+      this.model = model;
+      return this;
+    }
+
+    /**
+     * Adds instructions after the pipeline's system prompt for this turn only.
+     *
+     * @param addition the instructions; not blank
+     * @return this builder
+     * @throws InvalidRequestException when {@code addition} is null or blank
+     */
+    public Builder systemPromptAddition(String addition) {
+      if (addition == null || addition.isBlank()) {
+        throw new InvalidRequestException("systemPromptAddition", "systemPromptAddition must not be blank");
+      }
+      this.systemPromptAddition = addition;
+      return this;
+    }
+
+    /**
+     * Overrides the TTS provider's speaking speed for this turn.
+     *
+     * @param speed 0.25..4.0, 1.0 normal
+     * @return this builder
+     * @throws InvalidRequestException when {@code speed} is outside 0.25..4.0
+     */
+    public Builder speechSpeed(double speed) {
+      if (!(speed >= 0.25 && speed <= 4.0)) {
+        throw new InvalidRequestException("speechSpeed", "speechSpeed must be in 0.25..4.0 but was " + speed);
+      }
+      this.speechSpeed = speed;
+      return this;
+    }
+
+    /**
+     * Overrides the TTS provider's style instructions for this turn (models that take them, e.g.
+     * {@code gpt-4o-mini-tts}: "speak calmly").
+     *
+     * @param instructions the instructions; not null, empty for none
+     * @return this builder
+     * @throws InvalidRequestException when {@code instructions} is null
+     */
+    public Builder speechInstructions(String instructions) {
+      if (instructions == null) {
+        throw new InvalidRequestException("speechInstructions", "speechInstructions must not be null");
+      }
+      this.speechInstructions = instructions;
+      return this;
+    }
+
+    /**
+     * Overrides the TTS provider's audio format for this turn (e.g. {@link AudioFormat#MP3} for a
+     * client that plays MP3); the provider must be able to produce it.
+     *
+     * @param format the format; not null
+     * @return this builder
+     * @throws InvalidRequestException when {@code format} is null
+     */
+    public Builder audioFormat(AudioFormat format) {
+      if (format == null) {
+        throw new InvalidRequestException("audioFormat", "audioFormat must not be null");
+      }
+      this.audioFormat = format;
+      return this;
+    }
+
+    /**
+     * Adds fields to every chat request of this turn, as they are (e.g. {@code seed},
+     * {@code top_p}, {@code reasoning_effort}).
+     *
+     * @param fields names to JSON values (null, strings, numbers, booleans, lists and maps of
+     *     these), none of {@link ChatRequest#RESERVED_FIELDS}; copied
+     * @return this builder
+     * @throws InvalidRequestException naming the field when a value is not JSON or the field is
+     *     one the provider writes itself
+     */
+    public Builder chatExtraBody(Map<String, ?> fields) {
+      this.chatExtraBody = extras("chatExtraBody",
+          () -> RequestExtras.body(fields, ChatRequest.RESERVED_FIELDS, "chatExtraBody"));
+      return this;
+    }
+
+    /**
+     * Adds headers to every chat request of this turn (e.g. a gateway's routing header). Their
+     * values are never printed and are masked in provider errors.
+     *
+     * @param headers names to values; none the HTTP client sets itself; copied
+     * @return this builder
+     * @throws InvalidRequestException naming the header when it is not valid
+     */
+    public Builder chatHeaders(Map<String, String> headers) {
+      this.chatHeaders = extras("chatHeaders", () -> RequestExtras.headers(headers, "chatHeaders"));
+      return this;
+    }
+
+    /**
+     * Adds fields to every speech request of this turn, as they are.
+     *
+     * @param fields names to JSON values, none of {@link SpeechRequest#RESERVED_FIELDS}; copied
+     * @return this builder
+     * @throws InvalidRequestException naming the field when a value is not JSON or the field is
+     *     one the provider writes itself
+     */
+    public Builder speechExtraBody(Map<String, ?> fields) {
+      this.speechExtraBody = extras("speechExtraBody",
+          () -> RequestExtras.body(fields, SpeechRequest.RESERVED_FIELDS, "speechExtraBody"));
+      return this;
+    }
+
+    /**
+     * Adds headers to every speech request of this turn. Their values are never printed and are
+     * masked in provider errors.
+     *
+     * @param headers names to values; none the HTTP client sets itself; copied
+     * @return this builder
+     * @throws InvalidRequestException naming the header when it is not valid
+     */
+    public Builder speechHeaders(Map<String, String> headers) {
+      this.speechHeaders = extras("speechHeaders", () -> RequestExtras.headers(headers, "speechHeaders"));
+      return this;
+    }
+
+    private static <T> T extras(String field, java.util.function.Supplier<T> check) {
+      try {
+        return check.get();
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new InvalidRequestException(field, e.getMessage());
+      }
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.officehours.cache;
 
+import dev.officehours.internal.RequestExtras;
 import dev.officehours.llm.ChatMessage;
 import dev.officehours.llm.ChatRequest;
 import dev.officehours.llm.LlmProvider;
@@ -151,6 +152,11 @@ public final class AnswerCache {
     k.add(system.toString());
     k.add(statelessFaq ? "faq" : context.add(contextMessages).hex("ctx:"));
     k.add(CacheKeys.normaliseQuestion(question.text()));
+    if (!request.extraBody().isEmpty() || !request.extraHeaders().isEmpty()) {
+      // Only when present, so keys of requests without them stay as they were.
+      k.add("extras").add(RequestExtras.canonical(request.extraBody()))
+          .add(RequestExtras.canonical(request.extraHeaders()));
+    }
     // Last, and only when tools are offered, so a request without tools keeps the key it had
     // before tools existed: the same answers, no cache made cold by an upgrade.
     if (!request.tools().isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.officehours.cache;
 
+import dev.officehours.internal.RequestExtras;
 import dev.officehours.metrics.PipelineObserver;
 import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;
@@ -117,7 +118,7 @@ public final class TtsCache {
   public String key(String providerId, SpeechRequest request) {
     Objects.requireNonNull(providerId, "providerId");
     Objects.requireNonNull(request, "request");
-    return CacheKeys.sha256()
+    CacheKeys key = CacheKeys.sha256()
         .add(providerId)
         .add(request.model())
         .add(request.voice())
@@ -126,8 +127,13 @@ public final class TtsCache {
         .add(request.format().channels())
         .add(request.speed())
         .add(request.instructions())
-        .add(CacheKeys.normaliseSpeech(request.text()))
-        .hex(KEY_PREFIX);
+        .add(CacheKeys.normaliseSpeech(request.text()));
+    if (!request.extraBody().isEmpty() || !request.extraHeaders().isEmpty()) {
+      // Only when present, so keys of requests without them stay as they were.
+      key.add("extras").add(RequestExtras.canonical(request.extraBody()))
+          .add(RequestExtras.canonical(request.extraHeaders()));
+    }
+    return key.hex(KEY_PREFIX);
   }
 
   /**

@@ -2,7 +2,10 @@ package dev.officehours.llm;
 
 import java.time.Instant;
 import java.util.List;
+import dev.officehours.internal.RequestExtras;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.Optional;
 import java.util.OptionalDouble;
 
@@ -20,6 +23,12 @@ public final class ChatRequest {
   private final Instant deadline;
   private final List<ToolDefinition> tools;
   private final ToolChoice toolChoice;
+  private final Map<String, Object> extraBody;
+  private final Map<String, String> extraHeaders;
+
+  /** Fields of the chat request body the provider writes itself: not allowed in {@link #extraBody()}. */
+  public static final Set<String> RESERVED_FIELDS = Set.of("model", "messages", "stream",
+      "stream_options", "max_tokens", "max_completion_tokens", "temperature", "tools", "tool_choice");
 
   private ChatRequest(Builder b) {
     this.messages = List.copyOf(b.messages);
@@ -29,6 +38,8 @@ public final class ChatRequest {
     this.deadline = b.deadline;
     this.tools = b.tools;
     this.toolChoice = b.toolChoice;
+    this.extraBody = b.extraBody;
+    this.extraHeaders = b.extraHeaders;
   }
 
   /**
@@ -106,6 +117,25 @@ public final class ChatRequest {
   }
 
   /**
+   * Fields added to the request body as they are, for provider features the SDK does not model
+   * (e.g. {@code top_p}, {@code seed}, {@code reasoning_effort}).
+   *
+   * @return the fields, unmodifiable; empty when none
+   */
+  public Map<String, Object> extraBody() {
+    return extraBody;
+  }
+
+  /**
+   * Headers added to the HTTP request (e.g. a gateway's routing header). Never printed.
+   *
+   * @return the headers, unmodifiable; empty when none
+   */
+  public Map<String, String> extraHeaders() {
+    return extraHeaders;
+  }
+
+  /**
    * Whether any message carries an image.
    *
    * @return true for a vision request
@@ -130,6 +160,8 @@ public final class ChatRequest {
     private Instant deadline;
     private List<ToolDefinition> tools = List.of();
     private ToolChoice toolChoice = ToolChoice.AUTO;
+    private Map<String, Object> extraBody = Map.of();
+    private Map<String, String> extraHeaders = Map.of();
 
     private Builder(List<ChatMessage> messages) {
       this.messages = List.copyOf(Objects.requireNonNull(messages, "messages"));
@@ -219,6 +251,35 @@ public final class ChatRequest {
      */
     public Builder toolChoice(ToolChoice toolChoice) {
       this.toolChoice = Objects.requireNonNull(toolChoice, "toolChoice");
+      return this;
+    }
+
+    /**
+     * Adds fields to the request body as they are, for provider features the SDK does not model.
+     *
+     * @param fields names to JSON values (null, strings, numbers, booleans, lists and maps of
+     *     these); none of {@link #RESERVED_FIELDS}; copied
+     * @return this builder
+     * @throws IllegalArgumentException naming the field when a value is not JSON or the field is
+     *     reserved
+     */
+    public Builder extraBody(Map<String, ?> fields) {
+      this.extraBody = RequestExtras.body(fields, RESERVED_FIELDS, "extraBody");
+      return this;
+    }
+
+    /**
+     * Adds headers to the HTTP request. Their values are treated as secrets: never printed, and
+     * masked in provider error messages.
+     *
+     * @param headers names to values; not {@code Content-Type}, {@code Accept} or another header
+     *     the HTTP client sets; copied
+     * @return this builder
+     * @throws IllegalArgumentException naming the header when it is not valid or is one the client
+     *     sets
+     */
+    public Builder extraHeaders(Map<String, String> headers) {
+      this.extraHeaders = RequestExtras.headers(headers, "extraHeaders");
       return this;
     }
 

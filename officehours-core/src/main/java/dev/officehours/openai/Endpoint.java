@@ -35,6 +35,20 @@ final class Endpoint {
     this.queryParameters = Map.copyOf(queryParameters);
   }
 
+  /**
+   * This endpoint with a request's own headers added (they replace ones of the same name), whose
+   * values are then masked like the configured ones.
+   */
+  Endpoint withHeaders(Map<String, String> extra) {
+    if (extra.isEmpty()) {
+      return this;
+    }
+    Headers.Builder merged = headers.newBuilder();
+    extra.forEach(merged::set);
+    Endpoint e = new Endpoint(baseUrl, apiKey, merged.build(), queryParameters);
+    return e;
+  }
+
   /** The base URL, e.g. {@code https://api.openai.com/v1}. */
   HttpUrl baseUrl() {
     return baseUrl;

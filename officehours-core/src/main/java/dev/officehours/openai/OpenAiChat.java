@@ -147,6 +147,10 @@ public final class OpenAiChat implements LlmProvider {
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(listener, "listener");
     String usedModel = request.model().orElse(model);
+    if (request.extraBody().containsKey(maxTokensField)) {
+      throw new InvalidRequestException("extraBody", "'" + maxTokensField
+          + "' is written by the provider itself (its token budget); use maxTokens instead");
+    }
     List<JsonNode> schemas = toolSchemas(request);
     RequestBody body;
     if (request.hasImage()) {
@@ -157,11 +161,12 @@ public final class OpenAiChat implements LlmProvider {
     } else {
       body = RequestBody.create(requestBody(request, usedModel, schemas), JSON);
     }
-    Request http = endpoint.request("chat/completions")
+    Endpoint target = endpoint.withHeaders(request.extraHeaders());
+    Request http = target.request("chat/completions")
         .header("Accept", "text/event-stream")
         .post(body)
         .build();
-    ChatExchange exchange = new ChatExchange(endpoint, client, http, retryPolicy,
+    ChatExchange exchange = new ChatExchange(target, client, http, retryPolicy,
         Exchange.deadlineNanos(request.deadline(), timeout), listener, usedModel, maxEventBytes);
     exchange.start();
     return exchange;
@@ -276,6 +281,7 @@ public final class OpenAiChat implements LlmProvider {
       root.put(maxTokensField, request.maxTokens());
     }
     request.temperature().ifPresent(t -> root.put("temperature", t));
+    request.extraBody().forEach((name, value) -> root.set(name, Errors.JSON.valueToTree(value)));
     try {
       return Errors.JSON.writeValueAsBytes(root);
     } catch (JsonProcessingException e) {

@@ -146,16 +146,18 @@ public final class OpenAiSpeech implements TtsProvider {
     if (!request.instructions().isEmpty()) {
       root.put("instructions", request.instructions());
     }
+    request.extraBody().forEach((name, value) -> root.set(name, Errors.JSON.valueToTree(value)));
     byte[] body;
     try {
       body = Errors.JSON.writeValueAsBytes(root);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot encode a speech request", e);
     }
-    Request http = endpoint.request("audio/speech")
+    Endpoint target = endpoint.withHeaders(request.extraHeaders());
+    Request http = target.request("audio/speech")
         .post(RequestBody.create(body, JSON))
         .build();
-    SpeechExchange exchange = new SpeechExchange(endpoint, client, http, retryPolicy,
+    SpeechExchange exchange = new SpeechExchange(target, client, http, retryPolicy,
         Exchange.deadlineNanos(Optional.empty(), timeout), sink, request.format());
     exchange.start();
     return exchange;
