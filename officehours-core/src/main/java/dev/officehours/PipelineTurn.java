@@ -101,6 +101,10 @@ final class PipelineTurn implements Turn {
   /** Token usage of the LLM calls that ended in tool calls. */
   private final List<TokenUsage> roundUsage = new ArrayList<>();
 
+  // --- reasoning, confined to the mailbox: timed, never spoken, shown or stored ---
+  /** Time to the first token of the answer itself; {@link #firstTokenNanos} counts reasoning too. */
+  private long firstAnswerTokenNanos = -1;
+
   PipelineTurn(PipelineEngine engine, String id, TurnRequest request, TurnListener listener) {
     this.engine = engine;
     this.id = id;
@@ -381,6 +385,30 @@ final class PipelineTurn implements Turn {
         }
       });
     }
+
+    /** Set once this call's first reasoning went to the mailbox; the rest only costs a check. */
+    private volatile boolean reasoningSeen;
+
+    /**
+     * Reasoning is not the answer: it only starts the clock of time to first token. Nothing of it
+     * is kept, so it takes no budget and cannot make the turn wait.
+     */
+    @Override
+    public void onReasoning(String delta) {
+      if (reasoningSeen || ending.get() || delta.isEmpty()) {
+        return;
+      }
+      reasoningSeen = true;
+      mailbox.execute(PipelineTurn.this::onFirstReasoning);
+    }
+  }
+
+  private void onFirstReasoning() {
+    if (ending.get() || llmDone || firstTokenNanos >= 0) {
+      return;
+    }
+    firstTokenNanos = engine.clock.nanoTime() - startNanos;
+    engine.observer.llmFirstToken(Duration.ofNanos(firstTokenNanos), answerFromCache);
   }
 
   private void onToken(String delta) {
@@ -392,6 +420,10 @@ final class PipelineTurn implements Turn {
     if (firstTokenNanos < 0) {
       firstTokenNanos = now - startNanos;
       engine.observer.llmFirstToken(Duration.ofNanos(firstTokenNanos), answerFromCache);
+    }
+    if (firstAnswerTokenNanos < 0) {
+      firstAnswerTokenNanos = now - startNanos;
+      engine.observer.llmFirstAnswerToken(Duration.ofNanos(firstAnswerTokenNanos), answerFromCache);
     }
     lastTokenNanos = now;
     long weight = 2L * delta.length();
@@ -469,12 +501,14 @@ final class PipelineTurn implements Turn {
     int prompt = llmCompletion.usage().promptTokens();
     int completion = llmCompletion.usage().completionTokens();
     int total = llmCompletion.usage().totalTokens();
+    int reasoning = llmCompletion.usage().reasoningTokens();
     for (TokenUsage u : roundUsage) {
       prompt += u.promptTokens();
       completion += u.completionTokens();
       total += u.totalTokens();
+      reasoning += u.reasoningTokens();
     }
-    return new TokenUsage(prompt, completion, total);
+    return new TokenUsage(prompt, completion, total, reasoning);
   }
 
   private void onToolResult(ToolResult result) {
@@ -839,10 +873,10 @@ final class PipelineTurn implements Turn {
     int llmRounds = Math.max(1, llmCalls);
     TurnMetrics metrics = speech == null
         ? new TurnMetrics(firstTokenNanos, firstAudioNanos, total, 0, 0, 0, 0,
-            toolResults.size(), toolNanos, llmRounds)
+            toolResults.size(), toolNanos, llmRounds, firstAnswerTokenNanos)
         : new TurnMetrics(firstTokenNanos, firstAudioNanos, total, speech.chunkCount(),
             speech.audioBytes(), speech.cacheHits(), speech.retries(), toolResults.size(),
-            toolNanos, llmRounds);
+            toolNanos, llmRounds, firstAnswerTokenNanos);
     return new TurnResult(id, request.sessionId(), outcome, answer, finishReason, usage,
         answerFromCache, speech == null ? List.of() : speech.failures(), metrics, toolResults);
   }

@@ -128,4 +128,13 @@ final class SafeObserver extends PipelineObserver {
       failed("cacheError", e);
     }
   }
+
+  @Override
+  public void llmFirstAnswerToken(Duration d, boolean fromCache) {
+    try {
+      delegate.llmFirstAnswerToken(d, fromCache);
+    } catch (Throwable e) {
+      failed("llmFirstAnswerToken", e);
+    }
+  }
 }

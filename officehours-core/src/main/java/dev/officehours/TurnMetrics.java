@@ -18,6 +18,7 @@ public final class TurnMetrics {
   private final int toolCalls;
   private final long toolNanos;
   private final int llmRounds;
+  private final long ttfatNanos;
 
   /**
    * Creates the metrics of a turn; the pipeline makes these, user code normally only reads them.
@@ -61,6 +62,38 @@ public final class TurnMetrics {
     this.audioBytes = audioBytes;
     this.ttsCacheHits = ttsCacheHits;
     this.ttsRetries = ttsRetries;
+    this.ttfatNanos = ttftNanos; // a model that does not reason: its first token is the answer's
+  }
+
+  /**
+   * Creates the metrics of a turn whose model may have reasoned before it answered.
+   *
+   * @param ttftNanos time to first token, reasoning or answer, or -1 if none arrived
+   * @param ttfaNanos time to first audio byte delivered, or -1 if none
+   * @param totalNanos time to the terminal event
+   * @param chunks speech chunks cut
+   * @param audioBytes audio bytes delivered
+   * @param ttsCacheHits chunks whose audio came from the TTS cache
+   * @param ttsRetries TTS calls repeated after a failure
+   * @param toolCalls tool calls the model made
+   * @param toolNanos time the turn waited for tool results, over all rounds
+   * @param llmRounds LLM calls the turn made: 1, plus one per tool round answered
+   * @param ttfatNanos time to the first token of the answer itself, or -1 if none arrived
+   */
+  public TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
+      int ttsCacheHits, int ttsRetries, int toolCalls, long toolNanos, int llmRounds,
+      long ttfatNanos) {
+    this.toolCalls = toolCalls;
+    this.toolNanos = toolNanos;
+    this.llmRounds = llmRounds;
+    this.ttftNanos = ttftNanos;
+    this.ttfaNanos = ttfaNanos;
+    this.totalNanos = totalNanos;
+    this.chunks = chunks;
+    this.audioBytes = audioBytes;
+    this.ttsCacheHits = ttsCacheHits;
+    this.ttsRetries = ttsRetries;
+    this.ttfatNanos = ttfatNanos;
   }
 
   /**
@@ -154,13 +187,25 @@ public final class TurnMetrics {
     return llmRounds;
   }
 
+  /**
+   * Time to the first token of the answer itself (after any reasoning the model sent apart from
+   * it): what a listener waits for. The same as {@link #timeToFirstToken()} for a model that does
+   * not reason aloud; later for one that does.
+   *
+   * @return the time, or empty when no answer token arrived
+   */
+  public Optional<Duration> timeToFirstAnswerToken() {
+    return ttfatNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(ttfatNanos));
+  }
+
   @Override
   public String toString() {
     return "TurnMetrics[ttft=" + ms(ttftNanos) + ", ttfa=" + ms(ttfaNanos) + ", total=" + ms(totalNanos)
         + ", chunks=" + chunks + ", audioBytes=" + audioBytes + ", ttsCacheHits=" + ttsCacheHits
         + ", ttsRetries=" + ttsRetries
         + (toolCalls == 0 ? "" : ", toolCalls=" + toolCalls + ", toolTime=" + ms(toolNanos)
-            + ", llmRounds=" + llmRounds) + "]";
+            + ", llmRounds=" + llmRounds)
+        + (ttfatNanos == ttftNanos ? "" : ", ttfat=" + ms(ttfatNanos)) + "]";
   }
 
   private static String ms(long nanos) {

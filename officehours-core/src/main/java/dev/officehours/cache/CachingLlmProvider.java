@@ -203,5 +203,11 @@ final class CachingLlmProvider implements LlmProvider {
     public void onError(OfficeHoursException error) {
       listener.onError(error);
     }
+
+    /** Passed on, never stored: a replayed answer has no reasoning, only the answer. */
+    @Override
+    public void onReasoning(String delta) {
+      listener.onReasoning(delta);
+    }
   }
 }

@@ -1,7 +1,9 @@
 package dev.officehours.internal;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import okio.Buffer;
 import okio.BufferedSource;
 import okio.ByteString;
@@ -12,7 +14,8 @@ import okio.ByteString;
  * a colon are comments; {@code data} fields accumulate joined by newlines; an event is dispatched
  * on a blank line and only when it has data; an unterminated event at the end of the stream is
  * discarded. {@code event} and {@code id} are kept for the caller, {@code retry} and unknown fields
- * are ignored.
+ * are ignored (unless the caller asks for some non-standard fields, see
+ * {@link #SseReader(BufferedSource, long, Set)}).
  *
  * <p>Each {@link #next()} blocks only until the next complete event has arrived, so tokens are
  * handed on as soon as the server flushes them. Not thread-safe.
@@ -74,9 +77,15 @@ public final class SseReader {
 
   private final BufferedSource source;
   private final long maxEventBytes;
+  private final Set<String> fieldsAsEvents;
   private boolean started;
   private boolean afterCr;
   private String lastId = "";
+  // The event being read: kept across next() calls, since a non-standard field line may be
+  // dispatched in the middle of one.
+  private StringBuilder data;
+  private long dataBytes;
+  private String type;
 
   /**
    * A reader with the default limit of {@link #DEFAULT_MAX_EVENT_BYTES}.
@@ -93,12 +102,35 @@ public final class SseReader {
    *     bytes of UTF-8; at least 1
    */
   public SseReader(BufferedSource source, long maxEventBytes) {
+    this(source, maxEventBytes, Set.of());
+  }
+
+  /**
+   * A reader that also reports some non-standard fields, which the specification would ignore:
+   * a line {@code name: value} of one of {@code fieldsAsEvents} is dispatched at once as an event
+   * of type {@code name} with {@code value} as its data (llama.cpp's server has written its errors
+   * as {@code error: {json}} lines). An event being read around such a line goes on unharmed.
+   *
+   * @param source the response body, read as it arrives
+   * @param maxEventBytes the longest line, and the most {@code data} one event may carry, in
+   *     bytes of UTF-8; at least 1
+   * @param fieldsAsEvents names of the non-standard fields to report; not {@code data},
+   *     {@code event}, {@code id} or {@code retry}
+   */
+  public SseReader(BufferedSource source, long maxEventBytes, Set<String> fieldsAsEvents) {
     if (maxEventBytes < 1) {
       throw new IllegalArgumentException("maxEventBytes must be at least 1 but was "
           + maxEventBytes);
     }
+    for (String standard : List.of("data", "event", "id", "retry")) {
+      if (fieldsAsEvents.contains(standard)) {
+        throw new IllegalArgumentException("fieldsAsEvents must not name the standard field "
+            + standard);
+      }
+    }
     this.source = source;
     this.maxEventBytes = maxEventBytes;
+    this.fieldsAsEvents = Set.copyOf(fieldsAsEvents);
   }
 
   /**
@@ -116,9 +148,6 @@ public final class SseReader {
         source.skip(BOM.size());
       }
     }
-    StringBuilder data = null;
-    long dataBytes = 0;
-    String type = null;
     while (true) {
       long length = nextLineLength();
       if (length < 0) {
@@ -126,11 +155,16 @@ public final class SseReader {
       }
       String line = readLine(length);
       if (line.isEmpty()) {
-        if (data != null) {
-          return Optional.of(new Event(type == null || type.isEmpty() ? "message" : type,
-              data.toString(), lastId));
-        }
+        StringBuilder dispatched = data;
+        String dispatchedType = type;
+        data = null;
+        dataBytes = 0;
         type = null;
+        if (dispatched != null) {
+          return Optional.of(new Event(
+              dispatchedType == null || dispatchedType.isEmpty() ? "message" : dispatchedType,
+              dispatched.toString(), lastId));
+        }
         continue;
       }
       if (line.charAt(0) == ':') {
@@ -173,6 +207,9 @@ public final class SseReader {
           }
           break;
         default:
+          if (fieldsAsEvents.contains(field)) {
+            return Optional.of(new Event(field, value, lastId));
+          }
           // "retry" and unknown fields are ignored, as the specification says.
           break;
       }

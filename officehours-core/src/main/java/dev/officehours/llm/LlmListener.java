@@ -3,7 +3,8 @@ package dev.officehours.llm;
 import dev.officehours.errors.OfficeHoursException;
 
 /**
- * Receives one streamed completion. A provider calls {@link #onToken} zero or more times, then
+ * Receives one streamed completion. A provider calls {@link #onToken} (and {@link #onReasoning}
+ * when the model reasons aloud) zero or more times, then
  * exactly one of {@link #onComplete} or {@link #onError}, never concurrently, and nothing after
  * {@link LlmCall#cancel()}. Implementations must be fast and must not throw.
  *
@@ -27,6 +28,21 @@ public interface LlmListener {
    * @param delta the new text
    */
   void onToken(String delta);
+
+  /**
+   * A piece of the model's reasoning, in order, when the provider sends it apart from the answer
+   * (DeepSeek's {@code delta.reasoning_content}; {@code delta.reasoning} of Ollama, vLLM and
+   * OpenRouter; Mistral's {@code thinking} content parts). Never empty. It is not part of the
+   * answer: the pipeline never speaks, shows or stores it, and only times it (time to first
+   * token counts it; time to first answer token does not). It usually comes before the first
+   * {@link #onToken}, but may come between them; it is called under the same rules (in order,
+   * never concurrently, nothing after a cancel).
+   *
+   * <p>Ignored by default.
+   *
+   * @param delta the new reasoning text
+   */
+  default void onReasoning(String delta) {}
 
   /**
    * The stream ended normally.

@@ -96,4 +96,11 @@ final class CompositeObserver extends PipelineObserver {
       o.cacheError(cache);
     }
   }
+
+  @Override
+  public void llmFirstAnswerToken(Duration d, boolean fromCache) {
+    for (PipelineObserver o : observers) {
+      o.llmFirstAnswerToken(d, fromCache);
+    }
+  }
 }

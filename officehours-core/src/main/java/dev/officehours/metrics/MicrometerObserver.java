@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>officehours.errors</td><td>counter</td><td>stage</td><td>errors by pipeline stage</td></tr>
  *   <tr><td>officehours.tool.duration</td><td>timer</td><td>tool, status=ok|failed|timed-out|...</td><td>one tool call, start to result (its count is the number of calls)</td></tr>
  *   <tr><td>officehours.cache.requests</td><td>counter</td><td>cache, result=hit|miss|error</td><td>cache lookups</td></tr>
+ *   <tr><td>officehours.llm.ttfat</td><td>timer</td><td>source=live|cache</td><td>LLM time to first answer token (after any reasoning)</td></tr>
  * </table>
  *
  * <p>Percentile histograms are the application's choice (a {@code MeterFilter}); this class does
@@ -54,6 +55,8 @@ public final class MicrometerObserver extends PipelineObserver {
   private final ConcurrentHashMap<String, CacheCounters> caches = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
   private final ConcurrentHashMap<String, Timer> toolTimers = new ConcurrentHashMap<>();
+  private final Timer ttfat;
+  private final Timer ttfatCached;
 
   /**
    * Registers the pipeline's meters in {@code registry}.
@@ -85,6 +88,8 @@ public final class MicrometerObserver extends PipelineObserver {
     for (String cache : new String[] {"tts", "answer", "history"}) {
       cache(cache);
     }
+    ttfat = timer("officehours.llm.ttfat", "LLM time to first answer token", "source", "live");
+    ttfatCached = timer("officehours.llm.ttfat", "LLM time to first answer token", "source", "cache");
   }
 
   private Timer timer(String name, String description, String... tags) {
@@ -158,6 +163,11 @@ public final class MicrometerObserver extends PipelineObserver {
   @Override
   public void cacheError(String cache) {
     cache(cache).errors.increment();
+  }
+
+  @Override
+  public void llmFirstAnswerToken(Duration d, boolean fromCache) {
+    (fromCache ? ttfatCached : ttfat).record(d);
   }
 
   /**

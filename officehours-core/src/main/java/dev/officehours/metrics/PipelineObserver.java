@@ -116,6 +116,17 @@ public abstract class PipelineObserver {
   public void cacheError(String cache) {}
 
   /**
+   * The first token of the answer itself arrived (time to first answer token). For a model that
+   * reasons aloud first, this comes after {@link #llmFirstToken}, which its first reasoning token
+   * triggered; for any other model both are the same moment. What the listener waits for is this
+   * one.
+   *
+   * @param timeToFirstAnswerToken from the turn's start
+   * @param fromCache whether the answer is replayed from the answer cache
+   */
+  public void llmFirstAnswerToken(Duration timeToFirstAnswerToken, boolean fromCache) {}
+
+  /**
    * An observer that forwards every call to each of {@code observers} in turn.
    *
    * @param observers the observers, in call order; copied

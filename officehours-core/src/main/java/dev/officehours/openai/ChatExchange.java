@@ -12,6 +12,7 @@ import dev.officehours.llm.LlmListener;
 import dev.officehours.llm.TokenUsage;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.Set;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -24,6 +25,11 @@ import okhttp3.Response;
  *
  * <p>{@code delta.content} and {@code delta.refusal} are answer text and go to the listener as
  * they arrive; {@code delta.tool_calls} pieces are assembled and handed over in the completion.
+ * Content may be an array of parts (Mistral's reasoning models): its {@code text} parts are the
+ * answer, its {@code thinking} parts reasoning. Reasoning ({@code delta.reasoning_content} as
+ * DeepSeek sends it, {@code delta.reasoning} as Ollama, vLLM and OpenRouter do) goes to
+ * {@link LlmListener#onReasoning}, never to {@link LlmListener#onToken}. An {@code error:} field
+ * line (llama.cpp's server) or an event of type {@code error} fails the call with its message.
  * One limit bounds what a server can make this hold: a line or event of the stream, and the tool
  * calls of the completion, are at most {@code maxEventBytes} each; past it the connection is
  * closed and the call fails (not retried: the same server would send the same).
@@ -57,7 +63,8 @@ final class ChatExchange extends Exchange implements LlmCall {
 
   @Override
   void onSuccess(Response response) throws IOException {
-    SseReader reader = new SseReader(response.body().source(), maxEventBytes);
+    // llama.cpp's server has written a failure as an "error: {json}" line, not as data
+    SseReader reader = new SseReader(response.body().source(), maxEventBytes, Set.of("error"));
     ToolCallDeltas toolCalls = new ToolCallDeltas(maxEventBytes);
     String finishReason = null;
     TokenUsage usage = TokenUsage.NONE;
@@ -76,6 +83,12 @@ final class ChatExchange extends Exchange implements LlmCall {
         break;
       }
       String data = next.get().data();
+      if (next.get().type().equals("error")) {
+        // llama.cpp's "error:" line, or an event a server labelled so: the call failed
+        fail(Errors.fromStreamPayload(stage, summary, errorEvent(data), tokensDelivered,
+            endpoint));
+        return;
+      }
       if (data.equals("[DONE]")) {
         done = true;
         break;
@@ -121,8 +134,17 @@ final class ChatExchange extends Exchange implements LlmCall {
           continue;
         }
         JsonNode delta = choice.path("delta");
+        // Reasoning first: a server that sends both in one delta thought before it answered.
+        // Some servers send the same text under both names (vLLM kept the old one beside the new
+        // while renaming it, proxies copy one to the other): one is enough.
+        String reasoning = text(delta.get("reasoning_content"));
+        if (!deliverReasoning(reasoning != null ? reasoning : text(delta.get("reasoning")))) {
+          return;
+        }
+        JsonNode content = delta.get("content");
         // A refusal is the answer the user gets: shown and spoken like content.
-        if (!deliver(text(delta.get("content"))) || !deliver(text(delta.get("refusal")))) {
+        if (!(content != null && content.isArray() ? deliverParts(content)
+            : deliver(text(content))) || !deliver(text(delta.get("refusal")))) {
           return;
         }
         try {
@@ -170,6 +192,73 @@ final class ChatExchange extends Exchange implements LlmCall {
     return true;
   }
 
+  /**
+   * Hands a piece of reasoning to the listener.
+   *
+   * @return false when the call was cancelled and reading must stop
+   */
+  private boolean deliverReasoning(String text) {
+    if (text == null) {
+      return true;
+    }
+    if (isCancelled()) {
+      return false;
+    }
+    // Not retried after it either: the listener would hear the reasoning twice.
+    tokensDelivered = true;
+    listener.onReasoning(text);
+    return true;
+  }
+
+  /**
+   * Content as an array of parts, as Mistral's reasoning models send it: {@code text} parts are
+   * the answer, {@code thinking} parts (themselves a list of text parts) are reasoning; other
+   * kinds (references) are neither.
+   *
+   * @return false when the call was cancelled and reading must stop
+   */
+  private boolean deliverParts(JsonNode parts) {
+    for (JsonNode part : parts) {
+      String type = text(part.get("type"));
+      if ("text".equals(type)) {
+        if (!deliver(text(part.get("text")))) {
+          return false;
+        }
+      } else if ("thinking".equals(type)) {
+        JsonNode thinking = part.get("thinking");
+        if (thinking != null && thinking.isArray()) {
+          for (JsonNode piece : thinking) {
+            if ("text".equals(text(piece.get("type")))
+                && !deliverReasoning(text(piece.get("text")))) {
+              return false;
+            }
+          }
+        } else if (!deliverReasoning(text(thinking))) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The error in an event of type {@code error}: its JSON's {@code error} member when it has
+   * one, else the JSON itself (llama.cpp sends {@code {"code","message","type"}}), else the text.
+   */
+  private static JsonNode errorEvent(String data) {
+    try {
+      JsonNode node = Errors.JSON.readTree(data);
+      if (node != null && node.isObject()) {
+        JsonNode inner = node.get("error");
+        return inner != null && !inner.isNull() ? inner : node;
+      }
+    } catch (IOException e) {
+      // not JSON: the text is the message
+    }
+    return Errors.JSON.getNodeFactory().textNode(
+        data.isBlank() ? "the server reported an error without details" : data);
+  }
+
   private void failOverLimit(String what, Exception cause) {
     closeConnection();
     fail(ProviderException.builder(stage, summary + ": " + what + " longer than the limit of "
@@ -184,7 +273,9 @@ final class ChatExchange extends Exchange implements LlmCall {
     int completion = Math.max(0, node.path("completion_tokens").asInt(0));
     int total = node.has("total_tokens") ? Math.max(0, node.path("total_tokens").asInt(0))
         : prompt + completion;
-    return new TokenUsage(prompt, completion, total);
+    int reasoning = Math.max(0,
+        node.path("completion_tokens_details").path("reasoning_tokens").asInt(0));
+    return new TokenUsage(prompt, completion, total, reasoning);
   }
 
   private static String text(JsonNode node) {
