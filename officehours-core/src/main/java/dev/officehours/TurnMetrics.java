@@ -33,36 +33,15 @@ public final class TurnMetrics {
    */
   public TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
       int ttsCacheHits, int ttsRetries) {
-    this(ttftNanos, ttfaNanos, totalNanos, chunks, audioBytes, ttsCacheHits, ttsRetries, 0, 0, 1);
+    this(ttftNanos, ttfaNanos, totalNanos, chunks, audioBytes, ttsCacheHits, ttsRetries, 0, 0, 1,
+        ttftNanos);
   }
 
-  /**
-   * Creates the metrics of a turn that may have called tools.
-   *
-   * @param ttftNanos time to first token, or -1 if none arrived
-   * @param ttfaNanos time to first audio byte delivered, or -1 if none
-   * @param totalNanos time to the terminal event
-   * @param chunks speech chunks cut
-   * @param audioBytes audio bytes delivered
-   * @param ttsCacheHits chunks whose audio came from the TTS cache
-   * @param ttsRetries TTS calls repeated after a failure
-   * @param toolCalls tool calls the model made
-   * @param toolNanos time the turn waited for tool results, over all rounds
-   * @param llmRounds LLM calls the turn made: 1, plus one per tool round answered
-   */
-  public TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
+  /** A turn that may have called tools; its first token was the answer's. For the pipeline. */
+  TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
       int ttsCacheHits, int ttsRetries, int toolCalls, long toolNanos, int llmRounds) {
-    this.toolCalls = toolCalls;
-    this.toolNanos = toolNanos;
-    this.llmRounds = llmRounds;
-    this.ttftNanos = ttftNanos;
-    this.ttfaNanos = ttfaNanos;
-    this.totalNanos = totalNanos;
-    this.chunks = chunks;
-    this.audioBytes = audioBytes;
-    this.ttsCacheHits = ttsCacheHits;
-    this.ttsRetries = ttsRetries;
-    this.ttfatNanos = ttftNanos; // a model that does not reason: its first token is the answer's
+    this(ttftNanos, ttfaNanos, totalNanos, chunks, audioBytes, ttsCacheHits, ttsRetries, toolCalls,
+        toolNanos, llmRounds, ttftNanos);
   }
 
   /**
@@ -80,7 +59,7 @@ public final class TurnMetrics {
    * @param llmRounds LLM calls the turn made: 1, plus one per tool round answered
    * @param ttfatNanos time to the first token of the answer itself, or -1 if none arrived
    */
-  public TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
+  TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
       int ttsCacheHits, int ttsRetries, int toolCalls, long toolNanos, int llmRounds,
       long ttfatNanos) {
     this.toolCalls = toolCalls;
