@@ -15,7 +15,7 @@ import java.util.Objects;
  * one chunk every word of {@code chunkText} comes once, in order, no later than the frame in
  * which its audio starts. A provider that reports timings (ElevenLabs) gives them with the audio
  * they belong to ({@link WordTiming#estimated()} false). For one that does not (OpenAI), or audio
- * replayed from the TTS cache, the pipeline estimates them ({@link WordTiming#estimate}, {@code
+ * served through the TTS cache (which keeps no timings), the pipeline estimates them ({@link WordTiming#estimate}, {@code
  * estimated} true) and sends them all with the chunk's first frame: spread over the chunk's audio
  * when all of it has arrived by then (usual for every chunk but the first), else over the length
  * the turn's speaking rate so far predicts. So every chunk's frames carry timings either way.
