@@ -511,7 +511,7 @@ public final class ElevenLabsSpeech implements TtsProvider {
      * Sets the longest text one request takes; the pipeline cuts longer chunks to it.
      *
      * @param maxInputChars 1..40,000 (the model's limit: 40,000 for Flash and Turbo v2.5, 10,000
-     *     for Multilingual v2); default {@value #DEFAULT_MAX_INPUT_CHARS}
+     *     for Multilingual v2); default {@value ElevenLabsSpeech#DEFAULT_MAX_INPUT_CHARS}
      * @return this builder
      * @throws IllegalArgumentException when outside 1..40,000
      */
