@@ -22,5 +22,6 @@ module dev.officehours.core {
   exports dev.officehours.cache;
   exports dev.officehours.metrics;
   exports dev.officehours.openai;
+  exports dev.officehours.elevenlabs;
   exports dev.officehours.tools;
 }

@@ -575,13 +575,14 @@ final class PipelineTurn implements Turn {
   // ------------------------------------------------------------------ audio out
 
   /** Hands a piece of audio, in order, to the listener. */
-  void deliverAudio(SpeechScheduler.Chunk chunk, int frameIndex, byte[] audio) {
+  void deliverAudio(SpeechScheduler.Chunk chunk, int frameIndex, byte[] audio,
+      java.util.List<dev.officehours.tts.WordTiming> words) {
     if (firstAudioNanos < 0) {
       firstAudioNanos = engine.clock.nanoTime() - startNanos;
       engine.observer.turnFirstAudio(Duration.ofNanos(firstAudioNanos));
     }
     AudioFrame frame = new AudioFrame(
-        id, chunk.index, frameIndex, chunk.speakable, chunk.format, audio, chunk.fromCache);
+        id, chunk.index, frameIndex, chunk.speakable, chunk.format, audio, chunk.fromCache, words);
     callbacks.emit(() -> listener.onAudio(frame), audio.length);
   }
 

@@ -11,6 +11,7 @@ import dev.officehours.tts.AudioFormat;
 import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;
 import dev.officehours.tts.TtsCall;
+import dev.officehours.tts.WordTiming;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * back in chunk order. Confined to the turn's mailbox, like the turn itself; only the set of calls
  * is touched from other threads, so that a cancel stops the network at once.
  */
-final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
+final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piece> {
   /**
    * The logger of a chunk's speech failures ({@value #SPEECH_LOGGER}), apart from the pipeline's
    * own: the turn reports them in {@code TurnResult.speechFailures()} too, so an app that shows
@@ -74,6 +75,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     long keptBytes;
     boolean fromCache;
     boolean ended;
+    /** The pipeline estimated this chunk's word timings (its provider reported none). */
+    boolean estimatedWords;
 
     Chunk(int index, String speakable, int rawStart, int rawEnd) {
       this.index = index;
@@ -86,7 +89,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   private final PipelineTurn turn;
   private final PipelineEngine engine;
   private final BufferBudget budget;
-  private final ReorderBuffer<byte[]> order = new ReorderBuffer<>(this);
+  private final ReorderBuffer<Piece> order = new ReorderBuffer<>(this);
   private final List<Chunk> chunks = new ArrayList<>();
   private final Set<TtsCall> calls = ConcurrentHashMap.newKeySet();
   private final List<SpeechFailure> failures = new ArrayList<>();
@@ -103,6 +106,15 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   /** Since when synthesis waits for playback (-1: it does not), and how long it waited before. */
   private long pauseStart = -1;
   private long pausedNanos;
+  /** Characters and audio of the chunks that ended with all their PCM: the speaking rate. */
+  private long ratedChars;
+  private long ratedNanos;
+
+  /**
+   * Audio of a chunk on its way to the listener, with the word timings its provider reported
+   * with it ({@code null}: the provider reports none).
+   */
+  record Piece(byte[] audio, List<WordTiming> words) {}
 
   SpeechScheduler(PipelineTurn turn, PipelineEngine engine, BufferBudget budget) {
     this.turn = turn;
@@ -316,6 +328,11 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
 
     @Override
     public void onAudio(byte[] audio) {
+      onAudio(audio, null);
+    }
+
+    @Override
+    public void onAudio(byte[] audio, List<WordTiming> words) {
       if (turn.isEnding() || audio.length == 0) {
         return;
       }
@@ -337,7 +354,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
         }
       }
       if (admitted) {
-        turn.mailbox().execute(() -> SpeechScheduler.this.onAudio(chunk, attempt, audio));
+        Piece piece = new Piece(audio, words == null ? null : List.copyOf(words));
+        turn.mailbox().execute(() -> SpeechScheduler.this.onAudio(chunk, attempt, piece));
       }
     }
 
@@ -359,7 +377,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     return turn.isEnding() || chunk.attempt != attempt || chunk.ended;
   }
 
-  private void onAudio(Chunk chunk, int attempt, byte[] audio) {
+  private void onAudio(Chunk chunk, int attempt, Piece piece) {
+    byte[] audio = piece.audio();
     if (stale(chunk, attempt)) {
       budget.dropped(audio.length);
       return;
@@ -383,7 +402,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       chunk.keptBytes += audio.length;
       budget.keptAhead(audio.length);
     }
-    order.add(chunk.index, audio);
+    order.add(chunk.index, piece);
   }
 
   private void onComplete(Chunk chunk, int attempt) {
@@ -491,7 +510,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     chunk.abandoned = true;
     budget.wake();
     failures.add(new SpeechFailure(chunk.index, chunk.speakable, error));
-    order.discard(chunk.index, piece -> budget.droppedAhead(piece.length));
+    order.discard(chunk.index, piece -> budget.droppedAhead(piece.audio().length));
     chunk.keptBytes = 0;
     end(chunk);
   }
@@ -516,7 +535,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   // ------------------------------------------------------------------ ordered delivery
 
   @Override
-  public void piece(int seq, byte[] audio) {
+  public void piece(int seq, Piece piece) {
+    byte[] audio = piece.audio();
     Chunk chunk = chunks.get(seq);
     // Kept pieces go out first, in order, before any live piece of the chunk.
     boolean wasKept = chunk.keptBytes > 0;
@@ -542,15 +562,49 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     if (timedByBytes(chunk)) {
       deliveredNanos += pcmNanos(chunk.format, audio.length);
     }
-    turn.deliverAudio(chunk, chunk.framesDelivered++, audio);
+    List<WordTiming> words = wordsOf(chunk, piece);
+    turn.deliverAudio(chunk, chunk.framesDelivered++, audio, words);
     if (waitingForPlayback) {
       startSyntheses();
     }
   }
 
+  /**
+   * The word timings a frame carries: the provider's, as it reported them; or, when it reports
+   * none (decided by the chunk's first frame), an estimate of every word sent with that frame.
+   */
+  private List<WordTiming> wordsOf(Chunk chunk, Piece piece) {
+    if (chunk.framesDelivered == 0) {
+      chunk.estimatedWords = piece.words() == null;
+      if (chunk.estimatedWords) {
+        return WordTiming.estimate(chunk.speakable, Duration.ofNanos(expectedNanos(chunk)));
+      }
+    }
+    return chunk.estimatedWords || piece.words() == null ? List.of() : piece.words();
+  }
+
+  /**
+   * How long the chunk's audio will play, as well as it is known at its first frame: from its
+   * PCM when all of it has arrived (chunks synthesised while earlier ones play), else from its
+   * text at the speaking rate of the turn's chunks so far (at first 16 characters a second).
+   */
+  private long expectedNanos(Chunk chunk) {
+    if (timedByBytes(chunk) && chunk.ended && !chunk.failed) {
+      return pcmNanos(chunk.format, chunk.bytes);
+    }
+    long perChar = ratedChars > 0 ? ratedNanos / ratedChars : NANOS_PER_CHAR;
+    long fromText = perChar * chunk.speakable.length();
+    // Audio already here plays at least this long, whatever the rate says.
+    return timedByBytes(chunk) ? Math.max(fromText, pcmNanos(chunk.format, chunk.bytes)) : fromText;
+  }
+
   @Override
   public void done(int seq) {
     Chunk chunk = chunks.get(seq);
+    if (timedByBytes(chunk) && !chunk.failed && chunk.bytes > 0) {
+      ratedChars += chunk.speakable.length();
+      ratedNanos += pcmNanos(chunk.format, chunk.bytes);
+    }
     if (chunk.format != null && !timedByBytes(chunk) && chunk.framesDelivered > 0) {
       deliveredNanos += textNanos(chunk); // compressed audio: counted by its text once done
     }
@@ -583,7 +637,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       lookaheadCheck.cancel();
       lookaheadCheck = null;
     }
-    order.clear(piece -> budget.droppedAhead(piece.length));
+    order.clear(piece -> budget.droppedAhead(piece.audio().length));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.officehours.tts;
 
 import dev.officehours.errors.OfficeHoursException;
+import java.util.List;
 
 /**
  * Receives the audio of one synthesis as it arrives. A provider calls {@link #onAudio} zero or
@@ -38,4 +39,24 @@ public interface AudioSink {
    * @param error what went wrong, of stage {@code TTS}
    */
   void onError(OfficeHoursException error);
+
+  /**
+   * The next audio bytes with the timings of the words that start in them, for providers that
+   * report them (ElevenLabs). Times are relative to the start of this synthesis's audio, not of
+   * this buffer. A word is reported once, with the buffer that holds the start of its audio or
+   * an earlier one; a provider that uses this method for a synthesis uses it for every buffer of
+   * it (an empty list when none starts there). Providers that report no timings call {@link
+   * #onAudio(byte[])}, and the pipeline estimates them ({@link WordTiming#estimate}).
+   *
+   * <p>The default forwards the audio to {@link #onAudio(byte[])} and drops the timings, so a
+   * sink that does not know about timings (a cache, an older wrapper) keeps working; the
+   * pipeline then estimates them.
+   *
+   * @param audio bytes in the request's format, never empty; handed over as with {@link
+   *     #onAudio(byte[])}
+   * @param words timings of the words that start in {@code audio}, in order; may be empty
+   */
+  default void onAudio(byte[] audio, List<WordTiming> words) {
+    onAudio(audio);
+  }
 }
