@@ -23,4 +23,5 @@ module dev.officehours.core {
   exports dev.officehours.metrics;
   exports dev.officehours.openai;
   exports dev.officehours.tools;
+  exports dev.officehours.fallback;
 }
