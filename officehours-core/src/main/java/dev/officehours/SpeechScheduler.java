@@ -11,6 +11,7 @@ import dev.officehours.tts.AudioFormat;
 import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;
 import dev.officehours.tts.TtsCall;
+import dev.officehours.tts.TtsProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,6 +75,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     long keptBytes;
     boolean fromCache;
     boolean ended;
+    /** The provider whose audio this attempt brings, when a chain named it. */
+    String provider;
 
     Chunk(int index, String speakable, int rawStart, int rawEnd) {
       this.index = index;
@@ -103,11 +106,19 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
   /** Since when synthesis waits for playback (-1: it does not), and how long it waited before. */
   private long pauseStart = -1;
   private long pausedNanos;
+  /**
+   * The TTS provider as this turn sees it: a fallback chain keeps one voice per turn through it.
+   * Asked for once per turn (the SPI's per-turn view), so no provider needs to map turn ids.
+   */
+  private final TtsProvider tts;
+  /** The providers whose audio was delivered, in the order each first spoke. */
+  private final java.util.LinkedHashSet<String> providers = new java.util.LinkedHashSet<>();
 
   SpeechScheduler(PipelineTurn turn, PipelineEngine engine, BufferBudget budget) {
     this.turn = turn;
     this.engine = engine;
     this.budget = budget;
+    this.tts = engine.tts.forTurn();
   }
 
   // ------------------------------------------------------------------ chunks in
@@ -246,8 +257,9 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
     }
     chunk.bytes = 0;
     chunk.fromCache = false;
+    chunk.provider = null;
     try {
-      SpeechRequest speech = engine.tts.request(chunk.speakable);
+      SpeechRequest speech = tts.request(chunk.speakable);
       if (turn.request().voice().isPresent()) {
         speech = speech.withVoice(turn.request().voice().get());
       }
@@ -256,7 +268,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       chunk.timer = turn.clock().schedule(
           () -> turn.mailbox().execute(() -> onChunkTimer(chunk, attempt)),
           engine.speechFirstByteTimeout);
-      TtsCall call = engine.tts.synthesize(speech, new Sink(chunk, attempt));
+      TtsCall call = tts.synthesize(speech, new Sink(chunk, attempt));
       chunk.call = call;
       calls.add(call);
       if (turn.isEnding()) {
@@ -292,6 +304,15 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       turn.mailbox().execute(() -> {
         if (chunk.attempt == attempt) {
           chunk.fromCache = true;
+        }
+      });
+    }
+
+    @Override
+    public void onProvider(String providerId) {
+      turn.mailbox().execute(() -> {
+        if (chunk.attempt == attempt) {
+          chunk.provider = providerId;
         }
       });
     }
@@ -520,6 +541,9 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
       firstAudioAt = turn.clock().nanoTime();
     }
     audioBytes += audio.length;
+    if (chunk.deliveredBytes == 0) {
+      providers.add(chunk.provider != null ? chunk.provider : tts.id());
+    }
     chunk.deliveredBytes += audio.length;
     if (timedByBytes(chunk)) {
       deliveredNanos += pcmNanos(chunk.format, audio.length);
@@ -691,5 +715,9 @@ final class SpeechScheduler implements ReorderBuffer.Output<byte[]> {
 
   List<SpeechFailure> failures() {
     return failures;
+  }
+
+  List<String> providers() {
+    return List.copyOf(providers);
   }
 }
