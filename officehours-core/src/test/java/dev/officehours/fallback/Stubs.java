@@ -143,7 +143,7 @@ final class Stubs {
   }
 
   /** A TTS engine whose every synthesis the test answers. */
-  static final class Tts implements TtsProvider {
+  static class Tts implements TtsProvider {
     final String id;
     final String voice;
     final AudioFormat format;
