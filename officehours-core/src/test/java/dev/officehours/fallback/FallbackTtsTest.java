@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class FallbackTtsTest {
   private final StepClock clock = new StepClock();
-  private final Stubs.Tts primary = new Stubs.Tts("primary", "alloy");
+  private final Stubs.Tts primary = new Stubs.Tts("primary", "nova");
   private final Stubs.Tts secondary = new Stubs.Tts("secondary", "rachel");
 
   private FallbackTts.Builder chain() {
@@ -48,7 +48,7 @@ class FallbackTtsTest {
     tts.synthesize(tts.request("Hello."), heard);
     primary.last().speak().fail(Stubs.status(Stage.TTS, 503));
 
-    assertEquals("alloy", heard.audio());
+    assertEquals("nova", heard.audio());
     assertEquals(1, heard.errors.size());
     assertTrue(secondary.calls.isEmpty());
   }
@@ -72,7 +72,7 @@ class FallbackTtsTest {
     TtsProvider other = tts.forTurn();
     other.synthesize(other.request("Three."), nextTurn);
     primary.last().speak().complete();
-    assertEquals("alloy", nextTurn.audio(), "a new turn starts from the first healthy provider");
+    assertEquals("nova", nextTurn.audio(), "a new turn starts from the first healthy provider");
   }
 
   @Test
@@ -112,9 +112,9 @@ class FallbackTtsTest {
     Stubs.Synthesis redo = primary.last();
     assertEquals("One.", redo.request.text());
     redo.speak().complete();
-    assertEquals("alloy", one.audio());
+    assertEquals("nova", one.audio());
     assertEquals(List.of("primary"), one.providers);
-    assertEquals("alloy", two.audio());
+    assertEquals("nova", two.audio());
   }
 
   @Test

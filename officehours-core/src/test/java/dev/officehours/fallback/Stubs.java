@@ -39,10 +39,23 @@ final class Stubs {
     return ProviderException.builder(stage, "call failed").status(status).build();
   }
 
+  static <T> T await(java.util.concurrent.BlockingQueue<T> queue, String who) {
+    try {
+      T t = queue.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+      if (t == null) {
+        throw new AssertionError(who + " was not called within 10 s");
+      }
+      return t;
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   /** An LLM whose every call the test drives: {@link #last()} is the newest. */
   static class Llm implements LlmProvider {
     final String id;
     final List<Stream> calls = Collections.synchronizedList(new ArrayList<>());
+    final java.util.concurrent.BlockingQueue<Stream> arrivals = new java.util.concurrent.LinkedBlockingQueue<>();
 
     Llm(String id) {
       this.id = id;
@@ -62,7 +75,13 @@ final class Stubs {
     public LlmCall stream(ChatRequest request, LlmListener listener) {
       Stream s = new Stream(request, listener);
       calls.add(s);
+      arrivals.add(s);
       return s;
+    }
+
+    /** Waits up to 10 s for the next call (made on another thread, by a pipeline). */
+    Stream next() {
+      return await(arrivals, id);
     }
 
     Stream last() {
@@ -148,6 +167,7 @@ final class Stubs {
     final String voice;
     final AudioFormat format;
     final List<Synthesis> calls = Collections.synchronizedList(new ArrayList<>());
+    final java.util.concurrent.BlockingQueue<Synthesis> arrivals = new java.util.concurrent.LinkedBlockingQueue<>();
 
     Tts(String id, String voice) {
       this(id, voice, AudioFormat.PCM_24K);
@@ -173,7 +193,13 @@ final class Stubs {
     public TtsCall synthesize(SpeechRequest request, AudioSink sink) {
       Synthesis s = new Synthesis(request, sink);
       calls.add(s);
+      arrivals.add(s);
       return s;
+    }
+
+    /** Waits up to 10 s for the next synthesis (started on another thread, by a pipeline). */
+    Synthesis next() {
+      return await(arrivals, id);
     }
 
     Synthesis last() {
