@@ -24,4 +24,5 @@ module dev.officehours.core {
   exports dev.officehours.openai;
   exports dev.officehours.elevenlabs;
   exports dev.officehours.tools;
+  exports dev.officehours.fallback;
 }

@@ -91,7 +91,10 @@ final class PipelineEngine {
   PipelineEngine(ConversationPipeline.Builder b) {
     this.observer = new SafeObserver(PipelineObserver.composite(b.observers));
     this.llm = b.answerCache == null ? b.llm : b.answerCache.wrap(b.llm, observer);
-    this.tts = b.tts == null || b.ttsCache == null ? b.tts : b.ttsCache.wrap(b.tts, observer);
+    this.tts = b.tts == null || b.ttsCache == null ? b.tts
+        // a chain reads through the cache per provider: cached audio keeps its maker's id and voice
+        : b.tts instanceof dev.officehours.fallback.FallbackTts chain ? chain.cachedBy(b.ttsCache, observer)
+        : b.ttsCache.wrap(b.tts, observer);
     this.store = b.store != null ? b.store : InMemoryConversationStore.create();
     this.systemPrompt = b.systemPrompt;
     this.maxTokens = b.maxTokens;

@@ -100,6 +100,8 @@ final class PipelineTurn implements Turn {
   private long toolNanos;
   /** Token usage of the LLM calls that ended in tool calls. */
   private final List<TokenUsage> roundUsage = new ArrayList<>();
+  /** The provider that served the last LLM call that completed; empty until one did. */
+  private String llmProvider = "";
 
   // --- reasoning, confined to the mailbox: timed, never spoken, shown or stored ---
   /** Time to the first token of the answer itself; {@link #firstTokenNanos} counts reasoning too. */
@@ -467,6 +469,8 @@ final class PipelineTurn implements Turn {
       chunker.flush(chunkSink);
     }
     llmCompletion = c;
+    // a chain names the member that served; any other provider served the call itself
+    llmProvider = c.provider().isEmpty() ? engine.llm.id() : c.provider();
     if (!c.toolCalls().isEmpty() && !tools.isEmpty()) {
       startToolRound(c);
       return;
@@ -879,7 +883,8 @@ final class PipelineTurn implements Turn {
             speech.audioBytes(), speech.cacheHits(), speech.retries(), toolResults.size(),
             toolNanos, llmRounds, firstAnswerTokenNanos);
     return new TurnResult(id, request.sessionId(), outcome, answer, finishReason, usage,
-        answerFromCache, speech == null ? List.of() : speech.failures(), metrics, toolResults);
+        answerFromCache, speech == null ? List.of() : speech.failures(), metrics, toolResults,
+        llmProvider, speech == null ? List.of() : speech.providers());
   }
 
   private long remainingNanos() {

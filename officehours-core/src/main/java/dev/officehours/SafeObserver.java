@@ -137,4 +137,33 @@ final class SafeObserver extends PipelineObserver {
       failed("llmFirstAnswerToken", e);
     }
   }
+
+  @Override
+  public void providerFailover(OfficeHoursException.Stage stage, String from, String to,
+      OfficeHoursException reason) {
+    try {
+      delegate.providerFailover(stage, from, to, reason);
+    } catch (Throwable e) {
+      failed("providerFailover", e);
+    }
+  }
+
+  @Override
+  public void providerServed(OfficeHoursException.Stage stage, String provider) {
+    try {
+      delegate.providerServed(stage, provider);
+    } catch (Throwable e) {
+      failed("providerServed", e);
+    }
+  }
+
+  @Override
+  public void providerHealthChanged(OfficeHoursException.Stage stage, String provider,
+      boolean healthy) {
+    try {
+      delegate.providerHealthChanged(stage, provider, healthy);
+    } catch (Throwable e) {
+      failed("providerHealthChanged", e);
+    }
+  }
 }

@@ -12,6 +12,7 @@ import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;
 import dev.officehours.tts.TtsCall;
 import dev.officehours.tts.WordTiming;
+import dev.officehours.tts.TtsProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,6 +78,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
     boolean ended;
     /** The pipeline estimated this chunk's word timings (its provider reported none). */
     boolean estimatedWords;
+    /** The provider whose audio this attempt brings, when a chain named it. */
+    String provider;
 
     Chunk(int index, String speakable, int rawStart, int rawEnd) {
       this.index = index;
@@ -115,11 +118,19 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
    * with it ({@code null}: the provider reports none).
    */
   record Piece(byte[] audio, List<WordTiming> words) {}
+  /**
+   * The TTS provider as this turn sees it: a fallback chain keeps one voice per turn through it.
+   * Asked for once per turn (the SPI's per-turn view), so no provider needs to map turn ids.
+   */
+  private final TtsProvider tts;
+  /** The providers whose audio was delivered, in the order each first spoke. */
+  private final java.util.LinkedHashSet<String> providers = new java.util.LinkedHashSet<>();
 
   SpeechScheduler(PipelineTurn turn, PipelineEngine engine, BufferBudget budget) {
     this.turn = turn;
     this.engine = engine;
     this.budget = budget;
+    this.tts = engine.tts.forTurn();
   }
 
   // ------------------------------------------------------------------ chunks in
@@ -278,15 +289,16 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
     }
     chunk.bytes = 0;
     chunk.fromCache = false;
+    chunk.provider = null;
     try {
-      SpeechRequest speech = engine.tts.request(chunk.speakable);
+      SpeechRequest speech = tts.request(chunk.speakable);
       speech = withTurnOptions(speech, turn.request());
       chunk.format = speech.format();
       chunk.maxBytes = maxAudioBytes(chunk.format, chunk.speakable.length());
       chunk.timer = turn.clock().schedule(
           () -> turn.mailbox().execute(() -> onChunkTimer(chunk, attempt)),
           engine.speechFirstByteTimeout);
-      TtsCall call = engine.tts.synthesize(speech, new Sink(chunk, attempt));
+      TtsCall call = tts.synthesize(speech, new Sink(chunk, attempt));
       chunk.call = call;
       calls.add(call);
       if (turn.isEnding()) {
@@ -322,6 +334,15 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
       turn.mailbox().execute(() -> {
         if (chunk.attempt == attempt) {
           chunk.fromCache = true;
+        }
+      });
+    }
+
+    @Override
+    public void onProvider(String providerId) {
+      turn.mailbox().execute(() -> {
+        if (chunk.attempt == attempt) {
+          chunk.provider = providerId;
         }
       });
     }
@@ -558,6 +579,9 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
       firstAudioAt = turn.clock().nanoTime();
     }
     audioBytes += audio.length;
+    if (chunk.deliveredBytes == 0) {
+      providers.add(chunk.provider != null ? chunk.provider : tts.id());
+    }
     chunk.deliveredBytes += audio.length;
     if (timedByBytes(chunk)) {
       deliveredNanos += pcmNanos(chunk.format, audio.length);
@@ -763,5 +787,9 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
 
   List<SpeechFailure> failures() {
     return failures;
+  }
+
+  List<String> providers() {
+    return List.copyOf(providers);
   }
 }

@@ -16,9 +16,12 @@ import java.util.Objects;
  * @param model the model that answered, as the provider named it, or empty
  * @param fromCache whether the answer was replayed from an answer cache rather than generated
  * @param toolCalls the functions the model asked to call, in index order; empty when none
+ * @param provider the {@link LlmProvider#id()} of the provider that served the call, set by a
+ *     provider that delegates (a fallback chain); empty when the provider called is the one that
+ *     served
  */
 public record LlmCompletion(String finishReason, TokenUsage usage, String model, boolean fromCache,
-    List<ToolCallRequest> toolCalls) {
+    List<ToolCallRequest> toolCalls, String provider) {
 
   /**
    * Rejects {@code null}s; keeps an unmodifiable copy of the tool calls.
@@ -28,12 +31,28 @@ public record LlmCompletion(String finishReason, TokenUsage usage, String model,
    * @param model the model that answered, or empty; not null
    * @param fromCache whether the answer was replayed from an answer cache
    * @param toolCalls the functions the model asked to call; not null, may be empty
+   * @param provider the id of the provider that served the call, or empty; not null
    */
   public LlmCompletion {
     Objects.requireNonNull(finishReason, "finishReason");
     Objects.requireNonNull(usage, "usage");
     Objects.requireNonNull(model, "model");
     toolCalls = List.copyOf(Objects.requireNonNull(toolCalls, "toolCalls"));
+    Objects.requireNonNull(provider, "provider");
+  }
+
+  /**
+   * A completion that does not say which provider served it (the provider called did).
+   *
+   * @param finishReason the provider's {@code finish_reason}, or {@code unknown}; not null
+   * @param usage the token usage, {@link TokenUsage#NONE} when not reported; not null
+   * @param model the model that answered, or empty; not null
+   * @param fromCache whether the answer was replayed from an answer cache
+   * @param toolCalls the functions the model asked to call; not null, may be empty
+   */
+  public LlmCompletion(String finishReason, TokenUsage usage, String model, boolean fromCache,
+      List<ToolCallRequest> toolCalls) {
+    this(finishReason, usage, model, fromCache, toolCalls, "");
   }
 
   /**
@@ -45,7 +64,7 @@ public record LlmCompletion(String finishReason, TokenUsage usage, String model,
    * @param fromCache whether the answer was replayed from an answer cache
    */
   public LlmCompletion(String finishReason, TokenUsage usage, String model, boolean fromCache) {
-    this(finishReason, usage, model, fromCache, List.of());
+    this(finishReason, usage, model, fromCache, List.of(), "");
   }
 
   /**
@@ -55,5 +74,15 @@ public record LlmCompletion(String finishReason, TokenUsage usage, String model,
    */
   public boolean truncated() {
     return "length".equals(finishReason);
+  }
+
+  /**
+   * The same completion, naming the provider that served it.
+   *
+   * @param servedBy the {@link LlmProvider#id()} of the provider that served the call; not null
+   * @return a new completion
+   */
+  public LlmCompletion withProvider(String servedBy) {
+    return new LlmCompletion(finishReason, usage, model, fromCache, toolCalls, servedBy);
   }
 }

@@ -103,4 +103,27 @@ final class CompositeObserver extends PipelineObserver {
       o.llmFirstAnswerToken(d, fromCache);
     }
   }
+
+  @Override
+  public void providerFailover(OfficeHoursException.Stage stage, String from, String to,
+      OfficeHoursException reason) {
+    for (PipelineObserver o : observers) {
+      o.providerFailover(stage, from, to, reason);
+    }
+  }
+
+  @Override
+  public void providerServed(OfficeHoursException.Stage stage, String provider) {
+    for (PipelineObserver o : observers) {
+      o.providerServed(stage, provider);
+    }
+  }
+
+  @Override
+  public void providerHealthChanged(OfficeHoursException.Stage stage, String provider,
+      boolean healthy) {
+    for (PipelineObserver o : observers) {
+      o.providerHealthChanged(stage, provider, healthy);
+    }
+  }
 }

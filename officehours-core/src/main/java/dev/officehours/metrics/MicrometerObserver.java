@@ -34,6 +34,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>officehours.tool.duration</td><td>timer</td><td>tool, status=ok|failed|timed-out|...</td><td>one tool call, start to result (its count is the number of calls)</td></tr>
  *   <tr><td>officehours.cache.requests</td><td>counter</td><td>cache, result=hit|miss|error</td><td>cache lookups</td></tr>
  *   <tr><td>officehours.llm.ttfat</td><td>timer</td><td>source=live|cache</td><td>LLM time to first answer token (after any reasoning)</td></tr>
+ *   <tr><td>officehours.provider.failovers</td><td>counter</td><td>stage=llm|tts|stt, from, to</td><td>calls a fallback chain moved from one provider to the next</td></tr>
+ *   <tr><td>officehours.provider.served</td><td>counter</td><td>stage, provider</td><td>calls a fallback chain served, by provider</td></tr>
+ *   <tr><td>officehours.provider.healthy</td><td>gauge</td><td>stage, provider</td><td>1 while a chain's provider is healthy, 0 while calls skip it</td></tr>
  * </table>
  *
  * <p>Percentile histograms are the application's choice (a {@code MeterFilter}); this class does
@@ -57,6 +60,8 @@ public final class MicrometerObserver extends PipelineObserver {
   private final ConcurrentHashMap<String, Timer> toolTimers = new ConcurrentHashMap<>();
   private final Timer ttfat;
   private final Timer ttfatCached;
+  private final ConcurrentHashMap<String, Counter> providerCounters = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> providerHealth = new ConcurrentHashMap<>();
 
   /**
    * Registers the pipeline's meters in {@code registry}.
@@ -168,6 +173,41 @@ public final class MicrometerObserver extends PipelineObserver {
   @Override
   public void llmFirstAnswerToken(Duration d, boolean fromCache) {
     (fromCache ? ttfatCached : ttfat).record(d);
+  }
+
+  // Provider ids come from id(): a handful per application, never user input, so tags stay bounded.
+  @Override
+  public void providerFailover(OfficeHoursException.Stage stage, String from, String to,
+      OfficeHoursException reason) {
+    String tag = stage.name().toLowerCase(java.util.Locale.ROOT);
+    providerCounters.computeIfAbsent("failover\n" + tag + '\n' + from + '\n' + to,
+        k -> Counter.builder("officehours.provider.failovers")
+            .description("Calls a fallback chain moved from one provider to the next")
+            .tag("stage", tag).tag("from", from).tag("to", to).register(registry))
+        .increment();
+  }
+
+  @Override
+  public void providerServed(OfficeHoursException.Stage stage, String provider) {
+    String tag = stage.name().toLowerCase(java.util.Locale.ROOT);
+    providerCounters.computeIfAbsent("served\n" + tag + '\n' + provider,
+        k -> Counter.builder("officehours.provider.served")
+            .description("Calls a fallback chain served, by provider")
+            .tag("stage", tag).tag("provider", provider).register(registry))
+        .increment();
+  }
+
+  @Override
+  public void providerHealthChanged(OfficeHoursException.Stage stage, String provider,
+      boolean healthy) {
+    String tag = stage.name().toLowerCase(java.util.Locale.ROOT);
+    providerHealth.computeIfAbsent(tag + '\n' + provider, k -> {
+      AtomicInteger value = new AtomicInteger(1);
+      Gauge.builder("officehours.provider.healthy", value, AtomicInteger::get)
+          .description("1 while a fallback chain's provider is healthy, 0 while calls skip it")
+          .tag("stage", tag).tag("provider", provider).register(registry);
+      return value;
+    }).set(healthy ? 1 : 0);
   }
 
   /**

@@ -127,6 +127,38 @@ public abstract class PipelineObserver {
   public void llmFirstAnswerToken(Duration timeToFirstAnswerToken, boolean fromCache) {}
 
   /**
+   * A fallback chain moved a call from one provider to the next, because the first failed before
+   * its first token or byte (or took longer than the chain's attempt timeout to send it).
+   *
+   * @param stage {@code LLM}, {@code TTS} or {@code STT}
+   * @param from the {@code id()} of the provider that failed
+   * @param to the {@code id()} of the provider tried next
+   * @param reason what went wrong with {@code from}
+   */
+  public void providerFailover(OfficeHoursException.Stage stage, String from, String to,
+      OfficeHoursException reason) {}
+
+  /**
+   * A fallback chain served a call with a provider (it sent the first token or byte, or a
+   * transcript).
+   *
+   * @param stage {@code LLM}, {@code TTS} or {@code STT}
+   * @param provider the {@code id()} of the provider that served
+   */
+  public void providerServed(OfficeHoursException.Stage stage, String provider) {}
+
+  /**
+   * A fallback chain marked a provider unhealthy (it failed too often in a row; calls skip it)
+   * or healthy again (a probe or a call succeeded).
+   *
+   * @param stage {@code LLM}, {@code TTS} or {@code STT}
+   * @param provider the {@code id()} of the provider
+   * @param healthy whether it is healthy now
+   */
+  public void providerHealthChanged(OfficeHoursException.Stage stage, String provider,
+      boolean healthy) {}
+
+  /**
    * An observer that forwards every call to each of {@code observers} in turn.
    *
    * @param observers the observers, in call order; copied

@@ -59,4 +59,13 @@ public interface AudioSink {
   default void onAudio(byte[] audio, List<WordTiming> words) {
     onAudio(audio);
   }
+
+  /**
+   * Called once, before any audio (and before {@link #onCacheHit}), by a provider that delegates
+   * (a fallback chain) to name the provider that serves this synthesis. A provider that serves
+   * its own syntheses does not call it.
+   *
+   * @param providerId the {@link TtsProvider#id()} of the provider whose audio follows
+   */
+  default void onProvider(String providerId) {}
 }

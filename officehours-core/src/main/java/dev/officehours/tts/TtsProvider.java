@@ -42,4 +42,16 @@ public interface TtsProvider {
    * @return a handle to cancel the call
    */
   TtsCall synthesize(SpeechRequest request, AudioSink sink);
+
+  /**
+   * This provider as one turn sees it: the pipeline asks for a view when a turn starts and sends
+   * every synthesis of that turn through it, then drops it. A provider whose syntheses are
+   * independent of each other returns itself (the default); a fallback chain returns a view that
+   * keeps a turn on the voice that first spoke in it.
+   *
+   * @return the provider to use for one turn's syntheses; this provider by default
+   */
+  default TtsProvider forTurn() {
+    return this;
+  }
 }
