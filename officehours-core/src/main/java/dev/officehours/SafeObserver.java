@@ -128,4 +128,13 @@ final class SafeObserver extends PipelineObserver {
       failed("cacheError", e);
     }
   }
+
+  @Override
+  public void sttCompleted(Duration d) {
+    try {
+      delegate.sttCompleted(d);
+    } catch (Throwable e) {
+      failed("sttCompleted", e);
+    }
+  }
 }

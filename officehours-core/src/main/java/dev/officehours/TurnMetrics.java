@@ -18,6 +18,7 @@ public final class TurnMetrics {
   private final int toolCalls;
   private final long toolNanos;
   private final int llmRounds;
+  private final long sttNanos;
 
   /**
    * Creates the metrics of a turn; the pipeline makes these, user code normally only reads them.
@@ -51,6 +52,29 @@ public final class TurnMetrics {
    */
   public TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
       int ttsCacheHits, int ttsRetries, int toolCalls, long toolNanos, int llmRounds) {
+    this(ttftNanos, ttfaNanos, totalNanos, chunks, audioBytes, ttsCacheHits, ttsRetries, toolCalls,
+        toolNanos, llmRounds, -1);
+  }
+
+  /**
+   * Creates the metrics of a turn that may have started from audio.
+   *
+   * @param ttftNanos time to first token, or -1 if none arrived
+   * @param ttfaNanos time to first audio byte delivered, or -1 if none
+   * @param totalNanos time to the terminal event
+   * @param chunks speech chunks cut
+   * @param audioBytes audio bytes delivered
+   * @param ttsCacheHits chunks whose audio came from the TTS cache
+   * @param ttsRetries TTS calls repeated after a failure
+   * @param toolCalls tool calls the model made
+   * @param toolNanos time the turn waited for tool results, over all rounds
+   * @param llmRounds LLM calls the turn made: 1, plus one per tool round answered
+   * @param sttNanos time the transcription of the user's audio took, or -1 for a text turn (or
+   *     one cancelled before its transcript arrived)
+   */
+  public TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
+      int ttsCacheHits, int ttsRetries, int toolCalls, long toolNanos, int llmRounds, long sttNanos) {
+    this.sttNanos = sttNanos;
     this.toolCalls = toolCalls;
     this.toolNanos = toolNanos;
     this.llmRounds = llmRounds;
@@ -154,13 +178,24 @@ public final class TurnMetrics {
     return llmRounds;
   }
 
+  /**
+   * Time the transcription of the user's audio took (speech-to-text latency), for a turn started
+   * from audio. The turn's other times run from when the audio was handed in, so they include it.
+   *
+   * @return the time, or empty for a text turn or one that ended before its transcript arrived
+   */
+  public Optional<Duration> speechToText() {
+    return sttNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(sttNanos));
+  }
+
   @Override
   public String toString() {
     return "TurnMetrics[ttft=" + ms(ttftNanos) + ", ttfa=" + ms(ttfaNanos) + ", total=" + ms(totalNanos)
         + ", chunks=" + chunks + ", audioBytes=" + audioBytes + ", ttsCacheHits=" + ttsCacheHits
         + ", ttsRetries=" + ttsRetries
         + (toolCalls == 0 ? "" : ", toolCalls=" + toolCalls + ", toolTime=" + ms(toolNanos)
-            + ", llmRounds=" + llmRounds) + "]";
+            + ", llmRounds=" + llmRounds)
+        + (sttNanos < 0 ? "" : ", stt=" + ms(sttNanos)) + "]";
   }
 
   private static String ms(long nanos) {

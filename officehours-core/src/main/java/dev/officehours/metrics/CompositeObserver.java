@@ -96,4 +96,11 @@ final class CompositeObserver extends PipelineObserver {
       o.cacheError(cache);
     }
   }
+
+  @Override
+  public void sttCompleted(Duration d) {
+    for (PipelineObserver o : observers) {
+      o.sttCompleted(d);
+    }
+  }
 }

@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>officehours.turns.active</td><td>gauge</td><td></td><td>turns in flight</td></tr>
  *   <tr><td>officehours.errors</td><td>counter</td><td>stage</td><td>errors by pipeline stage</td></tr>
  *   <tr><td>officehours.tool.duration</td><td>timer</td><td>tool, status=ok|failed|timed-out|...</td><td>one tool call, start to result (its count is the number of calls)</td></tr>
+ *   <tr><td>officehours.stt.duration</td><td>timer</td><td></td><td>transcription of a turn's audio (speech-to-text latency)</td></tr>
  *   <tr><td>officehours.cache.requests</td><td>counter</td><td>cache, result=hit|miss|error</td><td>cache lookups</td></tr>
  * </table>
  *
@@ -54,6 +55,7 @@ public final class MicrometerObserver extends PipelineObserver {
   private final ConcurrentHashMap<String, CacheCounters> caches = new ConcurrentHashMap<>();
   private final AtomicInteger active = new AtomicInteger();
   private final ConcurrentHashMap<String, Timer> toolTimers = new ConcurrentHashMap<>();
+  private final Timer sttDuration;
 
   /**
    * Registers the pipeline's meters in {@code registry}.
@@ -85,6 +87,7 @@ public final class MicrometerObserver extends PipelineObserver {
     for (String cache : new String[] {"tts", "answer", "history"}) {
       cache(cache);
     }
+    sttDuration = timer("officehours.stt.duration", "Transcription of a turn's audio");
   }
 
   private Timer timer(String name, String description, String... tags) {
@@ -178,6 +181,11 @@ public final class MicrometerObserver extends PipelineObserver {
         MetricsSnapshot.TimerStats.of(ttft), MetricsSnapshot.TimerStats.of(ttfa),
         MetricsSnapshot.TimerStats.of(ttsTtfb), MetricsSnapshot.TimerStats.of(ttsDuration),
         MetricsSnapshot.TimerStats.of(turnDuration.get(TurnOutcome.COMPLETED)), cacheStats);
+  }
+
+  @Override
+  public void sttCompleted(Duration d) {
+    sttDuration.record(d);
   }
 
   private static final class CacheCounters {
