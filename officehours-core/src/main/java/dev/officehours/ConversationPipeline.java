@@ -8,6 +8,7 @@ import dev.officehours.cache.TtsCache;
 import dev.officehours.llm.LlmProvider;
 import dev.officehours.metrics.PipelineObserver;
 import dev.officehours.text.ChunkerSettings;
+import dev.officehours.stt.SttProvider;
 import dev.officehours.tts.TtsProvider;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,11 +61,45 @@ public final class ConversationPipeline implements AutoCloseable {
    * @param listener receives the turn's events
    * @return the turn in flight
    * @throws InvalidRequestException before any network call, when the request breaks a limit
-   *     (text length, image size or type); nothing is written to history then
+   *     (text length, image size or type, audio size or type); nothing is written to history then
+   * @throws IllegalStateException when the request carries speech ({@link
+   *     TurnRequest#speech()}) and the pipeline has no speech-to-text provider
    * @throws PipelineClosedException once {@link #close()} was called
    */
   public Turn start(TurnRequest request, TurnListener listener) {
     return engine.start(request, listener);
+  }
+
+  /**
+   * Starts a turn from recorded speech and returns its handle at once: the audio is transcribed
+   * with the pipeline's speech-to-text provider ({@link Builder#stt}), the transcript is reported
+   * ({@link TurnListener#onTranscript}, the turn's first event) and then answered as a text turn;
+   * history stores the transcript as the user's message. The same as {@link #start} with {@link
+   * TurnRequest#builder(String, SpeechInput)}, which also carries per-turn settings.
+   *
+   * <pre>{@code
+   * Turn turn = pipeline.startFromAudio("session-42", SpeechInput.of(wav, "audio/wav"), listener);
+   * }</pre>
+   *
+   * <p>Cancelling the turn during transcription cancels the speech-to-text call. A failed
+   * transcription ends the turn with the provider's error (stage {@code STT}), an empty transcript
+   * with a {@link dev.officehours.errors.NoSpeechException}, a transcript over {@link
+   * Builder#maxTextChars} with a {@link dev.officehours.errors.LimitExceededException}; none of
+   * them calls the LLM or writes history. The turn's deadline and its metrics' times run from
+   * this call, so they include the transcription ({@link TurnMetrics#speechToText()}).
+   *
+   * @param sessionId the conversation, {@code [A-Za-z0-9._:-]{1,128}}
+   * @param speech the recorded utterance
+   * @param listener receives the turn's events
+   * @return the turn in flight
+   * @throws InvalidRequestException before any network call, when the session id is invalid or
+   *     the audio is over {@link Builder#maxAudioBytes}, is not {@code WAV, MP3, Ogg, WebM, FLAC
+   *     or MP4/M4A}, or is not the type its MIME type says
+   * @throws IllegalStateException when the pipeline has no speech-to-text provider
+   * @throws PipelineClosedException once {@link #close()} was called
+   */
+  public Turn startFromAudio(String sessionId, SpeechInput speech, TurnListener listener) {
+    return start(TurnRequest.builder(sessionId, speech).build(), listener);
   }
 
   /**
@@ -143,6 +178,9 @@ public final class ConversationPipeline implements AutoCloseable {
    * {@link IllegalArgumentException} for a value out of range.
    */
   public static final class Builder {
+    /** The default of {@link #maxAudioBytes}: 10 MiB. */
+    public static final int DEFAULT_MAX_AUDIO_BYTES = 10 * 1024 * 1024;
+
     LlmProvider llm;
     TtsProvider tts;
     ConversationStore store;
@@ -177,6 +215,8 @@ public final class ConversationPipeline implements AutoCloseable {
     Duration toolFillerAfter;
     List<String> toolFillers = List.of();
     Executor toolExecutor;
+    SttProvider stt;
+    int maxAudioBytes = DEFAULT_MAX_AUDIO_BYTES;
 
     private Builder() {}
 
@@ -629,6 +669,33 @@ public final class ConversationPipeline implements AutoCloseable {
      */
     public Builder toolExecutor(Executor executor) {
       this.toolExecutor = Objects.requireNonNull(executor, "toolExecutor");
+      return this;
+    }
+
+    /**
+     * Sets the speech-to-text engine that transcribes turns started from audio ({@link
+     * ConversationPipeline#startFromAudio}).
+     *
+     * @param stt the speech-to-text provider, e.g. {@code OpenAiTranscription}; without one (the
+     *     default) a turn started from audio is refused with an {@link IllegalStateException}
+     * @return this builder
+     */
+    public Builder stt(SttProvider stt) {
+      this.stt = Objects.requireNonNull(stt, "stt");
+      return this;
+    }
+
+    /**
+     * Sets the largest recording a turn started from audio accepts; a larger one fails with an
+     * {@link InvalidRequestException} before any upload.
+     *
+     * @param maxAudioBytes the limit in bytes of the encoded audio (default 10 MiB: over five
+     *     minutes of 16 kHz WAV, far more of compressed audio); positive
+     * @return this builder
+     * @throws IllegalArgumentException when {@code maxAudioBytes} is below 1
+     */
+    public Builder maxAudioBytes(int maxAudioBytes) {
+      this.maxAudioBytes = positive("maxAudioBytes", maxAudioBytes);
       return this;
     }
 

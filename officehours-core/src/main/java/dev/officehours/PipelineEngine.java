@@ -4,6 +4,7 @@ import dev.officehours.errors.InvalidRequestException;
 import dev.officehours.errors.PipelineClosedException;
 import dev.officehours.history.ConversationStore;
 import dev.officehours.history.InMemoryConversationStore;
+import dev.officehours.internal.AudioContainers;
 import dev.officehours.internal.ElasticExecutor;
 import dev.officehours.llm.LlmProvider;
 import dev.officehours.metrics.PipelineObserver;
@@ -73,6 +74,8 @@ final class PipelineEngine {
   final Duration toolFillerAfter;
   final List<String> toolFillers;
   final Executor toolExecutor;
+  final dev.officehours.stt.SttProvider stt;
+  final int maxAudioBytes;
 
   private final SystemClock ownClock;
   private final ExecutorService ownCallbackExecutor;
@@ -121,6 +124,8 @@ final class PipelineEngine {
     this.maxToolResultChars = b.maxToolResultChars;
     this.toolFillerAfter = b.toolFillerAfter;
     this.toolFillers = b.toolFillers;
+    this.stt = b.stt;
+    this.maxAudioBytes = b.maxAudioBytes;
 
     int poolId = POOL_IDS.incrementAndGet();
     if (b.clock == SystemClock.MARKER) {
@@ -242,6 +247,26 @@ final class PipelineEngine {
         throw new InvalidRequestException("image",
             "image is not a JPEG, PNG, GIF, WebP or BMP image (" + bytes.length + " bytes)");
       }
+    }
+    request.speech().ifPresent(this::validate);
+  }
+
+  private void validate(SpeechInput speech) {
+    if (stt == null) {
+      throw new IllegalStateException("a turn started from audio needs a speech-to-text provider: "
+          + "call stt(...) on ConversationPipeline.builder()");
+    }
+    byte[] audio = speech.audio();
+    if (audio.length > maxAudioBytes) {
+      throw new InvalidRequestException("audio", "audio is " + audio.length
+          + " bytes, over the limit of " + maxAudioBytes + " (maxAudioBytes)");
+    }
+    AudioContainers.Container container = AudioContainers.sniff(audio).orElseThrow(() ->
+        new InvalidRequestException("audio", "audio is not " + AudioContainers.KNOWN + " audio ("
+            + audio.length + " bytes, declared " + speech.mimeType() + ")"));
+    if (!container.isNamedBy(speech.mimeType())) {
+      throw new InvalidRequestException("mimeType", "audio is declared " + speech.mimeType()
+          + " but its bytes are " + container.label());
     }
   }
 

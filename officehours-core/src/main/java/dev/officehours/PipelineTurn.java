@@ -16,6 +16,7 @@ import dev.officehours.llm.TokenUsage;
 import dev.officehours.metrics.TurnOutcome;
 import dev.officehours.llm.ToolChoice;
 import dev.officehours.llm.ToolDefinition;
+import dev.officehours.stt.Transcript;
 import dev.officehours.text.SpeechChunker;
 import dev.officehours.tools.Tool;
 import java.util.LinkedHashMap;
@@ -107,6 +108,13 @@ final class PipelineTurn implements Turn {
   /** Time to the first token of the answer itself; {@link #firstTokenNanos} counts reasoning too. */
   private long firstAnswerTokenNanos = -1;
 
+  // --- speech input: the transcription in flight is read by cancel ---
+  private volatile CompletableFuture<Transcript> sttCall;
+  /** How long the transcription took, or -1 (a text turn, or no transcript yet). */
+  private volatile long sttNanos = -1;
+  /** The user's words: the request's text, or the transcript of its speech once it arrived. */
+  private volatile String userText;
+
   PipelineTurn(PipelineEngine engine, String id, TurnRequest request, TurnListener listener) {
     this.engine = engine;
     this.id = id;
@@ -131,6 +139,7 @@ final class PipelineTurn implements Turn {
     List<ToolDefinition> definitions = new ArrayList<>(tools.size());
     tools.values().forEach(t -> definitions.add(t.definition()));
     this.toolDefinitions = List.copyOf(definitions);
+    this.userText = request.text();
   }
 
   @Override
@@ -197,16 +206,74 @@ final class PipelineTurn implements Turn {
     // finds either no deadline to arm or one to cancel.
     // The deadline runs from when the session's previous turn has written its history: that turn
     // may still be waiting for an uncancellable tool (a booking) this turn's answer must know of.
-    after.handle((ignored, error) -> {
+    CompletableFuture<Boolean> previousDone = after.handle((ignored, error) -> {
       mailbox.execute(() -> {
         if (!ending.get()) {
           deadline = engine.clock.schedule(() -> mailbox.execute(this::onDeadline), engine.turnDeadline);
         }
       });
-      return engine.bounded(engine.store.load(request.sessionId()));
-    })
-        .thenCompose(f -> f)
+      return true;
+    });
+    // Speech is transcribed while the previous turn writes its history; history is read once both
+    // are done, and not at all when the transcription ended the turn.
+    CompletableFuture<Boolean> ready = request.speech().isEmpty() ? previousDone
+        : previousDone.thenCombine(transcribe(), (ignored, heard) -> heard);
+    ready.thenCompose(heard -> heard ? engine.bounded(engine.store.load(request.sessionId()))
+            : CompletableFuture.completedFuture(List.<HistoryMessage>of()))
         .whenComplete((history, error) -> mailbox.execute(() -> startLlm(history, error)));
+  }
+
+  /**
+   * Starts the transcription of the request's speech; completes, on the mailbox, with whether
+   * the turn goes on (false: it failed, or was cancelled meanwhile).
+   */
+  private CompletableFuture<Boolean> transcribe() {
+    SpeechInput speech = request.speech().orElseThrow();
+    CompletableFuture<Boolean> heard = new CompletableFuture<>();
+    long started = engine.clock.nanoTime();
+    CompletableFuture<Transcript> call;
+    try {
+      call = engine.stt.transcribe(speech.audio(), speech.mimeType(), speech.language());
+      java.util.Objects.requireNonNull(call, "the STT provider returned no future");
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    sttCall = call;
+    if (ending.get()) {
+      call.cancel(true); // cancelled while the call started
+    }
+    call.whenComplete((transcript, error) -> mailbox.execute(
+        () -> heard.complete(onTranscript(speech, transcript, error, started))));
+    return heard;
+  }
+
+  private boolean onTranscript(SpeechInput speech, Transcript transcript, Throwable error, long started) {
+    if (ending.get()) {
+      return false;
+    }
+    long took = engine.clock.nanoTime() - started;
+    if (error != null) {
+      fail(asOfficeHours(Stage.STT, error));
+      return false;
+    }
+    sttNanos = took;
+    engine.observer.sttCompleted(Duration.ofNanos(took));
+    String words = transcript.text().strip();
+    if (words.isEmpty()) {
+      fail(new dev.officehours.errors.NoSpeechException("no speech was recognised in the audio ("
+          + speech.audio().length + " bytes of " + speech.mimeType() + "): nothing to answer"));
+      return false;
+    }
+    if (words.length() > engine.maxTextChars) {
+      fail(new dev.officehours.errors.LimitExceededException(Stage.STT, "maxTextChars", engine.maxTextChars,
+          "the transcript is " + words.length() + " characters, over the limit of " + engine.maxTextChars
+              + " (maxTextChars)"));
+      return false;
+    }
+    userText = words;
+    Transcribed event = new Transcribed(id, words, transcript.language(), Duration.ofNanos(took));
+    callbacks.emit(() -> listener.onTranscript(event), 0);
+    return true;
   }
 
   private void startLlm(List<HistoryMessage> history, Throwable error) {
@@ -301,11 +368,11 @@ final class PipelineTurn implements Turn {
 
   private ChatMessage userMessage() {
     if (request.image().isEmpty()) {
-      return ChatMessage.user(request.text());
+      return ChatMessage.user(userText);
     }
     byte[] image = request.image().get();
     return new ChatMessage(ChatMessage.Role.USER, List.of(
-        new ContentPart.Text(request.text()),
+        new ContentPart.Text(userText),
         new ContentPart.Image(image, dev.officehours.internal.Images.sniffMimeType(image).orElseThrow(),
             request.imageDetail())));
   }
@@ -709,6 +776,7 @@ final class PipelineTurn implements Turn {
       if (round != null) {
         round.cancel();
       }
+      cancelTranscription();
     } finally {
       mailbox.execute(() -> onStopped(heard));
     }
@@ -803,6 +871,14 @@ final class PipelineTurn implements Turn {
     if (speech != null) {
       speech.stop();
     }
+    cancelTranscription();
+  }
+
+  private void cancelTranscription() {
+    CompletableFuture<Transcript> call = sttCall;
+    if (call != null && !call.isDone()) {
+      quietly(() -> call.cancel(true));
+    }
   }
 
   /**
@@ -813,7 +889,7 @@ final class PipelineTurn implements Turn {
   private CompletableFuture<Void> writeHistory(String answer, boolean interrupted) {
     Instant now = Instant.now();
     List<HistoryMessage> exchange = new ArrayList<>(2 + 3 * rounds.size());
-    exchange.add(new HistoryMessage(ChatMessage.Role.USER, request.text(), false, now));
+    exchange.add(new HistoryMessage(ChatMessage.Role.USER, userText, false, now));
     if (rounds.isEmpty()) {
       if (!answer.isEmpty() || interrupted) {
         exchange.add(new HistoryMessage(ChatMessage.Role.ASSISTANT, answer, interrupted, now));
@@ -878,10 +954,10 @@ final class PipelineTurn implements Turn {
     int llmRounds = Math.max(1, llmCalls);
     TurnMetrics metrics = speech == null
         ? new TurnMetrics(firstTokenNanos, firstAudioNanos, total, 0, 0, 0, 0,
-            toolResults.size(), toolNanos, llmRounds, firstAnswerTokenNanos)
+            toolResults.size(), toolNanos, llmRounds, firstAnswerTokenNanos, sttNanos)
         : new TurnMetrics(firstTokenNanos, firstAudioNanos, total, speech.chunkCount(),
             speech.audioBytes(), speech.cacheHits(), speech.retries(), toolResults.size(),
-            toolNanos, llmRounds, firstAnswerTokenNanos);
+            toolNanos, llmRounds, firstAnswerTokenNanos, sttNanos);
     return new TurnResult(id, request.sessionId(), outcome, answer, finishReason, usage,
         answerFromCache, speech == null ? List.of() : speech.failures(), metrics, toolResults,
         llmProvider, speech == null ? List.of() : speech.providers());

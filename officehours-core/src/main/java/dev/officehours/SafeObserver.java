@@ -166,4 +166,13 @@ final class SafeObserver extends PipelineObserver {
       failed("providerHealthChanged", e);
     }
   }
+
+  @Override
+  public void sttCompleted(Duration d) {
+    try {
+      delegate.sttCompleted(d);
+    } catch (Throwable e) {
+      failed("sttCompleted", e);
+    }
+  }
 }

@@ -6,7 +6,8 @@ package dev.officehours;
  * client can drop audio of a turn it has cancelled.
  */
 public sealed interface TurnEvent
-    permits TextDelta, AudioFrame, ToolCallStarted, ToolResult, TurnResult, TurnFailed, TurnCancelled {
+    permits TextDelta, AudioFrame, ToolCallStarted, ToolResult, TurnResult, TurnFailed, TurnCancelled,
+        Transcribed {
 
   /**
    * The turn this event belongs to.

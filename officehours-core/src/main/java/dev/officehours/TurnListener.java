@@ -69,6 +69,14 @@ public interface TurnListener {
   default void onCancelled(TurnCancelled cancelled) {}
 
   /**
+   * The transcript of a turn started from audio ({@link ConversationPipeline#startFromAudio}):
+   * the first callback of such a turn, before any text. Not called for text turns.
+   *
+   * @param transcript what the user said, its language and how long transcription took
+   */
+  default void onTranscript(Transcribed transcript) {}
+
+  /**
    * A listener that receives every event as a {@link TurnEvent} value.
    *
    * @param consumer called with each event, under the same rules as the callbacks above
@@ -110,6 +118,11 @@ public interface TurnListener {
       @Override
       public void onCancelled(TurnCancelled cancelled) {
         consumer.accept(cancelled);
+      }
+
+      @Override
+      public void onTranscript(Transcribed transcript) {
+        consumer.accept(transcript);
       }
     };
   }

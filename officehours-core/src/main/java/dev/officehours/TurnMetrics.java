@@ -19,6 +19,7 @@ public final class TurnMetrics {
   private final long toolNanos;
   private final int llmRounds;
   private final long ttfatNanos;
+  private final long sttNanos;
 
   /**
    * Creates the metrics of a turn; the pipeline makes these, user code normally only reads them.
@@ -62,6 +63,20 @@ public final class TurnMetrics {
   TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
       int ttsCacheHits, int ttsRetries, int toolCalls, long toolNanos, int llmRounds,
       long ttfatNanos) {
+    this(ttftNanos, ttfaNanos, totalNanos, chunks, audioBytes, ttsCacheHits, ttsRetries, toolCalls,
+        toolNanos, llmRounds, ttfatNanos, -1);
+  }
+
+  /**
+   * Every figure of a turn. For the pipeline.
+   *
+   * @param sttNanos time the transcription of the user's audio took, or -1 for a text turn (or
+   *     one that ended before its transcript arrived)
+   */
+  TurnMetrics(long ttftNanos, long ttfaNanos, long totalNanos, int chunks, long audioBytes,
+      int ttsCacheHits, int ttsRetries, int toolCalls, long toolNanos, int llmRounds,
+      long ttfatNanos, long sttNanos) {
+    this.sttNanos = sttNanos;
     this.toolCalls = toolCalls;
     this.toolNanos = toolNanos;
     this.llmRounds = llmRounds;
@@ -177,6 +192,16 @@ public final class TurnMetrics {
     return ttfatNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(ttfatNanos));
   }
 
+  /**
+   * Time the transcription of the user's audio took (speech-to-text latency), for a turn started
+   * from audio. The turn's other times run from when the audio was handed in, so they include it.
+   *
+   * @return the time, or empty for a text turn or one that ended before its transcript arrived
+   */
+  public Optional<Duration> speechToText() {
+    return sttNanos < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(sttNanos));
+  }
+
   @Override
   public String toString() {
     return "TurnMetrics[ttft=" + ms(ttftNanos) + ", ttfa=" + ms(ttfaNanos) + ", total=" + ms(totalNanos)
@@ -184,7 +209,8 @@ public final class TurnMetrics {
         + ", ttsRetries=" + ttsRetries
         + (toolCalls == 0 ? "" : ", toolCalls=" + toolCalls + ", toolTime=" + ms(toolNanos)
             + ", llmRounds=" + llmRounds)
-        + (ttfatNanos == ttftNanos ? "" : ", ttfat=" + ms(ttfatNanos)) + "]";
+        + (ttfatNanos == ttftNanos ? "" : ", ttfat=" + ms(ttfatNanos))
+        + (sttNanos < 0 ? "" : ", stt=" + ms(sttNanos)) + "]";
   }
 
   private static String ms(long nanos) {

@@ -44,8 +44,10 @@ public final class TurnRequest {
   private final Map<String, String> chatHeaders;
   private final Map<String, Object> speechExtraBody;
   private final Map<String, String> speechHeaders;
+  private final SpeechInput speech;
 
   private TurnRequest(Builder b) {
+    this.speech = b.speech;
     this.sessionId = b.sessionId;
     this.text = b.text;
     this.image = b.image;
@@ -90,6 +92,29 @@ public final class TurnRequest {
   }
 
   /**
+   * Starts a turn request whose words are spoken: the pipeline transcribes {@code speech} with its
+   * speech-to-text provider, then answers the transcript as it would a text turn ({@link
+   * ConversationPipeline#startFromAudio}). Every other setting of the builder applies as usual.
+   *
+   * @param sessionId the conversation, {@code [A-Za-z0-9._:-]{1,128}}
+   * @param speech the recorded utterance; not null
+   * @return a builder of a request with these two values; its {@link #text()} is empty
+   * @throws InvalidRequestException naming the argument when either is invalid
+   */
+  public static Builder builder(String sessionId, SpeechInput speech) {
+    return new Builder(sessionId, speech);
+  }
+
+  /**
+   * The recorded utterance of a turn started from audio.
+   *
+   * @return the speech to transcribe, or empty for a text turn
+   */
+  public Optional<SpeechInput> speech() {
+    return Optional.ofNullable(speech);
+  }
+
+  /**
    * The conversation this turn belongs to.
    *
    * @return the session id, matching {@code [A-Za-z0-9._:-]{1,128}}
@@ -101,7 +126,8 @@ public final class TurnRequest {
   /**
    * What the user said.
    *
-   * @return the text, never blank
+   * @return the text, never blank for a text turn; empty for a turn started from audio, whose
+   *     words are its transcript ({@link Transcribed})
    */
   public String text() {
     return text;
@@ -265,14 +291,15 @@ public final class TurnRequest {
 
   @Override
   public String toString() {
-    return "TurnRequest[session=" + sessionId + ", text=" + text.length() + " chars"
+    return "TurnRequest[session=" + sessionId + (speech != null ? ", speech=" + speech : "")
+        + ", text=" + text.length() + " chars"
         + (image != null ? ", image=" + image.length + " bytes" : "") + "]";
   }
 
   /** Builds a {@link TurnRequest}. */
   public static final class Builder {
     private final String sessionId;
-    private final String text;
+    private String text;
     private byte[] image;
     private ContentPart.Detail imageDetail = ContentPart.Detail.AUTO;
     private int maxTokens;
@@ -288,6 +315,16 @@ public final class TurnRequest {
     private Map<String, String> chatHeaders = Map.of();
     private Map<String, Object> speechExtraBody = Map.of();
     private Map<String, String> speechHeaders = Map.of();
+    private SpeechInput speech;
+
+    private Builder(String sessionId, SpeechInput speech) {
+      this(sessionId, "(speech)");
+      if (speech == null) {
+        throw new InvalidRequestException("speech", "speech must not be null");
+      }
+      this.speech = speech;
+      this.text = "";
+    }
 
     private Builder(String sessionId, String text) {
       if (sessionId == null || !SESSION_ID.matcher(sessionId).matches()) {

@@ -63,6 +63,11 @@ final class RecordingListener implements TurnListener {
     record(cancelled);
   }
 
+  @Override
+  public void onTranscript(Transcribed transcript) {
+    record(transcript);
+  }
+
   synchronized List<TurnEvent> events() {
     return List.copyOf(events);
   }

@@ -126,4 +126,11 @@ final class CompositeObserver extends PipelineObserver {
       o.providerHealthChanged(stage, provider, healthy);
     }
   }
+
+  @Override
+  public void sttCompleted(Duration d) {
+    for (PipelineObserver o : observers) {
+      o.sttCompleted(d);
+    }
+  }
 }

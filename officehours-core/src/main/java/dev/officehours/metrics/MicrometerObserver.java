@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>officehours.turns.active</td><td>gauge</td><td></td><td>turns in flight</td></tr>
  *   <tr><td>officehours.errors</td><td>counter</td><td>stage</td><td>errors by pipeline stage</td></tr>
  *   <tr><td>officehours.tool.duration</td><td>timer</td><td>tool, status=ok|failed|timed-out|...</td><td>one tool call, start to result (its count is the number of calls)</td></tr>
+ *   <tr><td>officehours.stt.duration</td><td>timer</td><td></td><td>transcription of a turn's audio (speech-to-text latency)</td></tr>
  *   <tr><td>officehours.cache.requests</td><td>counter</td><td>cache, result=hit|miss|error</td><td>cache lookups</td></tr>
  *   <tr><td>officehours.llm.ttfat</td><td>timer</td><td>source=live|cache</td><td>LLM time to first answer token (after any reasoning)</td></tr>
  *   <tr><td>officehours.provider.failovers</td><td>counter</td><td>stage=llm|tts|stt, from, to</td><td>calls a fallback chain moved from one provider to the next</td></tr>
@@ -62,6 +63,7 @@ public final class MicrometerObserver extends PipelineObserver {
   private final Timer ttfatCached;
   private final ConcurrentHashMap<String, Counter> providerCounters = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> providerHealth = new ConcurrentHashMap<>();
+  private final Timer sttDuration;
 
   /**
    * Registers the pipeline's meters in {@code registry}.
@@ -95,6 +97,7 @@ public final class MicrometerObserver extends PipelineObserver {
     }
     ttfat = timer("officehours.llm.ttfat", "LLM time to first answer token", "source", "live");
     ttfatCached = timer("officehours.llm.ttfat", "LLM time to first answer token", "source", "cache");
+    sttDuration = timer("officehours.stt.duration", "Transcription of a turn's audio");
   }
 
   private Timer timer(String name, String description, String... tags) {
@@ -228,6 +231,11 @@ public final class MicrometerObserver extends PipelineObserver {
         MetricsSnapshot.TimerStats.of(ttft), MetricsSnapshot.TimerStats.of(ttfa),
         MetricsSnapshot.TimerStats.of(ttsTtfb), MetricsSnapshot.TimerStats.of(ttsDuration),
         MetricsSnapshot.TimerStats.of(turnDuration.get(TurnOutcome.COMPLETED)), cacheStats);
+  }
+
+  @Override
+  public void sttCompleted(Duration d) {
+    sttDuration.record(d);
   }
 
   private static final class CacheCounters {

@@ -159,6 +159,13 @@ public abstract class PipelineObserver {
       boolean healthy) {}
 
   /**
+   * The user's audio of a turn started from audio was transcribed (speech-to-text latency).
+   *
+   * @param duration from the start of the transcription to its transcript
+   */
+  public void sttCompleted(Duration duration) {}
+
+  /**
    * An observer that forwards every call to each of {@code observers} in turn.
    *
    * @param observers the observers, in call order; copied

@@ -105,8 +105,32 @@ public final class OpenAiTranscription implements SttProvider {
    */
   @Override
   public CompletableFuture<Transcript> transcribe(byte[] audio, String mimeType) {
+    return transcribe(audio, mimeType, language);
+  }
+
+  /**
+   * Uploads {@code audio} spoken in {@code language} and returns the transcript; returns at once.
+   *
+   * @param audio the encoded audio (WAV, MP3, WebM/Opus, ...)
+   * @param mimeType its MIME type, e.g. {@code audio/wav}
+   * @param language the spoken language as ISO-639-1 ({@code en}), sent as {@code language};
+   *     empty uses the builder's {@link Builder#language}
+   * @return the transcript, or a future failed with a {@link ProviderException} of stage {@code
+   *     STT}
+   * @throws InvalidRequestException (field {@code audio}) at once when the audio is empty or over
+   *     25 MB, (field {@code mimeType}) when the MIME type is malformed, or (field {@code
+   *     language}) when the language is not a two- or three-letter code
+   */
+  @Override
+  public CompletableFuture<Transcript> transcribe(byte[] audio, String mimeType, String language) {
     Objects.requireNonNull(audio, "audio");
     Objects.requireNonNull(mimeType, "mimeType");
+    Objects.requireNonNull(language, "language");
+    if (!language.isEmpty() && !language.matches("[a-zA-Z]{2,3}")) {
+      throw new InvalidRequestException("language",
+          "language must be an ISO-639-1 code such as 'en' but was '" + language.replaceAll("\\p{Cntrl}", "?") + "'");
+    }
+    String lang = language.isEmpty() ? this.language : language.toLowerCase(Locale.ROOT);
     if (audio.length == 0) {
       throw new InvalidRequestException("audio", "audio to transcribe is empty");
     }
@@ -123,13 +147,13 @@ public final class OpenAiTranscription implements SttProvider {
         .addFormDataPart("file", "audio." + extension(type), RequestBody.create(audio, type))
         .addFormDataPart("model", model)
         .addFormDataPart("response_format", "json");
-    if (!language.isEmpty()) {
-      form.addFormDataPart("language", language);
+    if (!lang.isEmpty()) {
+      form.addFormDataPart("language", lang);
     }
     Request http = endpoint.request("audio/transcriptions").post(form.build()).build();
     TranscriptFuture future = new TranscriptFuture();
     TranscriptionExchange exchange = new TranscriptionExchange(endpoint, client, http,
-        retryPolicy, Exchange.deadlineNanos(Optional.empty(), timeout), future, language,
+        retryPolicy, Exchange.deadlineNanos(Optional.empty(), timeout), future, lang,
         maxResponseBytes);
     future.exchange = exchange;
     exchange.start();

@@ -25,4 +25,19 @@ public interface SttProvider {
    *     {@link dev.officehours.errors.OfficeHoursException} of stage {@code STT}
    */
   CompletableFuture<Transcript> transcribe(byte[] audio, String mimeType);
+
+  /**
+   * Transcribes one utterance spoken in a known language. Providers that take a language per call
+   * override this; the default ignores {@code language} and calls {@link #transcribe(byte[],
+   * String)}, so the provider detects the language or uses its configured one.
+   *
+   * @param audio the encoded audio (WAV, MP3, WebM/Opus, ...)
+   * @param mimeType its MIME type, e.g. {@code audio/wav}
+   * @param language the spoken language as an ISO-639-1 code ({@code en}); empty when unknown
+   * @return the transcript, or a future failed with an
+   *     {@link dev.officehours.errors.OfficeHoursException} of stage {@code STT}
+   */
+  default CompletableFuture<Transcript> transcribe(byte[] audio, String mimeType, String language) {
+    return transcribe(audio, mimeType);
+  }
 }

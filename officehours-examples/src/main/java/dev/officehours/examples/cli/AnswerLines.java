@@ -54,6 +54,11 @@ final class AnswerLines {
         + (result.truncated() ? " (truncated)" : ""));
   }
 
+  /** {@code [you said] When are office hours?}: the transcript of a question asked with --audio. */
+  void transcript(String text) {
+    line("[you said] " + redactor.clean(text.strip().replaceAll("\\s+", " ")));
+  }
+
   /** Ends the answer's last line, if one is open. */
   void finish() {
     if (lineOpen) {

@@ -5,7 +5,9 @@ import dev.officehours.ConversationPipeline;
 import dev.officehours.errors.InvalidRequestException;
 import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.errors.ProviderException;
+import dev.officehours.SpeechInput;
 import dev.officehours.TextDelta;
+import dev.officehours.Transcribed;
 import dev.officehours.ToolCallStarted;
 import dev.officehours.ToolResult;
 import dev.officehours.Turn;
@@ -25,6 +27,7 @@ import dev.officehours.cache.TtsCache;
 import dev.officehours.examples.tts.FreeTtsSpeech;
 import dev.officehours.openai.OpenAiChat;
 import dev.officehours.openai.OpenAiSpeech;
+import dev.officehours.openai.OpenAiTranscription;
 import dev.officehours.redis.OfficeHoursRedis;
 import dev.officehours.tts.AudioFormat;
 import dev.officehours.tts.TtsProvider;
@@ -85,7 +88,7 @@ public final class ChatCli {
   static final int EXIT_INTERRUPTED = 130;
 
   private static final Set<String> VALUED = Set.of("base-url", "model", "voice", "format", "system", "session", "text",
-      "image", "out", "redis");
+      "image", "out", "redis", "audio", "stt-model");
   private static final Set<String> SWITCHES = Set.of("no-audio", "no-cache", "demo", "help");
   private static final long DOUBLE_CTRL_C_NANOS = 2_000_000_000L;
   private static final String DEFAULT_BASE_URL = "https://api.openai.com/v1";
@@ -144,6 +147,7 @@ public final class ChatCli {
     registerSecrets(argv, env);
     Args args;
     byte[] image = null;
+    SpeechInput speech = null;
     try {
       args = Args.parse(argv, VALUED, SWITCHES);
       if (args.has("help")) {
@@ -169,6 +173,24 @@ public final class ChatCli {
           return EXIT_UNREADABLE_FILE;
         }
       }
+      if (args.has("audio")) {
+        if (args.has("text")) {
+          throw new UsageException("--audio and --text both ask the question: give one of them");
+        }
+        Path file = Path.of(args.get("audio", ""));
+        byte[] recording;
+        try {
+          recording = Files.readAllBytes(file);
+        } catch (IOException | SecurityException e) {
+          printError("chat: cannot read audio " + file + ": " + reason(e));
+          return EXIT_UNREADABLE_FILE;
+        }
+        if (recording.length == 0) {
+          printError("chat: cannot use audio " + file + ": the file is empty");
+          return EXIT_UNREADABLE_FILE;
+        }
+        speech = SpeechInput.of(recording, audioType(file));
+      }
       setUp(args, env);
     } catch (WavFileOutput.CannotWrite e) {
       printError(cannotWrite(e));
@@ -190,6 +212,9 @@ public final class ChatCli {
       return EXIT_USAGE;
     }
     try {
+      if (speech != null) {
+        return audioTurn(speech, image);
+      }
       if (args.has("text")) {
         return turn(args.get("text", ""), image);
       }
@@ -237,6 +262,7 @@ public final class ChatCli {
     String envUrl = blankToNull(env.get("OPENAI_BASE_URL"));
     boolean demo = args.has("demo") || (!args.has("base-url") && apiKey == null && envUrl == null);
     OpenAiChat chat;
+    OpenAiTranscription stt;
     TtsProvider tts = null;
     if (demo) {
       SimulatedOpenAiServer sim = SimulatedOpenAiServer.builder()
@@ -244,6 +270,9 @@ public final class ChatCli {
       resources.add(sim);
       shownBaseUrl = sim.baseUrl();
       chat = OpenAiChat.builder().baseUrl(sim.baseUrl()).model(SimulatedOpenAiServer.MODEL).build();
+      // the simulated server's transcription: a WAV labelled by our tooling is heard as its label
+      stt = OpenAiTranscription.builder().baseUrl(sim.baseUrl()).model(SimulatedOpenAiServer.MODEL + "-transcribe")
+          .build();
       if (wantAudio) {
         FreeTtsSpeech freeTts = FreeTtsSpeech.create();
         freeTts.warmUp();
@@ -266,6 +295,13 @@ public final class ChatCli {
         c.apiKey(apiKey);
       }
       chat = c.build();
+      OpenAiTranscription.Builder t = OpenAiTranscription.builder().baseUrl(root)
+          .model(args.get("stt-model").orElse(env.getOrDefault("OPENAI_STT_MODEL", OpenAiTranscription.DEFAULT_MODEL)));
+      forEachQueryParameter(url, t::queryParameter);
+      if (apiKey != null) {
+        t.apiKey(apiKey);
+      }
+      stt = t.build();
       if (wantAudio) {
         OpenAiSpeech.Builder s = OpenAiSpeech.builder().baseUrl(root).format(format);
         forEachQueryParameter(url, s::queryParameter);
@@ -279,7 +315,7 @@ public final class ChatCli {
     if (wantAudio) {
       audio = audioOutput(args, format);
     }
-    ConversationPipeline.Builder b = ConversationPipeline.builder().llm(chat);
+    ConversationPipeline.Builder b = ConversationPipeline.builder().llm(chat).stt(stt);
     if (tts != null) {
       b.tts(tts);
     }
@@ -378,7 +414,7 @@ public final class ChatCli {
     }
   }
 
-  /** Runs one turn to its end and returns the exit code it deserves. */
+  /** Asks {@code text} (with {@code image}, a vision turn) and returns the exit code the turn deserves. */
   private int turn(String text, byte[] image) {
     TurnRequest request;
     try {
@@ -391,6 +427,20 @@ public final class ChatCli {
       printError("chat: " + e.getMessage());
       return EXIT_USAGE;
     }
+    return turn(request);
+  }
+
+  /** Asks the question spoken in {@code speech}: its transcript is printed, then the answer. */
+  private int audioTurn(SpeechInput speech, byte[] image) {
+    TurnRequest.Builder rb = TurnRequest.builder(session, speech);
+    if (image != null) {
+      rb.image(image);
+    }
+    return turn(rb.build());
+  }
+
+  /** Runs one turn to its end and returns the exit code it deserves. */
+  private int turn(TurnRequest request) {
     int number = ++turns;
     if (audio != null) {
       audio.beginTurn(number);
@@ -398,7 +448,9 @@ public final class ChatCli {
     CompletableFuture<TurnEvent> end = new CompletableFuture<>();
     AnswerLines answer = new AnswerLines(out, redactor);
     TurnListener listener = TurnListener.of(event -> {
-      if (event instanceof TextDelta delta) {
+      if (event instanceof Transcribed transcript) {
+        answer.transcript(transcript.text());
+      } else if (event instanceof TextDelta delta) {
         answer.text(delta.text());
       } else if (event instanceof ToolCallStarted call) {
         answer.toolCall(call);
@@ -417,7 +469,7 @@ public final class ChatCli {
     try {
       try {
         current = pipeline.start(request, listener);
-      } catch (InvalidRequestException e) {
+      } catch (InvalidRequestException | IllegalStateException e) {
         printError("chat: " + e.getMessage());
         return EXIT_USAGE;
       }
@@ -472,12 +524,27 @@ public final class ChatCli {
   /** The one line after each turn: TTFT, TTFA, total, chunks, cache hits, and tool calls if any. */
   static String metricsLine(TurnResult result) {
     TurnMetrics m = result.metrics();
-    return String.format(Locale.ROOT, "TTFT %s | TTFA %s | total %s | %s | cache hits %d/%d%s%s",
+    return m.speechToText().map(d -> "STT " + ms(d) + " | ").orElse("")
+        + String.format(Locale.ROOT, "TTFT %s | TTFA %s | total %s | %s | cache hits %d/%d%s%s",
         m.timeToFirstToken().map(ChatCli::ms).orElse("-"), m.timeToFirstAudio().map(ChatCli::ms).orElse("-"),
         ms(m.total()), chunks(m.chunks()), m.ttsCacheHits(), m.chunks(),
         m.toolCalls() == 0 ? "" : " | " + m.toolCalls() + (m.toolCalls() == 1 ? " tool call, " : " tool calls, ")
             + ms(m.toolTime()),
         result.answerFromCache() ? " (answer from cache)" : "");
+  }
+
+  /** The MIME type of a recording, from its file name; WAV unless the extension says otherwise. */
+  static String audioType(Path file) {
+    String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+    String ext = name.contains(".") ? name.substring(name.lastIndexOf('.') + 1) : "";
+    return switch (ext) {
+      case "mp3" -> "audio/mpeg";
+      case "ogg", "oga", "opus" -> "audio/ogg";
+      case "webm" -> "audio/webm";
+      case "flac" -> "audio/flac";
+      case "m4a", "mp4" -> "audio/mp4";
+      default -> "audio/wav";
+    };
   }
 
   private static String chunks(int n) {
@@ -651,6 +718,9 @@ public final class ChatCli {
         "  --session ID       conversation id (default cli)",
         "  --text \"...\"       ask one question, print the answer, exit (scriptable)",
         "  --image FILE       send an image with the (first) question: a vision turn",
+        "  --audio FILE       ask the question spoken in FILE (WAV; .mp3 .ogg .webm .flac .m4a by name): it is",
+        "                     transcribed, the transcript printed as [you said] ..., then answered; then exits",
+        "  --stt-model NAME   speech-to-text model for --audio (default: OPENAI_STT_MODEL or gpt-4o-mini-transcribe)",
         "  --out DIR          write each answer's audio to DIR/turn-N.wav instead of playing it",
         "  --no-audio         text only",
         "  --demo             demo mode even when OPENAI_API_KEY is set",

@@ -410,7 +410,7 @@ public final class ChatServer implements AutoCloseable {
   private void transcribe(Context ctx) throws InterruptedException {
     if (stt == null) {
       throw new ApiException(501, "stt_not_configured",
-          "no speech-to-text provider is configured on this server (demo mode): use the browser's recogniser");
+          "no speech-to-text provider is configured on this server: use the browser's recogniser");
     }
     String type = ctx.contentType() == null ? "" : ctx.contentType().split(";")[0].strip().toLowerCase(Locale.ROOT);
     if (!(type.startsWith("audio/") || type.equals("video/webm")) || !type.matches("[a-z]+/[a-z0-9.+-]{1,64}")) {
@@ -743,6 +743,7 @@ public final class ChatServer implements AutoCloseable {
     private ConversationPipeline pipeline;
     private ConversationPipeline.Builder pipelineBuilder;
     private SttProvider stt;
+    private boolean sttOff;
     private boolean demo;
     private SimulatedOpenAiServer.Builder simulated;
     private boolean freeTts = true;
@@ -806,7 +807,8 @@ public final class ChatServer implements AutoCloseable {
 
     /**
      * Turns on {@code POST /chat/transcribe}, the page's fallback where the browser cannot
-     * recognise speech itself. Without it the endpoint answers 501 {@code stt_not_configured}.
+     * recognise speech itself. Without it the endpoint answers 501 {@code stt_not_configured}, except
+     * in demo mode, where the simulated server transcribes (deterministically, labelled simulated).
      *
      * @param stt the speech-to-text provider behind {@code POST /chat/transcribe}
      * @return this
@@ -1054,6 +1056,12 @@ public final class ChatServer implements AutoCloseable {
       return this;
     }
 
+    /** No speech-to-text, not even the demo's simulated one ({@code serve --no-stt}). */
+    Builder withoutStt() {
+      this.sttOff = true;
+      return this;
+    }
+
     /** Demo mode with providers built by the caller ({@code serve --demo --redis ...}). */
     Builder markDemo() {
       this.demoLabel = true;
@@ -1136,6 +1144,9 @@ public final class ChatServer implements AutoCloseable {
       SimulatedOpenAiServer sim = simulated.start();
       owned.add(sim);
       OpenAiChat chat = OpenAiChat.builder().baseUrl(sim.baseUrl()).model(SimulatedOpenAiServer.MODEL).build();
+      if (stt == null && !sttOff) {
+        stt = simulatedStt(sim); // POST /chat/transcribe answers from the simulated server, labelled so
+      }
       ConversationPipeline.Builder b = ConversationPipeline.builder().llm(chat)
           .ttsCache(TtsCache.inMemory()).answerCache(AnswerCache.inMemory());
       if (freeTts) {
@@ -1149,6 +1160,12 @@ public final class ChatServer implements AutoCloseable {
       }
       audioFormat = AudioFormat.PCM_24K;
       return OfficeHoursCalendar.addTo(b, true);
+    }
+
+    /** The simulated server's transcription (deterministic, {@code "simulated": true}), for demo mode. */
+    static SttProvider simulatedStt(SimulatedOpenAiServer sim) {
+      return dev.officehours.openai.OpenAiTranscription.builder().baseUrl(sim.baseUrl())
+          .model(SimulatedOpenAiServer.MODEL + "-transcribe").build();
     }
   }
 }

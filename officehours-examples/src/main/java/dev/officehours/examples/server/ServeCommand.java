@@ -153,6 +153,9 @@ public final class ServeCommand {
           .timeToFirstToken(args.getDuration("sim-ttft", Duration.ofMillis(250)))
           .tokenInterval(args.getDuration("sim-token-interval", Duration.ofMillis(30)));
       b.demo(sim, !args.has("sim-voice"));
+      if (args.has("no-stt")) {
+        b.withoutStt();
+      }
       mode = "demo mode: no OPENAI_API_KEY or OPENAI_BASE_URL, so answers come from a simulated model and speech from "
           + (args.has("sim-voice") ? "the simulated voice" : "the offline FreeTTS voice");
     } else {
@@ -216,6 +219,9 @@ public final class ServeCommand {
         .timeToFirstToken(args.getDuration("sim-ttft", Duration.ofMillis(250)))
         .tokenInterval(args.getDuration("sim-token-interval", Duration.ofMillis(30))).start();
     b.closeWith(sim);
+    if (!args.has("no-stt")) {
+      b.stt(ChatServer.Builder.simulatedStt(sim));
+    }
     ConversationPipeline.Builder pb = ConversationPipeline.builder()
         .llm(OpenAiChat.builder().baseUrl(sim.baseUrl()).model(SimulatedOpenAiServer.MODEL).build());
     if (args.has("sim-voice")) {

@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v1/audio/speech}: {@code pcm} (24 kHz, 16-bit little-endian, mono) or
  *       {@code wav} of synthetic speech-like audio ({@link SyntheticVoice}), streamed at the
  *       configured real-time factor.
+ *   <li>{@code POST /v1/audio/transcriptions}: OpenAI's multipart upload, answered without
+ *       listening: a WAV labelled by our tooling ({@link Wav#labelled}) is heard as its label, any
+ *       other WAV as "This is a simulated transcript of N seconds of audio.", other audio as
+ *       "This is a simulated transcript."; the JSON says {@code "simulated": true}.
  *   <li>{@code GET /v1/models}: the one model, {@value #MODEL}.
  * </ul>
  *
@@ -222,6 +226,10 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       } else if (path.endsWith("/audio/speech") && method.equals("POST")) {
         speechRequests.increment();
         speech(ex, body);
+      } else if (path.endsWith("/audio/transcriptions") && method.equals("POST")) {
+        SimulatedTranscription.Answer answer = SimulatedTranscription.transcribe(
+            ex.getRequestHeaders().getFirst("Content-Type"), body);
+        sendJson(ex, answer.status(), answer.json());
       } else if (path.endsWith("/models") && method.equals("GET")) {
         sendJson(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"" + MODEL
             + "\",\"object\":\"model\",\"created\":0,\"owned_by\":\"officehours-simulated\"}]}");

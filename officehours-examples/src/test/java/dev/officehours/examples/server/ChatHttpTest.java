@@ -192,11 +192,21 @@ class ChatHttpTest {
   }
 
   @Test
-  void transcriptionNeedsASpeechToTextProvider() throws Exception {
+  void inDemoModeTheSimulatedServerTranscribes() throws Exception {
     Answer a = call(http, new Request.Builder().url(server.url() + "/chat/transcribe")
-        .post(RequestBody.create(new byte[] {1, 2, 3}, MediaType.get("audio/webm"))).build());
-    assertEquals(501, a.status());
-    assertEquals("stt_not_configured", a.code());
+        .post(RequestBody.create(new byte[] {26, 69, -33, -93, 1, 2}, MediaType.get("audio/webm"))).build());
+    assertEquals(200, a.status(), a.body());
+    assertEquals("This is a simulated transcript.", a.json().path("text").asText());
+  }
+
+  @Test
+  void transcriptionNeedsASpeechToTextProvider() throws Exception {
+    try (ChatServer noStt = ServerFixture.fastDemo().withoutStt().start()) {
+      Answer a = call(http, new Request.Builder().url(noStt.url() + "/chat/transcribe")
+          .post(RequestBody.create(new byte[] {1, 2, 3}, MediaType.get("audio/webm"))).build());
+      assertEquals(501, a.status());
+      assertEquals("stt_not_configured", a.code());
+    }
   }
 
   @Test
