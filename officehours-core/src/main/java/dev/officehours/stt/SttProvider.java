@@ -22,7 +22,8 @@ public interface SttProvider {
    * @param audio the encoded audio (WAV, MP3, WebM/Opus, ...)
    * @param mimeType its MIME type, e.g. {@code audio/wav}
    * @return the transcript, or a future failed with an
-   *     {@link dev.officehours.errors.OfficeHoursException} of stage {@code STT}
+   *     {@link dev.officehours.errors.OfficeHoursException} of stage {@code STT}; cancelling
+   *     the future cancels the call and closes its connection
    */
   CompletableFuture<Transcript> transcribe(byte[] audio, String mimeType);
 
