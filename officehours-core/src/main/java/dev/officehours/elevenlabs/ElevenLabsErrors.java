@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.officehours.errors.OfficeHoursException.Stage;
 import dev.officehours.errors.ProviderException;
 import dev.officehours.errors.RetryPolicy;
+import java.util.List;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -34,8 +35,8 @@ final class ElevenLabsErrors {
   record Details(String message, String status, String type) {}
 
   /** Maps an unsuccessful HTTP response, reading at most 16 KiB of its body. */
-  static ProviderException fromResponse(Response response, String apiKey) {
-    Details d = parseBody(readBody(response.body()), apiKey);
+  static ProviderException fromResponse(Response response, List<String> secrets) {
+    Details d = parseBody(readBody(response.body()), secrets);
     int status = response.code();
     return ProviderException.builder(Stage.TTS, SUMMARY)
         .status(status)
@@ -49,8 +50,8 @@ final class ElevenLabsErrors {
 
   /** Maps an error sent inside a successful stream, where audio was expected. */
   static ProviderException fromStreamPayload(JsonNode root, boolean outputDelivered,
-      String apiKey) {
-    Details d = parse(root, apiKey);
+      List<String> secrets) {
+    Details d = parse(root, secrets);
     String kind = ((d.status() == null ? "" : d.status()) + " " + (d.type() == null ? "" : d.type()))
         .toLowerCase(Locale.ROOT);
     boolean transientKind = kind.contains("busy") || kind.contains("too_many")
@@ -114,23 +115,23 @@ final class ElevenLabsErrors {
    * {"detail":[{"loc":["body","text"],"msg":"…","type":"…"}]}}, a bare {@code {"detail":"…"}},
    * and, from proxies, {@code {"error":…}} or plain text.
    */
-  static Details parseBody(String body, String apiKey) {
+  static Details parseBody(String body, List<String> secrets) {
     String trimmed = body == null ? "" : body.trim();
     if (trimmed.startsWith("{")) {
       try {
         JsonNode root = JSON.readTree(trimmed);
         if (root != null && root.isObject()) {
-          return parse(root, apiKey);
+          return parse(root, secrets);
         }
       } catch (IOException e) {
         // not JSON after all: plain text
       }
     }
-    return new Details(clip(redact(trimmed.isEmpty() ? null : trimmed, apiKey), MAX_MESSAGE_CHARS),
+    return new Details(clip(redact(trimmed.isEmpty() ? null : trimmed, secrets), MAX_MESSAGE_CHARS),
         null, null);
   }
 
-  private static Details parse(JsonNode root, String apiKey) {
+  private static Details parse(JsonNode root, List<String> secrets) {
     JsonNode detail = root.has("detail") ? root.get("detail") : root.get("error");
     if (detail == null) {
       detail = root;
@@ -170,8 +171,8 @@ final class ElevenLabsErrors {
     } else {
       message = text(detail);
     }
-    return new Details(clip(redact(message, apiKey), MAX_MESSAGE_CHARS),
-        clip(redact(status, apiKey), MAX_FIELD_CHARS), clip(redact(type, apiKey), MAX_FIELD_CHARS));
+    return new Details(clip(redact(message, secrets), MAX_MESSAGE_CHARS),
+        clip(redact(status, secrets), MAX_FIELD_CHARS), clip(redact(type, secrets), MAX_FIELD_CHARS));
   }
 
   private static String text(JsonNode node) {
@@ -182,8 +183,14 @@ final class ElevenLabsErrors {
     return s.isEmpty() ? null : s;
   }
 
-  private static String redact(String text, String apiKey) {
-    return text == null || apiKey == null ? text : text.replace(apiKey, "[redacted]");
+  private static String redact(String text, List<String> secrets) {
+    if (text == null) {
+      return null;
+    }
+    for (String secret : secrets) {
+      text = text.replace(secret, "[redacted]");
+    }
+    return text;
   }
 
   /** Cuts to {@code max} characters; control characters become spaces (no forged log lines). */

@@ -54,6 +54,10 @@ import okhttp3.RequestBody;
  * #toString()}, logs or exception messages.
  */
 public final class ElevenLabsSpeech implements TtsProvider {
+  /** Body fields this provider writes itself, which a request's extra fields may not replace. */
+  private static final java.util.Set<String> OWN_FIELDS = java.util.Set.of("text", "model_id",
+      "voice_settings", "output_format");
+
   /** The API root used when neither the builder nor {@code ELEVENLABS_BASE_URL} names one. */
   public static final String DEFAULT_BASE_URL = "https://api.elevenlabs.io";
   /** The model used by default: ElevenLabs' low-latency model. */
@@ -224,6 +228,13 @@ public final class ElevenLabsSpeech implements TtsProvider {
     if (settings.isEmpty()) {
       root.remove("voice_settings");
     }
+    for (Map.Entry<String, Object> e : request.extraBody().entrySet()) {
+      if (OWN_FIELDS.contains(e.getKey())) {
+        throw new InvalidRequestException("extraBody", "'" + e.getKey()
+            + "' is written by ElevenLabsSpeech itself; use its own setting instead");
+      }
+      root.set(e.getKey(), ElevenLabsErrors.JSON.valueToTree(e.getValue()));
+    }
     byte[] body;
     try {
       body = ElevenLabsErrors.JSON.writeValueAsBytes(root);
@@ -237,11 +248,15 @@ public final class ElevenLabsSpeech implements TtsProvider {
     queryParameters.forEach(url::addQueryParameter);
     Request.Builder http = new Request.Builder().url(url.build())
         .post(RequestBody.create(body, JSON));
+    request.extraHeaders().forEach(http::header);
+    List<String> secrets = new java.util.ArrayList<>(request.extraHeaders().values());
+    secrets.removeIf(v -> v.length() < 8); // a short value is no secret, and masking it would garble
     if (apiKey != null) {
       http.header("xi-api-key", apiKey);
+      secrets.add(apiKey);
     }
     SpeechStream stream = new SpeechStream(client, http.build(), retryPolicy,
-        System.nanoTime() + timeout.toNanos(), sink, request.format(), maxMessageBytes, apiKey);
+        System.nanoTime() + timeout.toNanos(), sink, request.format(), maxMessageBytes, secrets);
     stream.start();
     return stream;
   }

@@ -50,7 +50,8 @@ final class SpeechStream implements Callback, TtsCall {
   private final AudioSink sink;
   private final AudioFormat format;
   private final long maxMessageBytes;
-  private final String apiKey;
+  /** The key and the request's header values: masked in whatever the server echoes. */
+  private final List<String> secrets;
 
   private final AtomicBoolean finished = new AtomicBoolean();
   private final AtomicInteger requestsSent = new AtomicInteger();
@@ -61,7 +62,7 @@ final class SpeechStream implements Callback, TtsCall {
   private int retries;
 
   SpeechStream(OkHttpClient client, Request request, RetryPolicy retryPolicy, long deadlineNanos,
-      AudioSink sink, AudioFormat format, long maxMessageBytes, String apiKey) {
+      AudioSink sink, AudioFormat format, long maxMessageBytes, List<String> secrets) {
     this.client = client;
     this.request = request;
     this.retryPolicy = retryPolicy;
@@ -69,7 +70,7 @@ final class SpeechStream implements Callback, TtsCall {
     this.sink = sink;
     this.format = format;
     this.maxMessageBytes = maxMessageBytes;
-    this.apiKey = apiKey;
+    this.secrets = List.copyOf(secrets);
   }
 
   void start() {
@@ -123,7 +124,7 @@ final class SpeechStream implements Callback, TtsCall {
         return;
       }
       if (!response.isSuccessful()) {
-        fail(ElevenLabsErrors.fromResponse(response, apiKey));
+        fail(ElevenLabsErrors.fromResponse(response, secrets));
         return;
       }
       read(response);
@@ -165,7 +166,7 @@ final class SpeechStream implements Callback, TtsCall {
       }
       if (root.has("detail") || root.has("error")) {
         closeConnection();
-        fail(ElevenLabsErrors.fromStreamPayload(root, audioDelivered, apiKey));
+        fail(ElevenLabsErrors.fromStreamPayload(root, audioDelivered, secrets));
         return;
       }
       JsonNode audio = root.get("audio_base64");

@@ -317,6 +317,14 @@ public final class FallbackLlm implements LlmProvider, AutoCloseable {
         }
       }
 
+      /** Reasoning is the model's first sign of life, like a token: the call is now this one's. */
+      @Override
+      public void onReasoning(String delta) {
+        if ((served == this && !cancelled) || commit()) {
+          listener.onReasoning(delta);
+        }
+      }
+
       @Override
       public void onComplete(LlmCompletion completion) {
         if (served == this || commit()) {

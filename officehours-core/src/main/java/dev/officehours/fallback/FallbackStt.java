@@ -59,7 +59,18 @@ public final class FallbackStt implements SttProvider, AutoCloseable {
   public CompletableFuture<Transcript> transcribe(byte[] audio, String mimeType) {
     Objects.requireNonNull(audio, "audio");
     Objects.requireNonNull(mimeType, "mimeType");
-    Flight flight = new Flight(audio, mimeType);
+    Flight flight = new Flight(audio, mimeType, "");
+    flight.next(null, null);
+    return flight.result;
+  }
+
+  /** Passes the language on to each provider tried. */
+  @Override
+  public CompletableFuture<Transcript> transcribe(byte[] audio, String mimeType, String language) {
+    Objects.requireNonNull(audio, "audio");
+    Objects.requireNonNull(mimeType, "mimeType");
+    Objects.requireNonNull(language, "language");
+    Flight flight = new Flight(audio, mimeType, language);
     flight.next(null, null);
     return flight.result;
   }
@@ -107,13 +118,15 @@ public final class FallbackStt implements SttProvider, AutoCloseable {
     final CompletableFuture<Transcript> result = new CompletableFuture<>();
     private final byte[] audio;
     private final String mimeType;
+    private final String language;
     private final List<Member<SttProvider>> order = chain.candidates();
     private int nextIndex;
     private int attemptsMade;
     private CompletableFuture<Transcript> current;
     private PipelineClock.Timer timer;
 
-    Flight(byte[] audio, String mimeType) {
+    Flight(byte[] audio, String mimeType, String language) {
+      this.language = language;
       this.audio = audio;
       this.mimeType = mimeType;
       // the caller's cancel reaches the attempt in flight; no attempt starts after it
@@ -156,7 +169,9 @@ public final class FallbackStt implements SttProvider, AutoCloseable {
       attempt.whenComplete((transcript, e) -> ended(m, attempt, transcript, e));
       CompletableFuture<Transcript> call;
       try {
-        call = Objects.requireNonNull(member.provider().transcribe(audio, mimeType),
+        call = Objects.requireNonNull((language.isEmpty()
+            ? member.provider().transcribe(audio, mimeType)
+            : member.provider().transcribe(audio, mimeType, language)),
             "transcribe returned null");
       } catch (RuntimeException e) {
         attempt.completeExceptionally(e);

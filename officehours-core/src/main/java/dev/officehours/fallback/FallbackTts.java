@@ -11,6 +11,7 @@ import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;
 import dev.officehours.tts.TtsCall;
 import dev.officehours.tts.TtsProvider;
+import dev.officehours.tts.WordTiming;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -85,6 +86,29 @@ public final class FallbackTts implements TtsProvider, AutoCloseable {
   @Override
   public SpeechRequest request(String text) {
     return chain.members.get(0).provider().request(text);
+  }
+
+  /**
+   * The request a later provider of the chain makes for the same chunk: its own settings (model,
+   * voice), with what the turn changed from the first provider's (speed, instructions, format,
+   * extras) applied over them.
+   */
+  private SpeechRequest forMember(TtsProvider provider, SpeechRequest turnRequest) {
+    SpeechRequest defaults = request(turnRequest.text());
+    SpeechRequest own = provider.request(turnRequest.text());
+    if (turnRequest.speed() != defaults.speed()) {
+      own = own.withSpeed(turnRequest.speed());
+    }
+    if (!turnRequest.instructions().equals(defaults.instructions())) {
+      own = own.withInstructions(turnRequest.instructions());
+    }
+    if (!turnRequest.format().equals(defaults.format())) {
+      own = own.withFormat(turnRequest.format());
+    }
+    if (!turnRequest.extraBody().isEmpty() || !turnRequest.extraHeaders().isEmpty()) {
+      own = own.withExtras(turnRequest.extraBody(), turnRequest.extraHeaders());
+    }
+    return own;
   }
 
   /**
@@ -335,9 +359,9 @@ public final class FallbackTts implements TtsProvider, AutoCloseable {
         }
         TtsCall started;
         try {
-          // the request was made with the first provider's settings; another speaks in its own
-          SpeechRequest own = member.index() == 0 ? request
-              : member.provider().request(request.text());
+          // the request was made with the first provider's settings; another speaks in its own,
+          // with the turn's own speed, instructions, format and extras over them
+          SpeechRequest own = member.index() == 0 ? request : forMember(member.provider(), request);
           started = member.provider().synthesize(own, this);
         } catch (RuntimeException e) {
           t.cancel();
@@ -412,8 +436,11 @@ public final class FallbackTts implements TtsProvider, AutoCloseable {
         if (t != null) {
           t.cancel();
         }
-        member.health().succeeded();
-        chain.observer.providerServed(chain.stage, member.id());
+        if (!hit) {
+          // A cache hit says nothing of the provider's health, nor that it served.
+          member.health().succeeded();
+          chain.observer.providerServed(chain.stage, member.id());
+        }
         sink.onProvider(member.id());
         if (hit) {
           sink.onCacheHit();
@@ -432,6 +459,13 @@ public final class FallbackTts implements TtsProvider, AutoCloseable {
       public void onAudio(byte[] audio) {
         if ((served == this && !cancelled) || (served == null && commit(true))) {
           sink.onAudio(audio);
+        }
+      }
+
+      @Override
+      public void onAudio(byte[] audio, List<WordTiming> words) {
+        if ((served == this && !cancelled) || (served == null && commit(true))) {
+          sink.onAudio(audio, words); // the timings the serving provider reported travel on
         }
       }
 

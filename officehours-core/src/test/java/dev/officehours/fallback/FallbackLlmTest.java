@@ -350,4 +350,25 @@ class FallbackLlmTest {
     assertEquals("attemptTimeout", e.setting());
     assertTrue(e.getMessage().contains("secondary"), e.getMessage());
   }
+
+  @Test
+  void reasoningIsTheFirstSignOfLifeSoAThinkingModelIsNotFailedOver() {
+    FallbackLlm llm = chain().attemptTimeout(Duration.ofSeconds(3)).build();
+    List<String> reasoning = Collections.synchronizedList(new ArrayList<>());
+    LlmEvents events = new LlmEvents() {
+      @Override
+      public void onReasoning(String delta) {
+        reasoning.add(delta);
+      }
+    };
+    llm.stream(Stubs.QUESTION, events);
+    primary.last().listener.onReasoning("Let me think");
+    clock.advance(Duration.ofSeconds(10)); // thinking long past the attempt timeout
+    primary.last().tokens("Nine to five.").complete();
+
+    assertEquals(List.of("Let me think"), reasoning);
+    assertEquals(List.of("Nine to five."), events.tokens);
+    assertTrue(secondary.calls.isEmpty(), "the thinking primary was not abandoned");
+    assertTrue(failovers.isEmpty());
+  }
 }

@@ -85,4 +85,15 @@ class FallbackSttTest {
     primary.last().complete(new Transcript("", ""));
     assertTrue(stt.isHealthy("primary"));
   }
+
+  @Test
+  void theLanguageOfTheSpeechGoesToEveryProviderTried() throws Exception {
+    FallbackStt stt = chain().build();
+    CompletableFuture<Transcript> result = stt.transcribe(AUDIO, "audio/wav", "de");
+    primary.last().completeExceptionally(Stubs.status(Stage.STT, 503));
+    secondary.last().complete(new Transcript("wann haben Sie offen", "de"));
+    assertEquals("wann haben Sie offen", result.get().text());
+    assertEquals(List.of("de"), primary.languages);
+    assertEquals(List.of("de"), secondary.languages);
+  }
 }

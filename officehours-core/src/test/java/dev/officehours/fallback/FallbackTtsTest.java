@@ -208,4 +208,43 @@ class FallbackTtsTest {
     };
     assertEquals(500, FallbackTts.builder(List.of(primary, shortInput)).build().maxInputChars());
   }
+
+  @Test
+  void aLaterProviderKeepsItsOwnVoiceButTakesTheTurnsSpeedFormatAndExtras() {
+    FallbackTts tts = chain().build();
+    dev.officehours.tts.SpeechRequest turn = tts.request("Hello.").withSpeed(1.25).withInstructions("warmly")
+        .withFormat(dev.officehours.tts.AudioFormat.MP3)
+        .withExtras(java.util.Map.of("seed", 3), java.util.Map.of("X-Tier", "gold"));
+    tts.synthesize(turn, new Heard());
+    primary.last().fail(Stubs.status(Stage.TTS, 503));
+
+    dev.officehours.tts.SpeechRequest sent = secondary.last().request;
+    assertEquals("rachel", sent.voice(), "its own voice");
+    assertEquals("secondary-model", sent.model(), "its own model");
+    assertEquals(1.25, sent.speed());
+    assertEquals("warmly", sent.instructions());
+    assertEquals(dev.officehours.tts.AudioFormat.MP3, sent.format(), "the format the turn plays");
+    assertEquals(java.util.Map.of("seed", 3), sent.extraBody());
+    assertEquals(java.util.Map.of("X-Tier", "gold"), sent.extraHeaders());
+  }
+
+  @Test
+  void wordTimingsTheServingProviderReportsTravelThroughTheChain() {
+    FallbackTts tts = chain().build();
+    java.util.List<java.util.List<dev.officehours.tts.WordTiming>> timings =
+        java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Heard heard = new Heard() {
+      @Override
+      public void onAudio(byte[] audio, java.util.List<dev.officehours.tts.WordTiming> words) {
+        timings.add(words);
+        onAudio(audio);
+      }
+    };
+    tts.synthesize(tts.request("Hello."), heard);
+    java.util.List<dev.officehours.tts.WordTiming> words = java.util.List.of(new dev.officehours.tts.WordTiming(
+        "Hello.", java.time.Duration.ZERO, java.time.Duration.ofMillis(400), false));
+    primary.last().sink.onAudio(new byte[] {1, 2}, words);
+    primary.last().complete();
+    assertEquals(java.util.List.of(words), timings);
+  }
 }

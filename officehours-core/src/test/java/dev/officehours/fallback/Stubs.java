@@ -130,7 +130,7 @@ final class Stubs {
   }
 
   /** Records what a listener heard. */
-  static final class LlmEvents implements LlmListener {
+  static class LlmEvents implements LlmListener {
     final List<String> tokens = Collections.synchronizedList(new ArrayList<>());
     final List<LlmCompletion> completions = Collections.synchronizedList(new ArrayList<>());
     final List<OfficeHoursException> errors = Collections.synchronizedList(new ArrayList<>());
@@ -241,7 +241,7 @@ final class Stubs {
   }
 
   /** Records what a sink heard: the provider named, the audio as text, the end. */
-  static final class Heard implements AudioSink {
+  static class Heard implements AudioSink {
     final List<String> providers = Collections.synchronizedList(new ArrayList<>());
     final StringBuilder audio = new StringBuilder();
     volatile boolean completed;
@@ -292,11 +292,19 @@ final class Stubs {
       return id;
     }
 
+    final List<String> languages = Collections.synchronizedList(new ArrayList<>());
+
     @Override
     public CompletableFuture<Transcript> transcribe(byte[] audio, String mimeType) {
       CompletableFuture<Transcript> f = new CompletableFuture<>();
       calls.add(f);
       return f;
+    }
+
+    @Override
+    public CompletableFuture<Transcript> transcribe(byte[] audio, String mimeType, String language) {
+      languages.add(language);
+      return transcribe(audio, mimeType);
     }
 
     CompletableFuture<Transcript> last() {
