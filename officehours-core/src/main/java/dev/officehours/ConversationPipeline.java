@@ -85,8 +85,9 @@ public final class ConversationPipeline implements AutoCloseable {
    * transcription ends the turn with the provider's error (stage {@code STT}), an empty transcript
    * with a {@link dev.officehours.errors.NoSpeechException}, a transcript over {@link
    * Builder#maxTextChars} with a {@link dev.officehours.errors.LimitExceededException}; none of
-   * them calls the LLM or writes history. The turn's deadline and its metrics' times run from
-   * this call, so they include the transcription ({@link TurnMetrics#speechToText()}).
+   * them calls the LLM or writes history. The turn's metrics' times run from this call, so they
+   * include the transcription ({@link TurnMetrics#speechToText()}); its deadline runs from when
+   * the session's previous turn has written its history (at once when there is none).
    *
    * @param sessionId the conversation, {@code [A-Za-z0-9._:-]{1,128}}
    * @param speech the recorded utterance
