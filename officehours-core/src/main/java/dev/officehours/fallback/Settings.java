@@ -54,7 +54,7 @@ final class Settings<P> {
       if (!seen.add(pid)) {
         // the chain reports and meters providers by id: two with one id could not be told apart
         throw new IllegalArgumentException("two providers of the chain have the id '" + pid
-            + "': give each its own id");
+            + "': give each its own id (e.g. OpenAiChat.Builder.id)");
       }
       copy.add(p);
       names.add(pid);

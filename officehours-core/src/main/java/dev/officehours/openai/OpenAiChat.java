@@ -63,6 +63,9 @@ import okhttp3.RequestBody;
  * #toString()}, logs or exception messages.
  */
 public final class OpenAiChat implements LlmProvider {
+  /** The id given to the builder, or null for the default {@code openai-chat@host}. */
+  private final String id;
+
   /** The model used when neither the builder nor {@code OPENAI_MODEL} names one. */
   public static final String DEFAULT_MODEL = "gpt-4o-mini";
   /** How long a call may take when its request carries no deadline. */
@@ -86,6 +89,7 @@ public final class OpenAiChat implements LlmProvider {
   private final int maxEventBytes;
 
   private OpenAiChat(Builder b) {
+    this.id = b.id;
     this.endpoint = b.settings.build();
     this.model = b.model;
     this.includeUsage = b.includeUsage;
@@ -127,7 +131,7 @@ public final class OpenAiChat implements LlmProvider {
   /** {@code openai-chat@host} (with {@code :port} when not the default). */
   @Override
   public String id() {
-    return "openai-chat@" + endpoint.hostId();
+    return id != null ? id : "openai-chat@" + endpoint.hostId();
   }
 
   @Override
@@ -304,7 +308,27 @@ public final class OpenAiChat implements LlmProvider {
     private String maxTokensField = "max_tokens";
     private int maxEventBytes = DEFAULT_MAX_EVENT_BYTES;
 
+    private String id;
+
     private Builder() {}
+
+    /**
+     * Names this provider in cache keys, metrics tags and fallback chains, instead of the default
+     * {@code openai-chat@host}: two providers on one host (two models of one service in a fallback chain)
+     * need ids of their own.
+     *
+     * @param id 1 to 64 letters, digits, {@code . _ - : @}; must not hold a secret
+     * @return this builder
+     * @throws IllegalArgumentException when {@code id} is not such a name
+     */
+    public Builder id(String id) {
+      if (id == null || !id.matches("[A-Za-z0-9._:@-]{1,64}")) {
+        throw new IllegalArgumentException("id must be 1 to 64 letters, digits, '.', '_', '-', ':' "
+            + "or '@' but was " + (id == null ? "null" : "'" + id.replaceAll("[^\\x20-\\x7e]", "?") + "'"));
+      }
+      this.id = id;
+      return this;
+    }
 
     /**
      * Sets the server to call.

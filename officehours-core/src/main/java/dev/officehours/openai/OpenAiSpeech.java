@@ -40,6 +40,9 @@ import okhttp3.RequestBody;
  * exception messages.
  */
 public final class OpenAiSpeech implements TtsProvider {
+  /** The id given to the builder, or null for the default {@code openai-speech@host}. */
+  private final String id;
+
   /** The model used when neither the builder nor {@code OPENAI_TTS_MODEL} names one. */
   public static final String DEFAULT_MODEL = "gpt-4o-mini-tts";
   /** The voice used when neither the builder nor {@code OPENAI_TTS_VOICE} names one. */
@@ -62,6 +65,7 @@ public final class OpenAiSpeech implements TtsProvider {
   private final Duration timeout;
 
   private OpenAiSpeech(Builder b) {
+    this.id = b.id;
     this.endpoint = b.settings.build();
     this.model = b.model;
     this.voice = b.voice;
@@ -105,7 +109,7 @@ public final class OpenAiSpeech implements TtsProvider {
   /** {@code openai-speech@host} (with {@code :port} when not the default); part of cache keys. */
   @Override
   public String id() {
-    return "openai-speech@" + endpoint.hostId();
+    return id != null ? id : "openai-speech@" + endpoint.hostId();
   }
 
   /** A request for {@code text} with the configured model, voice, speed, instructions, format. */
@@ -180,7 +184,27 @@ public final class OpenAiSpeech implements TtsProvider {
     private String instructions = "";
     private AudioFormat format = AudioFormat.PCM_24K;
 
+    private String id;
+
     private Builder() {}
+
+    /**
+     * Names this provider in cache keys, metrics tags and fallback chains, instead of the default
+     * {@code openai-speech@host}: two providers on one host (two models of one service in a fallback chain)
+     * need ids of their own.
+     *
+     * @param id 1 to 64 letters, digits, {@code . _ - : @}; must not hold a secret
+     * @return this builder
+     * @throws IllegalArgumentException when {@code id} is not such a name
+     */
+    public Builder id(String id) {
+      if (id == null || !id.matches("[A-Za-z0-9._:@-]{1,64}")) {
+        throw new IllegalArgumentException("id must be 1 to 64 letters, digits, '.', '_', '-', ':' "
+            + "or '@' but was " + (id == null ? "null" : "'" + id.replaceAll("[^\\x20-\\x7e]", "?") + "'"));
+      }
+      this.id = id;
+      return this;
+    }
 
     /**
      * Sets the server to call.

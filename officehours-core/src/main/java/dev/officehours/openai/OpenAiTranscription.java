@@ -38,6 +38,9 @@ import okhttp3.Response;
  * HTTP call. Immutable and thread-safe; the API key never appears in {@link #toString()}.
  */
 public final class OpenAiTranscription implements SttProvider {
+  /** The id given to the builder, or null for the default {@code openai-transcription@host}. */
+  private final String id;
+
   /** The model used when neither the builder nor {@code OPENAI_STT_MODEL} names one. */
   public static final String DEFAULT_MODEL = "gpt-4o-mini-transcribe";
   /** How long one transcription may take, retries included. */
@@ -56,6 +59,7 @@ public final class OpenAiTranscription implements SttProvider {
   private final int maxResponseBytes;
 
   private OpenAiTranscription(Builder b) {
+    this.id = b.id;
     this.endpoint = b.settings.build();
     this.model = b.model;
     this.language = b.language;
@@ -94,7 +98,7 @@ public final class OpenAiTranscription implements SttProvider {
   /** {@code openai-transcription@host} (with {@code :port} when not the default). */
   @Override
   public String id() {
-    return "openai-transcription@" + endpoint.hostId();
+    return id != null ? id : "openai-transcription@" + endpoint.hostId();
   }
 
   /**
@@ -270,7 +274,27 @@ public final class OpenAiTranscription implements SttProvider {
     private String language = "";
     private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
 
+    private String id;
+
     private Builder() {}
+
+    /**
+     * Names this provider in cache keys, metrics tags and fallback chains, instead of the default
+     * {@code openai-transcription@host}: two providers on one host (two models of one service in a fallback chain)
+     * need ids of their own.
+     *
+     * @param id 1 to 64 letters, digits, {@code . _ - : @}; must not hold a secret
+     * @return this builder
+     * @throws IllegalArgumentException when {@code id} is not such a name
+     */
+    public Builder id(String id) {
+      if (id == null || !id.matches("[A-Za-z0-9._:@-]{1,64}")) {
+        throw new IllegalArgumentException("id must be 1 to 64 letters, digits, '.', '_', '-', ':' "
+            + "or '@' but was " + (id == null ? "null" : "'" + id.replaceAll("[^\\x20-\\x7e]", "?") + "'"));
+      }
+      this.id = id;
+      return this;
+    }
 
     /**
      * Sets the server to call.

@@ -260,4 +260,20 @@ class TurnOptionsOverHttpTest {
     assertEquals(2, chat.size());
     assertEquals(2, speech.size());
   }
+
+  @Test
+  void twoModelsOfOneServiceFormAChainOnceEachHasItsOwnId() {
+    OpenAiChat big = OpenAiChat.builder().baseUrl(base).model("gpt-4.1").build();
+    OpenAiChat small = OpenAiChat.builder().baseUrl(base).model("gpt-4.1-mini").build();
+    IllegalArgumentException same = assertThrows(IllegalArgumentException.class,
+        () -> dev.officehours.fallback.FallbackLlm.builder(List.of(big, small)).build());
+    assertTrue(same.getMessage().contains("OpenAiChat.Builder.id"), same.getMessage());
+    OpenAiChat named = OpenAiChat.builder().baseUrl(base).model("gpt-4.1-mini").id("gpt-4.1-mini@openai").build();
+    assertEquals("gpt-4.1-mini@openai", named.id());
+    try (dev.officehours.fallback.FallbackLlm chain =
+        dev.officehours.fallback.FallbackLlm.builder(List.of(big, named)).build()) {
+      assertTrue(chain.isHealthy("gpt-4.1-mini@openai"));
+    }
+    assertThrows(IllegalArgumentException.class, () -> OpenAiChat.builder().id("has space"));
+  }
 }
