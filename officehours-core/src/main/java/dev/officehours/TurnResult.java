@@ -19,7 +19,9 @@ import dev.officehours.metrics.TurnOutcome;
  * @param toolResults the tool calls of the turn and how each ended, in the order they ended
  *     within each round; empty for a turn without tools
  * @param llmProvider the {@code id()} of the LLM provider that served the turn's last LLM call
- *     (within a fallback chain, the chain's member that answered); empty when no call completed
+ *     (within a fallback chain, the chain's member that answered; the chain's own id when the
+ *     answer was cut at its length limit or replayed from the answer cache); empty when no call
+ *     completed
  * @param ttsProviders the {@code id()}s of the TTS providers whose audio the turn delivered, in
  *     the order each first spoke; empty when no audio was delivered
  */
