@@ -11,6 +11,7 @@ import dev.officehours.tts.AudioSink;
 import dev.officehours.tts.SpeechRequest;
 import dev.officehours.tts.TtsCall;
 import dev.officehours.tts.TtsProvider;
+import dev.officehours.tts.WordTiming;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -432,6 +433,13 @@ public final class FallbackTts implements TtsProvider, AutoCloseable {
       public void onAudio(byte[] audio) {
         if ((served == this && !cancelled) || (served == null && commit(true))) {
           sink.onAudio(audio);
+        }
+      }
+
+      @Override
+      public void onAudio(byte[] audio, List<WordTiming> words) {
+        if ((served == this && !cancelled) || (served == null && commit(true))) {
+          sink.onAudio(audio, words);
         }
       }
 
