@@ -15,8 +15,9 @@ import okio.Buffer;
  * spelled is held back until the word is complete (its rest arrives, or whitespace, or the end):
  * the audio before it goes on at once, and the word goes with the piece its audio starts in.
  *
- * <p>One sample frame is always kept until the next message or the end, so that the end always
- * has a piece to carry the last words. A word whose audio runs longer than {@link #MAX_HOLD} is
+ * <p>While a word is being spelled, one sample frame is kept until the next message or the end,
+ * so that the end always has a piece to carry that word; with no word pending, every whole frame
+ * goes on at once (audio that arrived before the server paused must reach the caller). A word whose audio runs longer than {@link #MAX_HOLD} is
  * not waited for: its audio goes on and the word follows with a later piece. For compressed audio
  * (MP3), whose bytes cannot be cut at a time, everything from a message that ends inside a word
  * is held.
@@ -91,15 +92,16 @@ final class WordAligner {
   }
 
   /**
-   * What may go on after a message: the audio up to the start of a word still being spelled, or
-   * all of it but the last sample frame.
+   * What may go on after a message: the audio up to the start of a word still being spelled (and
+   * never its last sample frame), or all whole frames when no word is pending.
    *
    * @return the piece, or {@code null} when nothing may go yet
    */
   Piece drain() {
     long usable = held.size() - held.size() % frameSize;
-    long cut = usable - frameSize;
+    long cut = usable;
     if (word.length() > 0) {
+      cut = usable - frameSize;
       long wordAt = bytesPerSecond > 0
           ? (long) (wordStart * bytesPerSecond) / frameSize * frameSize - deliveredBytes : 0;
       cut = Math.min(cut, Math.max(0, wordAt));

@@ -327,7 +327,7 @@ public final class FallbackLlm implements LlmProvider, AutoCloseable {
 
       @Override
       public void onComplete(LlmCompletion completion) {
-        if (served == this || commit()) {
+        if ((served == this && !cancelled) || commit()) {
           listener.onComplete(completion.provider().isEmpty()
               ? completion.withProvider(member.id()) : completion);
         }
