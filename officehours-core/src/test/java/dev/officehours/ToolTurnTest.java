@@ -619,7 +619,11 @@ class ToolTurnTest {
     assertEquals(List.of(ChatMessage.Role.USER, ChatMessage.Role.ASSISTANT, ChatMessage.Role.TOOL,
         ChatMessage.Role.ASSISTANT), stored.stream().map(HistoryMessage::role).collect(Collectors.toList()));
     assertTrue(stored.get(2).text().contains("cancelled"));
-    assertTrue(turn.completion().isCompletedExceptionally());
+    // The completion settles just after the terminal callback: join waits for it.
+    java.util.concurrent.CompletionException error =
+        org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.CompletionException.class,
+            () -> turn.completion().join());
+    assertTrue(error.getCause() instanceof dev.officehours.errors.TurnTimeoutException, error.toString());
   }
 
   @Test
