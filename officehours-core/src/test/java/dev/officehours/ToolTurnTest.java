@@ -481,10 +481,19 @@ class ToolTurnTest {
   @Test
   void aFillerPhraseIsSynthesisedOnceAndThenServedFromTheTtsCache() {
     ScriptedTool calendar = new ScriptedTool();
-    pipeline = builder(calendar.tool("check_office_hours")).tts(tts)
-        .ttsCache(dev.officehours.cache.TtsCache.inMemory())
+    dev.officehours.cache.TtsCache cache = dev.officehours.cache.TtsCache.inMemory();
+    pipeline = builder(calendar.tool("check_office_hours")).tts(tts).ttsCache(cache)
         .toolFiller(Duration.ofMillis(600), "One moment, let me check.").build();
+    String fillerKey = cache.key(tts.id(), tts.request("One moment, let me check."));
     for (int ask = 1; ask <= 2; ask++) {
+      if (ask == 2) {
+        // The cache writes after the turn: wait until the filler's audio is stored.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (cache.store().get(fillerKey).join().isEmpty()) {
+          assertTrue(System.nanoTime() < deadline, "the filler was not cached within 10 s");
+          java.util.concurrent.locks.LockSupport.parkNanos(2_000_000L); // poll interval
+        }
+      }
       RecordingListener events = new RecordingListener();
       Turn turn = pipeline.start(TurnRequest.of("s" + ask, "Hours?"), events);
       llm.nextStream().callTools(call(0, "c" + ask, "check_office_hours", "{\"day\":\"today\"}"));
