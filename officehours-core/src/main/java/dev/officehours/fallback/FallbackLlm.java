@@ -10,13 +10,10 @@ import dev.officehours.llm.LlmCall;
 import dev.officehours.llm.LlmCompletion;
 import dev.officehours.llm.LlmListener;
 import dev.officehours.llm.LlmProvider;
-import dev.officehours.metrics.PipelineObserver;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -379,114 +376,11 @@ public final class FallbackLlm implements LlmProvider, AutoCloseable {
   }
 
   /** Builds a {@link FallbackLlm}; every setter checks its argument at once. */
-  public static final class Builder {
-    private final Settings<LlmProvider> settings;
+  public static final class Builder extends ChainBuilder<LlmProvider, Builder> {
 
     private Builder(List<? extends LlmProvider> providers) {
-      this.settings = new Settings<>(Stage.LLM, providers, LlmProvider::id, DEFAULT_ATTEMPT_TIMEOUT,
-          FallbackLlm::probe);
-    }
-
-    /**
-     * Names the chain, in cache keys and metrics.
-     *
-     * @param id a short stable id without secrets (default {@code fallback(<ids of the
-     *     providers>)}); not blank
-     * @return this builder
-     * @throws IllegalArgumentException when {@code id} is blank
-     */
-    public Builder id(String id) {
-      settings.id(id);
-      return this;
-    }
-
-    /**
-     * Sets how long a provider may take to its first token before the call moves on.
-     *
-     * @param attemptTimeout the wait (default 10 s), in (0, 10 min]; also the time a probe may
-     *     take
-     * @return this builder
-     * @throws IllegalArgumentException when {@code attemptTimeout} is outside (0, 10 min]
-     */
-    public Builder attemptTimeout(Duration attemptTimeout) {
-      settings.attemptTimeout(attemptTimeout);
-      return this;
-    }
-
-    /**
-     * Sets how many failures in a row make a provider unhealthy (skipped, and probed).
-     *
-     * @param failures consecutive failures that are the provider's fault (default 3), 1..100
-     * @return this builder
-     * @throws IllegalArgumentException when {@code failures} is outside 1..100
-     */
-    public Builder unhealthyAfter(int failures) {
-      settings.unhealthyAfter(failures);
-      return this;
-    }
-
-    /**
-     * Sets how often an unhealthy provider is probed.
-     *
-     * @param probeInterval the time between the end of one probe and the start of the next
-     *     (default 10 s), in [100 ms, 1 day]
-     * @return this builder
-     * @throws IllegalArgumentException when {@code probeInterval} is outside [100 ms, 1 day]
-     */
-    public Builder probeInterval(Duration probeInterval) {
-      settings.probeInterval(probeInterval);
-      return this;
-    }
-
-    /**
-     * Replaces the probe of an unhealthy provider: the default sends a real one-token request.
-     *
-     * @param probe given the provider, starts a cheap call and returns its outcome: completed
-     *     means healthy, failed means not yet; must not block
-     * @return this builder
-     */
-    public Builder probe(Function<? super LlmProvider, ? extends CompletableFuture<?>> probe) {
-      settings.probe(probe);
-      return this;
-    }
-
-    /**
-     * Replaces the rule of which errors move a call to the next provider (and count against the
-     * provider's health).
-     *
-     * @param failoverWhen true for an error worth another provider; the default says true for
-     *     every error except an {@link dev.officehours.errors.InvalidRequestException}, a
-     *     {@link dev.officehours.errors.TurnTimeoutException} and an HTTP 4xx other than 408, 409
-     *     and 429
-     * @return this builder
-     */
-    public Builder failoverWhen(Predicate<OfficeHoursException> failoverWhen) {
-      settings.failoverWhen(failoverWhen);
-      return this;
-    }
-
-    /**
-     * Sets the clock of the attempt timeouts and probes.
-     *
-     * @param clock the clock (default {@link PipelineClock#system()}, served by one daemon timer
-     *     thread shared by every chain); tests pass one they advance by hand
-     * @return this builder
-     */
-    public Builder clock(PipelineClock clock) {
-      settings.clock(clock);
-      return this;
-    }
-
-    /**
-     * Sets who hears of failovers, served calls and health changes.
-     *
-     * @param observer the observer (default {@link PipelineObserver#NONE}); pass the
-     *     pipeline's, e.g. a {@code MicrometerObserver}
-     * @return this builder
-     */
-    public Builder observer(PipelineObserver observer) {
-      settings.observer(observer);
-      return this;
+      super(new Settings<>(Stage.LLM, providers, LlmProvider::id, DEFAULT_ATTEMPT_TIMEOUT,
+          FallbackLlm::probe));
     }
 
     /**

@@ -16,8 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -521,90 +519,12 @@ public final class FallbackTts implements TtsProvider, AutoCloseable {
   }
 
   /** Builds a {@link FallbackTts}; every setter checks its argument at once. */
-  public static final class Builder {
-    private final Settings<TtsProvider> settings;
+  public static final class Builder extends ChainBuilder<TtsProvider, Builder> {
     private boolean mixVoices;
 
     private Builder(List<? extends TtsProvider> providers) {
-      this.settings = new Settings<>(Stage.TTS, providers, TtsProvider::id, DEFAULT_ATTEMPT_TIMEOUT,
-          FallbackTts::probe);
-    }
-
-    /**
-     * Names the chain, in cache keys and metrics.
-     *
-     * @param id a short stable id without secrets (default {@code fallback(<ids of the
-     *     providers>)}); not blank
-     * @return this builder
-     * @throws IllegalArgumentException when {@code id} is blank
-     */
-    public Builder id(String id) {
-      settings.id(id);
-      return this;
-    }
-
-    /**
-     * Sets how long a provider may take to its first byte before the synthesis moves on.
-     *
-     * @param attemptTimeout the wait (default 2 s, below the pipeline's first-byte timeout of
-     *     5 s), in (0, 10 min]; also the time a probe may take
-     * @return this builder
-     * @throws IllegalArgumentException when {@code attemptTimeout} is outside (0, 10 min]
-     */
-    public Builder attemptTimeout(Duration attemptTimeout) {
-      settings.attemptTimeout(attemptTimeout);
-      return this;
-    }
-
-    /**
-     * Sets how many failures in a row make a provider unhealthy (skipped, and probed).
-     *
-     * @param failures consecutive failures that are the provider's fault (default 3), 1..100
-     * @return this builder
-     * @throws IllegalArgumentException when {@code failures} is outside 1..100
-     */
-    public Builder unhealthyAfter(int failures) {
-      settings.unhealthyAfter(failures);
-      return this;
-    }
-
-    /**
-     * Sets how often an unhealthy provider is probed.
-     *
-     * @param probeInterval the time between the end of one probe and the start of the next
-     *     (default 10 s), in [100 ms, 1 day]
-     * @return this builder
-     * @throws IllegalArgumentException when {@code probeInterval} is outside [100 ms, 1 day]
-     */
-    public Builder probeInterval(Duration probeInterval) {
-      settings.probeInterval(probeInterval);
-      return this;
-    }
-
-    /**
-     * Replaces the probe of an unhealthy provider: the default synthesises "OK." and stops at the
-     * first byte.
-     *
-     * @param probe given the provider, starts a cheap call and returns its outcome: completed
-     *     means healthy, failed means not yet; must not block
-     * @return this builder
-     */
-    public Builder probe(Function<? super TtsProvider, ? extends CompletableFuture<?>> probe) {
-      settings.probe(probe);
-      return this;
-    }
-
-    /**
-     * Replaces the rule of which errors move a synthesis to the next provider (and count against
-     * the provider's health).
-     *
-     * @param failoverWhen true for an error worth another provider; the default as in
-     *     {@link FallbackLlm.Builder#failoverWhen}
-     * @return this builder
-     */
-    public Builder failoverWhen(Predicate<OfficeHoursException> failoverWhen) {
-      settings.failoverWhen(failoverWhen);
-      return this;
+      super(new Settings<>(Stage.TTS, providers, TtsProvider::id, DEFAULT_ATTEMPT_TIMEOUT,
+          FallbackTts::probe));
     }
 
     /**
@@ -616,30 +536,6 @@ public final class FallbackTts implements TtsProvider, AutoCloseable {
      */
     public Builder mixVoicesWithinTurn(boolean mixVoices) {
       this.mixVoices = mixVoices;
-      return this;
-    }
-
-    /**
-     * Sets the clock of the attempt timeouts and probes.
-     *
-     * @param clock the clock (default {@link PipelineClock#system()}, served by one daemon timer
-     *     thread shared by every chain); tests pass one they advance by hand
-     * @return this builder
-     */
-    public Builder clock(PipelineClock clock) {
-      settings.clock(clock);
-      return this;
-    }
-
-    /**
-     * Sets who hears of failovers, served syntheses and health changes.
-     *
-     * @param observer the observer (default {@link PipelineObserver#NONE}); pass the
-     *     pipeline's, e.g. a {@code MicrometerObserver}
-     * @return this builder
-     */
-    public Builder observer(PipelineObserver observer) {
-      settings.observer(observer);
       return this;
     }
 
