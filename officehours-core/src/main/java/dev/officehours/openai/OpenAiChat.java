@@ -462,9 +462,10 @@ public final class OpenAiChat implements LlmProvider {
      * Sets the HTTP client that carries the calls.
      *
      * @param client the OkHttp client to use; by default one client shared by every provider
-     *     the SDK builds (4,096 concurrent calls, 20 idle connections kept). When you pass your
-     *     own, give every provider the same one, or variants made with its {@code newBuilder()},
-     *     so that they share its connection pool and dispatcher.
+     *     the SDK builds (16,384 concurrent calls, 1,024 idle connections kept for 60 s). To size
+     *     it for your load, build one with {@link ProviderHttpClient}. When you pass your own,
+     *     give every provider the same one, or variants made with its {@code newBuilder()}, so
+     *     that they share its connection pool and dispatcher.
      * @return this builder
      */
     public Builder httpClient(OkHttpClient client) {

@@ -26,8 +26,8 @@ class HttpTest {
     assertEquals(5_000, client.connectTimeoutMillis());
     assertEquals(20_000, client.readTimeoutMillis());
     assertEquals(0, client.callTimeoutMillis());
-    assertEquals(4096, client.dispatcher().getMaxRequests());
-    assertEquals(4096, client.dispatcher().getMaxRequestsPerHost());
+    assertEquals(16_384, client.dispatcher().getMaxRequests());
+    assertEquals(16_384, client.dispatcher().getMaxRequestsPerHost());
     assertTrue(client.protocols().contains(Protocol.HTTP_2));
   }
 
