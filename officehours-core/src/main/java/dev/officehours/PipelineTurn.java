@@ -382,7 +382,8 @@ final class PipelineTurn implements Turn {
   /**
    * Network callbacks of the LLM call. Each token is held to the answer-length limit and takes its
    * share of the budget on the provider's thread (which waits when the listener is behind), then
-   * hops onto the mailbox.
+   * goes to the mailbox: run right there when the mailbox is idle, which spares a thread hand-off
+   * per token, else queued.
    */
   private final class LlmEvents implements LlmListener {
     private final int callNumber;
@@ -412,7 +413,7 @@ final class PipelineTurn implements Turn {
       }
       if (!piece.isEmpty() && budget.acquire(BufferBudget.TEXT, 2L * piece.length(), mayWait())) {
         String accepted = piece;
-        mailbox.execute(() -> PipelineTurn.this.onToken(accepted));
+        mailbox.executeHere(() -> PipelineTurn.this.onToken(accepted));
       }
       if (limit) {
         answerLimitReached();
@@ -429,17 +430,17 @@ final class PipelineTurn implements Turn {
       if (call != null) {
         call.cancel();
       }
-      mailbox.execute(PipelineTurn.this::onAnswerLimit);
+      mailbox.executeHere(PipelineTurn.this::onAnswerLimit);
     }
 
     @Override
     public void onCacheHit() {
-      mailbox.execute(() -> answerFromCache = true);
+      mailbox.executeHere(() -> answerFromCache = true);
     }
 
     @Override
     public void onComplete(LlmCompletion c) {
-      mailbox.execute(() -> {
+      mailbox.executeHere(() -> {
         if (callNumber == llmCalls) {
           onLlmComplete(c);
         }
@@ -448,7 +449,7 @@ final class PipelineTurn implements Turn {
 
     @Override
     public void onError(OfficeHoursException error) {
-      mailbox.execute(() -> {
+      mailbox.executeHere(() -> {
         if (!answerLimitHit && callNumber == llmCalls) {
           fail(error);
         }
@@ -468,7 +469,7 @@ final class PipelineTurn implements Turn {
         return;
       }
       reasoningSeen = true;
-      mailbox.execute(PipelineTurn.this::onFirstReasoning);
+      mailbox.executeHere(PipelineTurn.this::onFirstReasoning);
     }
   }
 

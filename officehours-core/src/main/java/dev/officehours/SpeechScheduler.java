@@ -319,7 +319,10 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
 
   // ------------------------------------------------------------------ provider callbacks
 
-  /** Network callbacks of one TTS call: each takes its share of the budget, then hops on. */
+  /**
+   * Network callbacks of one TTS call: each takes its share of the budget, then goes to the
+   * mailbox, run on the provider's thread when the mailbox is idle (no hand-off per audio piece).
+   */
   private final class Sink implements AudioSink {
     private final Chunk chunk;
     private final int attempt;
@@ -331,7 +334,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
 
     @Override
     public void onCacheHit() {
-      turn.mailbox().execute(() -> {
+      turn.mailbox().executeHere(() -> {
         if (chunk.attempt == attempt) {
           chunk.fromCache = true;
         }
@@ -340,7 +343,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
 
     @Override
     public void onProvider(String providerId) {
-      turn.mailbox().execute(() -> {
+      turn.mailbox().executeHere(() -> {
         if (chunk.attempt == attempt) {
           chunk.provider = providerId;
         }
@@ -376,7 +379,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
       }
       if (admitted) {
         Piece piece = new Piece(audio, words == null ? null : List.copyOf(words));
-        turn.mailbox().execute(() -> SpeechScheduler.this.onAudio(chunk, attempt, piece));
+        turn.mailbox().executeHere(() -> SpeechScheduler.this.onAudio(chunk, attempt, piece));
       }
     }
 
@@ -385,12 +388,12 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
       if (chunk.attempt == attempt) {
         chunk.providerDone = true; // for heard text: a barge-in may drop the queued completion
       }
-      turn.mailbox().execute(() -> SpeechScheduler.this.onComplete(chunk, attempt));
+      turn.mailbox().executeHere(() -> SpeechScheduler.this.onComplete(chunk, attempt));
     }
 
     @Override
     public void onError(OfficeHoursException error) {
-      turn.mailbox().execute(() -> SpeechScheduler.this.onError(chunk, attempt, error));
+      turn.mailbox().executeHere(() -> SpeechScheduler.this.onError(chunk, attempt, error));
     }
   }
 
