@@ -1,0 +1,176 @@
+package dev.officehours.examples.bench;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * Runs the systems against one simulator, interleaved: at each concurrency, round after round,
+ * every system runs one batch of that many turns started at once, so drift of the machine hits all
+ * systems alike. The first batch of each system at each level is a warm-up and is not counted.
+ */
+final class BenchRun {
+  private final SimulatorProcess sim;
+  private final List<String> questions;
+  private final com.sun.management.OperatingSystemMXBean os =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+  private final MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+
+  BenchRun(SimulatorProcess sim, List<String> questions) {
+    this.sim = sim;
+    this.questions = List.copyOf(questions);
+  }
+
+  /**
+   * Measures every system at one concurrency.
+   *
+   * @param systems makes each system for this concurrency (its pools sized for it); closed after
+   * @param rounds measured batches per system
+   */
+  List<BatchResult> level(List<Function<Integer, VoiceSystem>> systems, int concurrency, int rounds, boolean caches,
+      java.io.PrintStream log) throws IOException, InterruptedException {
+    List<VoiceSystem> live = new ArrayList<>();
+    for (Function<Integer, VoiceSystem> s : systems) {
+      live.add(s.apply(concurrency));
+    }
+    Map<String, Acc> acc = new LinkedHashMap<>();
+    try {
+      for (int round = 0; round <= rounds; round++) {
+        for (VoiceSystem system : live) {
+          Batch b = batch(system, concurrency, round);
+          if (round > 0) {
+            acc.computeIfAbsent(system.id(), k -> new Acc()).add(b);
+          }
+          log.printf(java.util.Locale.ROOT, "  %-5s c=%-5d round %d: TTFA p50 %.0f ms, cpu %.2f ms/turn, errors %d%n",
+              system.id(), concurrency, round, b.ttfaP50(), b.cpuNanos / 1e6 / concurrency, b.errors);
+        }
+      }
+    } finally {
+      for (VoiceSystem s : live) {
+        s.close();
+      }
+    }
+    List<BatchResult> out = new ArrayList<>();
+    acc.forEach((id, a) -> out.add(a.result(id, concurrency, caches)));
+    return out;
+  }
+
+  private Batch batch(VoiceSystem system, int concurrency, int round) throws IOException, InterruptedException {
+    System.gc();
+    SimulatorProcess.Counters simBefore = sim.counters();
+    long heapBefore = memory.getHeapMemoryUsage().getUsed();
+    long cpuBefore = os.getProcessCpuTime();
+    threads.resetPeakThreadCount();
+    List<TurnProbe> probes = new ArrayList<>(concurrency);
+    long peakHeap = heapBefore;
+    for (int i = 0; i < concurrency; i++) {
+      TurnProbe probe = new TurnProbe();
+      probes.add(probe);
+      // every system gets the same questions in the same round
+      String q = questions.get((round * concurrency + i) % questions.size());
+      try {
+        system.turn(q, probe);
+      } catch (RuntimeException e) {
+        probe.fail(e);
+      }
+    }
+    CompletableFuture<Void> all = CompletableFuture.allOf(probes.stream().map(TurnProbe::done).toArray(CompletableFuture[]::new));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!all.isDone()) {
+      try {
+        all.get(20, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        peakHeap = Math.max(peakHeap, memory.getHeapMemoryUsage().getUsed());
+        if (System.nanoTime() > deadline) {
+          break;
+        }
+      } catch (java.util.concurrent.ExecutionException e) {
+        break;
+      }
+    }
+    long cpu = os.getProcessCpuTime() - cpuBefore;
+    SimulatorProcess.Counters simAfter = sim.counters();
+    Batch b = new Batch();
+    b.cpuNanos = cpu;
+    b.simCpuNanos = simAfter.cpuNanos() - simBefore.cpuNanos();
+    b.peakThreads = threads.getPeakThreadCount();
+    b.heapGrowth = Math.max(0, peakHeap - heapBefore);
+    b.turns = concurrency;
+    for (TurnProbe p : probes) {
+      if (p.done().isDone() && p.ok()) {
+        b.ttfa.add(p.ttfaMillis());
+        b.total.add(p.totalMillis());
+        b.audioBytes += p.audioBytes();
+      } else {
+        b.errors++;
+        if (b.errorSamples.size() < 3) {
+          b.errorSamples.add(p.done().isDone() ? p.error() : "not finished in 120 s");
+        }
+      }
+    }
+    return b;
+  }
+
+  private static final class Batch {
+    final List<Double> ttfa = new ArrayList<>();
+    final List<Double> total = new ArrayList<>();
+    final List<String> errorSamples = new ArrayList<>();
+    int errors;
+    int turns;
+    long cpuNanos;
+    long simCpuNanos;
+    int peakThreads;
+    long heapGrowth;
+    long audioBytes;
+
+    double ttfaP50() {
+      return Stats.percentile(ttfa, 50);
+    }
+  }
+
+  private static final class Acc {
+    final List<Double> ttfa = new ArrayList<>();
+    final List<Double> total = new ArrayList<>();
+    final List<String> errorSamples = new ArrayList<>();
+    int errors;
+    int turns;
+    long cpuNanos;
+    long simCpuNanos;
+    int peakThreads;
+    double heapPerTurn;
+    long audioBytes;
+    int batches;
+
+    void add(Batch b) {
+      ttfa.addAll(b.ttfa);
+      total.addAll(b.total);
+      errors += b.errors;
+      if (errorSamples.size() < 3) {
+        errorSamples.addAll(b.errorSamples);
+      }
+      turns += b.turns;
+      cpuNanos += b.cpuNanos;
+      simCpuNanos += b.simCpuNanos;
+      peakThreads = Math.max(peakThreads, b.peakThreads);
+      heapPerTurn = Math.max(heapPerTurn, (double) b.heapGrowth / b.turns);
+      audioBytes += b.audioBytes;
+      batches++;
+    }
+
+    BatchResult result(String id, int concurrency, boolean caches) {
+      int ok = Math.max(1, ttfa.size());
+      return new BatchResult(id, concurrency, caches, ttfa, total, errors, errorSamples, (double) cpuNanos / turns,
+          (double) simCpuNanos / turns, peakThreads, heapPerTurn, -1, (double) audioBytes / ok);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.officehours.examples.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The simulated server in a child JVM ({@link BenchSimulator}), started and asked for its counters. */
+final class SimulatorProcess implements AutoCloseable {
+  /** What the simulator reported at one moment. */
+  record Counters(long cpuNanos, long chatRequests, long speechRequests, int activeStreams) {}
+
+  private final Process process;
+  private final BufferedReader out;
+  private final PrintStream in;
+  private final String baseUrl;
+
+  SimulatorProcess(SimTiming timing) throws IOException {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseParallelGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+        "-cp", System.getProperty("java.class.path"), BenchSimulator.class.getName()));
+    cmd.add(Long.toString(timing.ttft().toMillis()));
+    cmd.add(Long.toString(timing.tokenInterval().toMillis()));
+    cmd.add(Long.toString(timing.jitter().toMillis()));
+    cmd.add(Integer.toString(timing.answerWords()));
+    cmd.add(Long.toString(timing.ttsTtfb().toMillis()));
+    cmd.add(String.format(Locale.ROOT, "%.4f", timing.realTimeFactor()));
+    process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    in = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+    String url = null;
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("url ")) {
+        url = line.substring(4).trim();
+        break;
+      }
+    }
+    if (url == null) {
+      process.destroyForcibly();
+      throw new IOException("the simulator did not start (see its output above)");
+    }
+    baseUrl = url;
+  }
+
+  String baseUrl() {
+    return baseUrl;
+  }
+
+  synchronized Counters counters() throws IOException {
+    in.println("stats");
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("stats ")) {
+        String[] f = line.split(" ");
+        return new Counters(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Integer.parseInt(f[4]));
+      }
+    }
+    throw new IOException("the simulator stopped");
+  }
+
+  @Override
+  public void close() {
+    in.close();
+    try {
+      if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The simulated providers' timing. */
+  record SimTiming(Duration ttft, Duration tokenInterval, Duration jitter, int answerWords, Duration ttsTtfb,
+      double realTimeFactor) {}
+}
