@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.Request;
 import okhttp3.Response;
@@ -46,7 +45,6 @@ public class ChatStreamJmh {
   private static final MediaType EVENT_STREAM = MediaType.get("text/event-stream");
 
   private Endpoint endpoint;
-  private OkHttpClient client;
   private Request request;
   /** Tokens the listener got in the last invocation. */
   public int tokens;
@@ -58,14 +56,11 @@ public class ChatStreamJmh {
   public OfficeHoursException error;
   private LlmListener listener;
 
-  /** Builds what every call shares: endpoint, client, request and listener. */
+  /** Builds what every call shares: endpoint, request and listener. */
   @Setup
   public void setUp() {
     HttpUrl base = HttpUrl.get("http://127.0.0.1:8080/v1/");
     endpoint = new Endpoint(base, "sk-not-used", Headers.of(), Map.of());
-    // never sends: onSuccess reads the response it is given (and a client's TLS set-up would
-    // take seconds of the smoke test on a busy machine)
-    client = null;
     request = new Request.Builder().url(base.resolve("chat/completions")).build();
     listener = new LlmListener() {
       @Override
@@ -97,7 +92,9 @@ public class ChatStreamJmh {
     tokens = 0;
     chars = 0;
     completion = null;
-    ChatExchange exchange = new ChatExchange(endpoint, client, request, RetryPolicy.NONE,
+    // no client: onSuccess reads the response it is given and never sends (and a client's TLS
+    // set-up would cost the smoke test seconds on a busy machine)
+    ChatExchange exchange = new ChatExchange(endpoint, null, request, RetryPolicy.NONE,
         System.nanoTime() + TimeUnit.SECONDS.toNanos(30), listener, "gpt-4o-mini",
         OpenAiChat.DEFAULT_MAX_EVENT_BYTES);
     try (Response response = response(Workloads.OPENAI_CHAT_STREAM)) {
