@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The in-process target: a {@link SimulatedOpenAiServer} on loopback and a
@@ -111,17 +112,34 @@ final class InProcessTarget {
           o.answerWords() == 0 ? "natural answer length" : o.answerWords() + "-word answers", o.ttsTtfb().toMillis(),
           o.ttsRealTimeFactor(), 100 * o.faultRate(), 100 * o.ttsFaultRate(), o.ttsCache() ? "on" : "off",
           o.answerCache() ? "on (FAQ keys)" : "off");
+      AtomicLong scheduledWrites = new AtomicLong();
+      AtomicLong stalledWrites = new AtomicLong();
       return new PipelineTarget(pipeline, description, () -> {
         SimulatedOpenAiServer.Stats s = sim.stats();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("simulatedChatRequests", s.chatRequests());
         m.put("simulatedSpeechRequests", s.speechRequests());
         m.put("injectedFaults", s.faults());
+        // Whether the simulator kept its own schedule. Read before and after the measured run, and
+        // reset by each read, so the percentiles after it are the run's alone; the counts add up.
+        SimulatedOpenAiServer.Lateness late = sim.lateness();
+        stalledWrites.addAndGet(sim.stalledWrites());
+        sim.resetLateness();
+        m.put("simulatorScheduledWrites", scheduledWrites.addAndGet(late.writes()));
+        m.put("simulatorStalledWrites", stalledWrites.get());
+        m.put("simulatorLatenessP50Ms", hundredths(late.p50Millis()));
+        m.put("simulatorLatenessP99Ms", hundredths(late.p99Millis()));
+        m.put("simulatorLatenessP999Ms", hundredths(late.p999Millis()));
+        m.put("simulatorLatenessMaxMs", hundredths(late.maxMillis()));
         return m;
       }, List.of(sim));
     } catch (RuntimeException e) {
       sim.close();
       throw e;
     }
+  }
+
+  private static double hundredths(double millis) {
+    return Math.round(millis * 100) / 100.0;
   }
 }

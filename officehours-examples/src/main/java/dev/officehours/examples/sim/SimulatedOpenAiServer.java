@@ -2,15 +2,11 @@ package dev.officehours.examples.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.officehours.examples.audio.Wav;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,14 +18,30 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Invocable.InvocationType;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,9 +75,13 @@ import org.slf4j.LoggerFactory;
  * and jitter, TTS time to first byte and real-time factor), answer length and faults are
  * configurable through the {@link Builder}.
  *
- * <p>No thread is held per stream: each token or audio frame is written by a task scheduled on a
- * small pool, so hundreds of concurrent streams cost almost nothing. It is the engine of the load
- * tester and the offline demo.
+ * <p>No thread is held per stream, and no write ever blocks: it runs on Jetty's non-blocking
+ * connector (a few threads), and each token or audio frame is handed to Jetty with an
+ * asynchronous write, one outstanding per stream, whose completion schedules the next at its due
+ * time on a two-thread scheduler. A client that stops reading leaves only its own stream waiting
+ * for its socket; the other streams keep their schedule, so a client that holds several streams
+ * open per turn is measured, not the simulator. How well it keeps that schedule is measured too
+ * ({@link #lateness()}). It is the engine of the load tester, the benchmarks and the offline demo.
  */
 public final class SimulatedOpenAiServer implements AutoCloseable {
   /** The model name every simulated response reports. */
@@ -76,13 +92,21 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SimulatedOpenAiServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int AUDIO_FRAME_BYTES = SyntheticVoice.SAMPLE_RATE * 2 / 10; // 100 ms
-  private static final byte[] DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
+  private static final String DONE = "data: [DONE]\n\n";
+  /** Jetty's threads: one acceptor, one selector, and a few to parse requests; none waits on a stream. */
+  private static final int HTTP_THREADS = 8;
+  /** The threads that hand the streams' writes to Jetty at their due times. */
+  private static final int SCHEDULER_THREADS = 2;
+  /** The least time a write may take before it counts as stalled, for streams without a pace. */
+  private static final long MIN_STALL_NANOS = 1_000_000;
 
   static {
-    // Without TCP_NODELAY each small SSE write waits for the client's delayed ACK (~40 ms).
-    // Read once when the JDK's server classes load; an explicit setting wins.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
-      System.setProperty("sun.net.httpserver.nodelay", "true");
+    // Jetty announces its version and every start at INFO; the simulator's own line says enough.
+    // An explicit setting wins, and it matters only where slf4j-simple is the binding.
+    for (String noisy : new String[] {"org.eclipse.jetty.server.Server", "org.eclipse.jetty.server.AbstractConnector"}) {
+      if (System.getProperty("org.slf4j.simpleLogger.log." + noisy) == null) {
+        System.setProperty("org.slf4j.simpleLogger.log." + noisy, "warn");
+      }
     }
   }
 
@@ -91,15 +115,21 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
   private final Random random;
   private final double[] chatFaults = new double[1];
   private final double[] speechFaults = new double[1];
-  private final HttpServer server;
-  private final ExecutorService handlers;
+  private final Server server;
+  private final ServerConnector connector;
   private final ScheduledThreadPoolExecutor scheduler;
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong toolCallIds = new AtomicLong();
   private final LongAdder chatRequests = new LongAdder();
   private final LongAdder speechRequests = new LongAdder();
   private final AtomicInteger activeStreams = new AtomicInteger();
+  private final LongAdder abandonedStreams = new LongAdder();
   private final Map<String, LongAdder> faultCounts = new ConcurrentHashMap<>();
+  /** Every scheduled write's lateness in nanoseconds; recording is wait-free, reading takes {@link #latenessTotal}. */
+  private final Recorder latenessRecorder = new Recorder(3);
+  private final Histogram latenessTotal = new Histogram(3);
+  private Histogram latenessInterval;
+  private final LongAdder stalledWrites = new LongAdder();
 
   private SimulatedOpenAiServer(Builder b) throws IOException {
     this.settings = b.copy();
@@ -107,14 +137,28 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     this.random = new Random(b.seed);
     this.chatFaults[0] = random.nextDouble();
     this.speechFaults[0] = random.nextDouble();
-    int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-    this.handlers = Executors.newFixedThreadPool(threads, daemon("officehours-sim-http"));
-    this.scheduler = new ScheduledThreadPoolExecutor(threads, daemon("officehours-sim-stream"));
+    this.scheduler = new ScheduledThreadPoolExecutor(SCHEDULER_THREADS, daemon("officehours-sim-stream"));
     scheduler.setRemoveOnCancelPolicy(true);
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 1024);
-    server.setExecutor(handlers);
-    server.createContext("/", this::handle);
-    server.start();
+    QueuedThreadPool threads = new QueuedThreadPool(HTTP_THREADS, 2);
+    threads.setName("officehours-sim-http");
+    threads.setDaemon(true);
+    this.server = new Server(threads, new ScheduledExecutorScheduler("officehours-sim-timer", true), null);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
+    connector.setHost(InetAddress.getLoopbackAddress().getHostAddress());
+    connector.setPort(b.port);
+    connector.setAcceptQueueSize(1024);
+    // Jetty's default, stated: without it each small SSE write waits for the client's delayed ACK (~40 ms)
+    connector.setAcceptedTcpNoDelay(true);
+    server.addConnector(connector);
+    server.setHandler(new Router());
+    try {
+      server.start();
+    } catch (Exception e) {
+      close();
+      throw e instanceof IOException io ? io : new IOException(e);
+    }
     log.info("Simulated OpenAI-compatible server (no real model: canned answers, synthetic voice) on {}",
         baseUrl());
   }
@@ -144,7 +188,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
    * @return the base URL, e.g. {@code http://127.0.0.1:54321/v1}
    */
   public String baseUrl() {
-    return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + port() + "/v1";
+    return "http://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + port() + "/v1";
   }
 
   /**
@@ -153,7 +197,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
    * @return the port
    */
   public int port() {
-    return server.getAddress().getPort();
+    return connector.getLocalPort();
   }
 
   /**
@@ -167,12 +211,66 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     return new Stats(chatRequests.sum(), speechRequests.sum(), activeStreams.get(), f);
   }
 
+  /**
+   * How late the streams' scheduled writes were handed to the socket, since the start or the last
+   * {@link #resetLateness()}: whether the simulator kept its own schedule. A write's lateness runs
+   * from its due time (time to first token, token interval and jitter; time to first byte, frame
+   * pace) or, when the client had not yet taken the previous write off the socket, from the moment
+   * it did: what the client's own reading holds back is the client's, and shows as {@link
+   * #stalledWrites()} instead. The first chunk of a chat stream (the role, sent at once with the
+   * headers) is not scheduled and not counted.
+   *
+   * @return the number of scheduled writes and their lateness percentiles
+   */
+  public Lateness lateness() {
+    synchronized (latenessTotal) {
+      latenessInterval = latenessRecorder.getIntervalHistogram(latenessInterval);
+      latenessTotal.add(latenessInterval);
+      return new Lateness(latenessTotal.getTotalCount(), millis(latenessTotal.getValueAtPercentile(50)),
+          millis(latenessTotal.getValueAtPercentile(99)), millis(latenessTotal.getValueAtPercentile(99.9)),
+          millis(latenessTotal.getMaxValue()));
+    }
+  }
+
+  /** Forgets the lateness and the stalled writes measured so far, so that one phase of a benchmark can be measured. */
+  public void resetLateness() {
+    synchronized (latenessTotal) {
+      latenessRecorder.reset();
+      latenessTotal.reset();
+      stalledWrites.reset();
+    }
+  }
+
+  /**
+   * Counts the writes the client held back, since the start or the last {@link #resetLateness()}:
+   * those whose completion took longer than the stream's pace (the token interval, or an audio
+   * frame's share of the real-time factor; at least 1 ms), because the client's socket was full.
+   * The stream waits for such a write without holding a thread, and the other streams go on.
+   *
+   * @return the number of stalled writes
+   */
+  public long stalledWrites() {
+    return stalledWrites.sum();
+  }
+
+  /** Streams that ended because a write failed: the client left, or stopped reading for Jetty's idle timeout. */
+  long abandonedStreams() {
+    return abandonedStreams.sum();
+  }
+
+  private static double millis(long nanos) {
+    return nanos / 1e6;
+  }
+
   /** Stops at once; streams in flight are cut off. */
   @Override
   public void close() {
-    server.stop(0);
+    try {
+      server.stop();
+    } catch (Exception e) {
+      log.debug("the simulated server did not stop cleanly", e);
+    }
     scheduler.shutdownNow();
-    handlers.shutdownNow();
   }
 
   /**
@@ -206,18 +304,45 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     }
   }
 
+  /**
+   * How late the simulator handed its scheduled writes to the socket (see {@link #lateness()}):
+   * near zero when it keeps its schedule, whatever its clients do.
+   *
+   * @param writes the scheduled writes measured
+   * @param p50Millis the median lateness, in milliseconds
+   * @param p99Millis the 99th percentile, in milliseconds
+   * @param p999Millis the 99.9th percentile, in milliseconds
+   * @param maxMillis the largest, in milliseconds
+   */
+  public record Lateness(long writes, double p50Millis, double p99Millis, double p999Millis, double maxMillis) {}
+
   // ---------------------------------------------------------------- routing
 
-  private void handle(HttpExchange ex) {
+  /** One request: Jetty's request, response and the callback that completes it. */
+  private record Exchange(Request request, Response response, Callback callback) {}
+
+  /** Reads the small body without blocking, then routes; a stream completes the callback later. */
+  private final class Router extends Handler.Abstract {
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+      response.getHeaders().put(SIMULATED_HEADER, "true");
+      Content.Source.asByteArrayAsync(request, -1).whenComplete((body, failure) -> {
+        if (failure != null) {
+          callback.failed(failure);
+        } else {
+          route(new Exchange(request, response, callback), body);
+        }
+      });
+      return true;
+    }
+  }
+
+  private void route(Exchange ex, byte[] body) {
     try {
-      ex.getResponseHeaders().set(SIMULATED_HEADER, "true");
-      String path = ex.getRequestURI().getPath();
-      String method = ex.getRequestMethod();
-      byte[] body;
-      try (InputStream in = ex.getRequestBody()) {
-        body = in.readAllBytes();
-      }
-      if (settings.apiKey != null && !("Bearer " + settings.apiKey).equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+      String path = ex.request().getHttpURI().getDecodedPath();
+      String method = ex.request().getMethod();
+      if (settings.apiKey != null
+          && !("Bearer " + settings.apiKey).equals(ex.request().getHeaders().get(HttpHeader.AUTHORIZATION))) {
         sendError(ex, 401, "invalid_request_error", "invalid_api_key",
             "Incorrect API key provided to the simulated server.");
       } else if (path.endsWith("/chat/completions") && method.equals("POST")) {
@@ -228,7 +353,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
         speech(ex, body);
       } else if (path.endsWith("/audio/transcriptions") && method.equals("POST")) {
         SimulatedTranscription.Answer answer = SimulatedTranscription.transcribe(
-            ex.getRequestHeaders().getFirst("Content-Type"), body);
+            ex.request().getHeaders().get(HttpHeader.CONTENT_TYPE), body);
         sendJson(ex, answer.status(), answer.json());
       } else if (path.endsWith("/models") && method.equals("GET")) {
         sendJson(ex, 200, "{\"object\":\"list\",\"data\":[{\"id\":\"" + MODEL
@@ -239,7 +364,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       }
     } catch (IOException | RuntimeException e) {
       log.debug("simulated request failed", e);
-      ex.close();
+      ex.callback().failed(e);
     }
   }
 
@@ -270,7 +395,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
 
   // ---------------------------------------------------------------- chat
 
-  private void chat(HttpExchange ex, byte[] body) throws IOException {
+  private void chat(Exchange ex, byte[] body) throws IOException {
     JsonNode req;
     try {
       req = JSON.readTree(body);
@@ -371,14 +496,14 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       countFault(fault);
     }
     boolean includeUsage = req.path("stream_options").path("include_usage").asBoolean(false);
-    ex.getResponseHeaders().set("Content-Type", "text/event-stream");
-    ex.getResponseHeaders().set("Cache-Control", "no-cache");
-    ex.sendResponseHeaders(200, 0);
+    ex.response().setStatus(200);
+    ex.response().getHeaders().put(HttpHeader.CONTENT_TYPE, "text/event-stream");
+    ex.response().getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
     ChatStream stream = new ChatStream(ex, id, deltas, finish, includeUsage ? usage(promptTokens, deltas.size()) : null,
         fault != null ? Math.max(1, deltas.size() / 2) : -1);
-    activeStreams.incrementAndGet();
     stream.writeRoleAndScheduleFirst();
   }
+
 
   private static String contentDelta(String token) {
     return "{\"content\":" + Json.quote(token) + "}";
@@ -452,74 +577,89 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     return System.currentTimeMillis() / 1000;
   }
 
-  /** One streamed completion: each run writes the next token and schedules the one after. */
-  private final class ChatStream implements Runnable {
-    private final HttpExchange ex;
-    private final OutputStream out;
-    private final String prefix;
-    /** The delta objects after the role chunk: content tokens, tool-call pieces. */
-    private final List<String> deltas;
-    private final String finish;
-    private final String usage;
-    private final int failAt;
-    private final long start = System.nanoTime();
-    private long due;
-    private int next;
+  // ---------------------------------------------------------------- streams
 
-    ChatStream(HttpExchange ex, String id, List<String> deltas, String finish, String usage, int failAt) {
+  /**
+   * A streamed response that never blocks a thread. Each piece is handed to Jetty with {@code
+   * Response.write(false, buffer, callback)}, one write outstanding at a time; the write's
+   * completion schedules the next piece at its due time on {@link #scheduler}, whose tasks only
+   * build a piece and hand it over. A client whose socket is full leaves its stream waiting for
+   * the completion, holding nothing; a client that left fails the write, which ends the stream.
+   * The fields pass from thread to thread only through the scheduler's queue and Jetty's write,
+   * both of which order memory, and never two at once.
+   */
+  private abstract class Stream implements Runnable {
+    private final Exchange ex;
+    private final long stallNanos;
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final Callback written = Callback.from(InvocationType.NON_BLOCKING, this::written, this::failed);
+    private final Callback finished = Callback.from(InvocationType.NON_BLOCKING, this::finished, this::failed);
+    /** When the next piece is due, on {@link System#nanoTime()}'s clock. */
+    long due;
+    /** When the previous write completed: a piece that the client's socket held back is due no earlier. */
+    private long ready;
+    private long handedAt;
+    private volatile boolean writing;
+
+    Stream(Exchange ex, long paceNanos, long due) {
       this.ex = ex;
-      this.out = ex.getResponseBody();
-      this.prefix = "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" + now()
-          + ",\"model\":\"" + MODEL + "\",\"system_fingerprint\":\"simulated\",\"choices\":";
-      this.deltas = deltas;
-      this.finish = finish;
-      this.usage = usage;
-      this.failAt = failAt;
+      this.stallNanos = Math.max(paceNanos, MIN_STALL_NANOS);
+      this.due = due;
+      activeStreams.incrementAndGet();
+      // Waiting for its own schedule (a long time to first token) is not idleness; a client that
+      // takes no bytes for Jetty's idle timeout while a write waits is gone, and fails the write.
+      ex.request().addIdleTimeoutListener(timeout -> !writing);
     }
 
-    void writeRoleAndScheduleFirst() {
-      if (write(prefix + "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n")) {
-        due = start + settings.timeToFirstToken.toNanos();
+    /** Sends the headers and {@code first} at once, unscheduled, then waits for the first due piece. */
+    final void open(ByteBuffer first) {
+      writing = true;
+      ex.response().write(false, first, Callback.from(InvocationType.NON_BLOCKING, () -> {
+        writing = false;
+        ready = System.nanoTime();
         schedule();
-      }
+      }, this::failed));
     }
+
+    /** Builds the piece that is due and {@link #write writes} it, exactly once. */
+    abstract void writeDue();
+
+    /** Moves {@link #due} on after a piece other than the last has been taken by the socket. */
+    abstract void advance();
 
     @Override
-    public void run() {
-      if (next == failAt) {
-        write("data: " + Fault.STREAM_ERROR.errorJson() + "\n\n");
-        end();
+    public final void run() {
+      if (ended.get()) {
         return;
       }
-      if (next < deltas.size()) {
-        String delta = deltas.get(next++);
-        if (!write(prefix + "[{\"index\":0,\"delta\":" + delta + ",\"finish_reason\":null}]}\n\n")) {
-          return;
-        }
-        if (next < deltas.size() || next == failAt) {
-          due += settings.tokenInterval.toNanos() + jitter();
-          schedule();
-          return;
-        }
-      }
-      StringBuilder tail = new StringBuilder(prefix)
-          .append("[{\"index\":0,\"delta\":{},\"finish_reason\":\"").append(finish).append("\"}]}\n\n");
-      if (usage != null) {
-        tail.append(prefix).append("[],\"usage\":").append(usage).append("}\n\n");
-      }
-      if (write(tail.toString())) {
-        try {
-          out.write(DONE);
-        } catch (IOException e) {
-          // the client left; end() closes the exchange
-        }
-        end();
+      try {
+        writeDue();
+      } catch (RuntimeException e) {
+        log.debug("simulated stream failed", e);
+        failed(e);
       }
     }
 
-    private long jitter() {
-      long j = settings.tokenJitter.toNanos();
-      return j == 0 ? 0 : java.util.concurrent.ThreadLocalRandom.current().nextLong(-j, j + 1);
+    final void write(ByteBuffer piece, boolean last) {
+      long now = System.nanoTime();
+      latenessRecorder.recordValue(Math.max(0, now - Math.max(due, ready)));
+      handedAt = now;
+      writing = true;
+      ex.response().write(last, piece, last ? finished : written);
+    }
+
+    private void written() {
+      completed();
+      advance();
+      schedule();
+    }
+
+    private void completed() {
+      writing = false;
+      ready = System.nanoTime();
+      if (ready - handedAt > stallNanos) {
+        stalledWrites.increment();
+      }
     }
 
     private void schedule() {
@@ -530,36 +670,91 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
         } else {
           scheduler.schedule(this, delay, TimeUnit.NANOSECONDS);
         }
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        end(); // closing
+      } catch (RejectedExecutionException e) {
+        failed(new IOException("the simulated server is closing", e));
       }
     }
 
-    private boolean write(String event) {
-      try {
-        out.write(event.getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        return true;
-      } catch (IOException e) {
-        end(); // the client cancelled
-        return false;
-      }
-    }
-
-    private boolean ended;
-
-    private void end() {
-      if (!ended) {
-        ended = true;
+    private void finished() {
+      completed();
+      if (ended.compareAndSet(false, true)) {
         activeStreams.decrementAndGet();
-        ex.close();
+        ex.callback().succeeded();
       }
+    }
+
+    private void failed(Throwable cause) {
+      writing = false;
+      if (ended.compareAndSet(false, true)) {
+        activeStreams.decrementAndGet();
+        abandonedStreams.increment();
+        log.debug("simulated stream ended early: {}", cause.toString());
+        ex.callback().failed(cause);
+      }
+    }
+  }
+
+  private static ByteBuffer utf8(CharSequence s) {
+    return ByteBuffer.wrap(s.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** One streamed completion: the role chunk at once, then each token at its due time. */
+  private final class ChatStream extends Stream {
+    private final String prefix;
+    /** The delta objects after the role chunk: content tokens, tool-call pieces. */
+    private final List<String> deltas;
+    private final String finish;
+    private final String usage;
+    private final int failAt;
+    private int next;
+
+    ChatStream(Exchange ex, String id, List<String> deltas, String finish, String usage, int failAt) {
+      super(ex, settings.tokenInterval.toNanos(), System.nanoTime() + settings.timeToFirstToken.toNanos());
+      this.prefix = "data: {\"id\":\"" + id + "\",\"object\":\"chat.completion.chunk\",\"created\":" + now()
+          + ",\"model\":\"" + MODEL + "\",\"system_fingerprint\":\"simulated\",\"choices\":";
+      this.deltas = deltas;
+      this.finish = finish;
+      this.usage = usage;
+      this.failAt = failAt;
+    }
+
+    void writeRoleAndScheduleFirst() {
+      open(utf8(prefix + "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}\n\n"));
+    }
+
+    @Override
+    void writeDue() {
+      if (next == failAt) {
+        write(utf8("data: " + Fault.STREAM_ERROR.errorJson() + "\n\n"), true);
+        return;
+      }
+      StringBuilder event = new StringBuilder();
+      if (next < deltas.size()) {
+        String delta = deltas.get(next++);
+        event.append(prefix).append("[{\"index\":0,\"delta\":").append(delta).append(",\"finish_reason\":null}]}\n\n");
+        if (next < deltas.size() || next == failAt) {
+          write(utf8(event), false);
+          return;
+        }
+      }
+      // the last token, the finish chunk, the usage and [DONE] leave together, as they did one after another
+      event.append(prefix).append("[{\"index\":0,\"delta\":{},\"finish_reason\":\"").append(finish).append("\"}]}\n\n");
+      if (usage != null) {
+        event.append(prefix).append("[],\"usage\":").append(usage).append("}\n\n");
+      }
+      write(utf8(event.append(DONE)), true);
+    }
+
+    @Override
+    void advance() {
+      long j = settings.tokenJitter.toNanos();
+      due += settings.tokenInterval.toNanos() + (j == 0 ? 0 : ThreadLocalRandom.current().nextLong(-j, j + 1));
     }
   }
 
   // ---------------------------------------------------------------- speech
 
-  private void speech(HttpExchange ex, byte[] body) throws IOException {
+  private void speech(Exchange ex, byte[] body) throws IOException {
     JsonNode req;
     try {
       req = JSON.readTree(body);
@@ -600,111 +795,89 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       }
       audio.add(0, Wav.header(pcmBytes, SyntheticVoice.SAMPLE_RATE, 1));
     }
-    ex.getResponseHeaders().set("Content-Type", format.equals("pcm") ? "audio/pcm" : "audio/wav");
-    ex.sendResponseHeaders(200, 0);
-    activeStreams.incrementAndGet();
-    new SpeechStream(ex, audio).start();
+    ex.response().setStatus(200);
+    ex.response().getHeaders().put(HttpHeader.CONTENT_TYPE, format.equals("pcm") ? "audio/pcm" : "audio/wav");
+    new SpeechStream(ex, audio).open(ByteBuffer.allocate(0)); // the headers now, as before the first audio byte
   }
 
   /** One streamed synthesis: 100 ms frames, the first after the TTFB, then at the real-time factor. */
-  private final class SpeechStream implements Runnable {
-    private final HttpExchange ex;
-    private final OutputStream out;
+  private final class SpeechStream extends Stream {
     private final List<byte[]> segments;
     private final long frameNanos;
-    private long due = System.nanoTime();
+    private long left;
     private int segment;
     private int offset;
 
-    SpeechStream(HttpExchange ex, List<byte[]> segments) {
-      this.ex = ex;
-      this.out = ex.getResponseBody();
-      this.segments = segments;
-      this.frameNanos = (long) (100_000_000L * settings.ttsRealTimeFactor);
+    SpeechStream(Exchange ex, List<byte[]> segments) {
+      this(ex, segments, (long) (100_000_000L * settings.ttsRealTimeFactor));
     }
 
-    void start() {
-      due += settings.ttsTimeToFirstByte.toNanos();
-      schedule();
+    private SpeechStream(Exchange ex, List<byte[]> segments, long frameNanos) {
+      super(ex, frameNanos, System.nanoTime() + settings.ttsTimeToFirstByte.toNanos());
+      this.segments = segments;
+      this.frameNanos = frameNanos;
+      for (byte[] seg : segments) {
+        left += seg.length;
+      }
     }
 
     @Override
-    public void run() {
-      try {
-        do {
-          // one frame, written straight from the shared syllable arrays
-          int frame = AUDIO_FRAME_BYTES;
-          while (frame > 0 && segment < segments.size()) {
-            byte[] seg = segments.get(segment);
-            int n = Math.min(frame, seg.length - offset);
-            out.write(seg, offset, n);
-            frame -= n;
-            offset += n;
-            if (offset == seg.length) {
-              segment++;
-              offset = 0;
-            }
-          }
-          out.flush();
-        } while (frameNanos == 0 && segment < segments.size());
-      } catch (IOException e) {
-        end();
-        return;
-      }
-      if (segment < segments.size()) {
-        due += frameNanos;
-        schedule();
+    void writeDue() {
+      int length = (int) Math.min(AUDIO_FRAME_BYTES, left);
+      ByteBuffer frame;
+      if (length > 0 && segments.get(segment).length - offset >= length) {
+        // within one syllable: written straight from the shared array, which Jetty only reads
+        frame = ByteBuffer.wrap(segments.get(segment), offset, length);
+        skip(length);
       } else {
-        end();
-      }
-    }
-
-    private void schedule() {
-      long delay = due - System.nanoTime();
-      try {
-        if (delay <= 0) {
-          scheduler.execute(this);
-        } else {
-          scheduler.schedule(this, delay, TimeUnit.NANOSECONDS);
+        byte[] gathered = new byte[length];
+        for (int filled = 0; filled < length; ) {
+          byte[] seg = segments.get(segment);
+          int n = Math.min(length - filled, seg.length - offset);
+          System.arraycopy(seg, offset, gathered, filled, n);
+          filled += n;
+          skip(n);
         }
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        end();
+        frame = ByteBuffer.wrap(gathered);
+      }
+      left -= length;
+      write(frame, left == 0);
+    }
+
+    private void skip(int n) {
+      offset += n;
+      if (offset == segments.get(segment).length) {
+        segment++;
+        offset = 0;
       }
     }
 
-    private boolean ended;
-
-    private void end() {
-      if (!ended) {
-        ended = true;
-        activeStreams.decrementAndGet();
-        ex.close();
-      }
+    @Override
+    void advance() {
+      due += frameNanos;
     }
   }
 
   // ---------------------------------------------------------------- responses
 
-  private static void sendFault(HttpExchange ex, Fault f) throws IOException {
+  private static void sendFault(Exchange ex, Fault f) {
     if (f == Fault.HTTP_429) {
-      ex.getResponseHeaders().set("retry-after-ms", "100");
+      ex.response().getHeaders().put("retry-after-ms", "100");
     }
     sendJson(ex, f.status(), f.errorJson());
   }
 
-  private static void sendError(HttpExchange ex, int status, String type, String code, String message)
-      throws IOException {
+  private static void sendError(Exchange ex, int status, String type, String code, String message) {
     sendJson(ex, status, "{\"error\":{\"message\":" + Json.quote(message) + ",\"type\":" + Json.quote(type)
         + ",\"param\":null,\"code\":" + Json.quote(code) + "}}");
   }
 
-  private static void sendJson(HttpExchange ex, int status, String json) throws IOException {
+  private static void sendJson(Exchange ex, int status, String json) {
     byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
+    ex.response().setStatus(status);
+    ex.response().getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    ex.response().getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+    ex.response().write(true, ByteBuffer.wrap(bytes), ex.callback());
   }
 
   private static ThreadFactory daemon(String name) {
@@ -715,6 +888,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       return t;
     };
   }
+
 
   /**
    * Configures a {@link SimulatedOpenAiServer}. Defaults resemble a fast hosted model: 300 ms to

@@ -289,7 +289,8 @@ class SimulatedOpenAiServerTest {
           serverThreads++;
         }
       }
-      assertTrue(serverThreads <= 4 * Math.max(2, Runtime.getRuntime().availableProcessors()),
+      // a fixed few, whatever the number of streams: Jetty's pool of 8, two schedulers, Jetty's timer
+      assertTrue(serverThreads <= 16,
           serverThreads + " server threads for " + streams + " streams (threads before: " + threadsBefore + ")");
       CompletableFuture.allOf(bodies.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
       for (CompletableFuture<String> b : bodies) {
