@@ -63,10 +63,10 @@ public final class BenchCommand {
       }
       for (int level : levels) {
         for (BatchResult r : run.level(chosen, level, rounds, caches, out)) {
-          out.printf(Locale.ROOT, "%-4s c=%-5d TTFA p50 %6.0f p99 %6.0f | total p50 %6.0f | cpu %.2f ms/turn (sim %.2f) | threads %d | heap/turn %.0f KB | errors %d %s%n",
+          out.printf(Locale.ROOT, "%-4s c=%-5d TTFA p50 %6.0f p99 %6.0f | total p50 %6.0f | cpu %.2f ms/turn (sim %.2f) | threads %d | heap/turn %.0f KB | new conn/10 turns %.2f | errors %d %s%n",
               r.system(), r.concurrency(), Stats.percentile(r.ttfaMillis(), 50), Stats.percentile(r.ttfaMillis(), 99),
               Stats.percentile(r.totalMillis(), 50), r.cpuNanosPerTurn() / 1e6, r.simCpuNanosPerTurn() / 1e6,
-              r.peakPlatformThreads(), r.heapPerTurnBytes() / 1024, r.errors(), r.errorSamples());
+              r.peakPlatformThreads(), r.heapPerTurnBytes() / 1024, r.newConnections(), r.errors(), r.errorSamples());
         }
       }
       if (Boolean.getBoolean("bench.threadCpu")) {

@@ -102,6 +102,7 @@ final class BenchRun {
     SimulatorProcess.Counters simAfter = sim.counters();
     Batch b = new Batch();
     b.cpuNanos = cpu;
+    b.newConnections = simAfter.connectionsOpened() - simBefore.connectionsOpened();
     b.simCpuNanos = simAfter.cpuNanos() - simBefore.cpuNanos();
     b.peakThreads = threads.getPeakThreadCount();
     b.heapGrowth = Math.max(0, peakHeap - heapBefore);
@@ -132,6 +133,7 @@ final class BenchRun {
     int peakThreads;
     long heapGrowth;
     long audioBytes;
+    long newConnections;
 
     double ttfaP50() {
       return Stats.percentile(ttfa, 50);
@@ -150,6 +152,7 @@ final class BenchRun {
     double heapPerTurn;
     long audioBytes;
     int batches;
+    long newConnections;
 
     void add(Batch b) {
       ttfa.addAll(b.ttfa);
@@ -164,13 +167,14 @@ final class BenchRun {
       peakThreads = Math.max(peakThreads, b.peakThreads);
       heapPerTurn = Math.max(heapPerTurn, (double) b.heapGrowth / b.turns);
       audioBytes += b.audioBytes;
+      newConnections += b.newConnections;
       batches++;
     }
 
     BatchResult result(String id, int concurrency, boolean caches) {
       int ok = Math.max(1, ttfa.size());
       return new BatchResult(id, concurrency, caches, ttfa, total, errors, errorSamples, (double) cpuNanos / turns,
-          (double) simCpuNanos / turns, peakThreads, heapPerTurn, -1, (double) audioBytes / ok);
+          (double) simCpuNanos / turns, peakThreads, heapPerTurn, 10.0 * newConnections / turns, (double) audioBytes / ok);
     }
   }
 }

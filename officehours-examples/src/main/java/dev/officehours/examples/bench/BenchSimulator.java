@@ -12,7 +12,10 @@ import java.util.Locale;
  * The benchmark's simulated server, in a JVM of its own so that the client's CPU can be measured
  * alone: {@code BenchSimulator ttftMs tokenMs jitterMs answerWords ttfbMs realTimeFactor}. Prints
  * {@code url <base url>}, then answers lines on stdin: {@code stats} prints one line of counters
- * ({@code stats <cpuNanos> <chatRequests> <speechRequests> <activeStreams>}); end of input stops it.
+ * ({@code stats <cpuNanos> <chatRequests> <speechRequests> <activeStreams> <connectionsOpened>
+ * <stalledWrites> <writes> <latenessP50Ms> <latenessP99Ms> <latenessP999Ms> <latenessMaxMs>}),
+ * {@code reset} starts the lateness over; end of input stops it. A speech request that names no
+ * format (LangChain4j's TTS model) is served PCM.
  */
 public final class BenchSimulator {
   private BenchSimulator() {}
@@ -31,6 +34,7 @@ public final class BenchSimulator {
         .answerWords(Integer.parseInt(args[3]))
         .ttsTimeToFirstByte(Duration.ofMillis(Long.parseLong(args[4])))
         .ttsRealTimeFactor(Double.parseDouble(args[5]))
+        .defaultSpeechFormat("pcm")
         .start()) {
       System.out.println("url " + sim.baseUrl());
       System.out.flush();
@@ -39,9 +43,14 @@ public final class BenchSimulator {
       for (String line; (line = in.readLine()) != null; ) {
         if (line.trim().equals("stats")) {
           SimulatedOpenAiServer.Stats s = sim.stats();
-          System.out.println(String.format(Locale.ROOT, "stats %d %d %d %d", os.getProcessCpuTime(),
-              s.chatRequests(), s.speechRequests(), s.activeStreams()));
+          SimulatedOpenAiServer.Lateness l = sim.lateness();
+          System.out.println(String.format(Locale.ROOT, "stats %d %d %d %d %d %d %d %.3f %.3f %.3f %.3f",
+              os.getProcessCpuTime(), s.chatRequests(), s.speechRequests(), s.activeStreams(),
+              sim.connectionsOpened(), sim.stalledWrites(), l.writes(), l.p50Millis(), l.p99Millis(),
+              l.p999Millis(), l.maxMillis()));
           System.out.flush();
+        } else if (line.trim().equals("reset")) {
+          sim.resetLateness();
         }
       }
     }

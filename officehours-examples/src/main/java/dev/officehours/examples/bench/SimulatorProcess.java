@@ -13,8 +13,13 @@ import java.util.Locale;
 
 /** The simulated server in a child JVM ({@link BenchSimulator}), started and asked for its counters. */
 final class SimulatorProcess implements AutoCloseable {
-  /** What the simulator reported at one moment. */
-  record Counters(long cpuNanos, long chatRequests, long speechRequests, int activeStreams) {}
+  /**
+   * What the simulator reported at one moment: its CPU time, requests, streams in flight,
+   * connections accepted, and how well it kept its schedule since the last {@link #resetLateness}.
+   */
+  record Counters(long cpuNanos, long chatRequests, long speechRequests, int activeStreams, long connectionsOpened,
+      long stalledWrites, long writes, double latenessP50Ms, double latenessP99Ms, double latenessP999Ms,
+      double latenessMaxMs) {}
 
   private final Process process;
   private final BufferedReader out;
@@ -48,6 +53,11 @@ final class SimulatorProcess implements AutoCloseable {
     baseUrl = url;
   }
 
+  /** Starts the simulator's lateness figures over. */
+  synchronized void resetLateness() {
+    in.println("reset");
+  }
+
   String baseUrl() {
     return baseUrl;
   }
@@ -57,7 +67,9 @@ final class SimulatorProcess implements AutoCloseable {
     for (String line; (line = out.readLine()) != null; ) {
       if (line.startsWith("stats ")) {
         String[] f = line.split(" ");
-        return new Counters(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Integer.parseInt(f[4]));
+        return new Counters(Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Integer.parseInt(f[4]),
+            Long.parseLong(f[5]), Long.parseLong(f[6]), Long.parseLong(f[7]), Double.parseDouble(f[8]),
+            Double.parseDouble(f[9]), Double.parseDouble(f[10]), Double.parseDouble(f[11]));
       }
     }
     throw new IOException("the simulator stopped");

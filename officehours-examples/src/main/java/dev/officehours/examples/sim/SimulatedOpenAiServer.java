@@ -117,6 +117,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
   private final double[] speechFaults = new double[1];
   private final Server server;
   private final ServerConnector connector;
+  private final LongAdder connectionsOpened = new LongAdder();
   private final ScheduledThreadPoolExecutor scheduler;
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong toolCallIds = new AtomicLong();
@@ -151,6 +152,12 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     connector.setAcceptQueueSize(1024);
     // Jetty's default, stated: without it each small SSE write waits for the client's delayed ACK (~40 ms)
     connector.setAcceptedTcpNoDelay(true);
+    connector.addEventListener(new org.eclipse.jetty.io.Connection.Listener() {
+      @Override
+      public void onOpened(org.eclipse.jetty.io.Connection connection) {
+        connectionsOpened.increment();
+      }
+    });
     server.addConnector(connector);
     server.setHandler(new Router());
     try {
@@ -251,6 +258,16 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
    */
   public long stalledWrites() {
     return stalledWrites.sum();
+  }
+
+  /**
+   * Counts the TCP connections clients opened since the server started: with connection reuse, a
+   * small fraction of the requests.
+   *
+   * @return the connections accepted so far
+   */
+  public long connectionsOpened() {
+    return connectionsOpened.sum();
   }
 
   /** Streams that ended because a write failed: the client left, or stopped reading for Jetty's idle timeout. */
@@ -772,7 +789,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
           "'input' is longer than 4096 characters: " + input.length());
       return;
     }
-    String format = req.path("response_format").asText("mp3");
+    String format = req.path("response_format").asText(settings.defaultSpeechFormat);
     if (!format.equals("pcm") && !format.equals("wav")) {
       sendError(ex, 400, "invalid_request_error", "unsupported_response_format",
           "The simulated server produces only pcm and wav audio, not '" + format + "'.");
@@ -908,6 +925,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     private Set<Fault> faults = EnumSet.allOf(Fault.class);
     private long seed = 42;
     private String apiKey;
+    private String defaultSpeechFormat = "mp3";
 
     private Builder() {}
 
@@ -925,6 +943,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       c.faults = EnumSet.copyOf(faults);
       c.seed = seed;
       c.apiKey = apiKey;
+      c.defaultSpeechFormat = defaultSpeechFormat;
       return c;
     }
 
@@ -1073,6 +1092,25 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
      */
     public Builder seed(long seed) {
       this.seed = seed;
+      return this;
+    }
+
+    /**
+     * Chooses the audio of a speech request that names no {@code response_format}. OpenAI's
+     * default is mp3, which this server cannot encode, so such a request fails with 400
+     * {@code unsupported_response_format}, as a request for mp3 does; a client that never names a
+     * format (LangChain4j's {@code OpenAiTextToSpeechModel}) can be served {@code pcm} or
+     * {@code wav} instead.
+     *
+     * @param format {@code mp3} (the default), {@code pcm} or {@code wav}
+     * @return this
+     * @throws IllegalArgumentException for any other format
+     */
+    public Builder defaultSpeechFormat(String format) {
+      if (!List.of("mp3", "pcm", "wav").contains(format)) {
+        throw new IllegalArgumentException("defaultSpeechFormat must be mp3, pcm or wav but was " + format);
+      }
+      this.defaultSpeechFormat = format;
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.officehours.examples.sim;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -198,6 +199,54 @@ class SimulatedOpenAiServerTest {
       assertEquals(5, s.contentNanos().size());
       assertFalse(s.done());
       assertEquals("simulated_stream_error", s.events().get(s.events().size() - 1).path("error").path("code").asText());
+    }
+  }
+
+  private static Request speechWithoutFormat(SimulatedOpenAiServer server) {
+    return new Request.Builder().url(server.baseUrl() + "/audio/speech")
+        .post(RequestBody.create("{\"model\":\"tts\",\"input\":\"Hello there.\",\"voice\":\"alloy\"}", JSON_TYPE))
+        .build();
+  }
+
+  @Test
+  void aSpeechRequestWithoutAFormatAsksForMp3WhichItCannotEncode() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().ttsTimeToFirstByte(Duration.ZERO).start();
+        Response response = CLIENT.newCall(speechWithoutFormat(server)).execute()) {
+      assertEquals(400, response.code());
+      assertEquals("unsupported_response_format",
+          JSON.readTree(response.body().string()).path("error").path("code").asText());
+    }
+  }
+
+  @Test
+  void aDefaultSpeechFormatServesRequestsThatNameNone() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().ttsTimeToFirstByte(Duration.ZERO)
+        .ttsRealTimeFactor(0).defaultSpeechFormat("pcm").start();
+        Response response = CLIENT.newCall(speechWithoutFormat(server)).execute()) {
+      assertEquals(200, response.code());
+      assertEquals("audio/pcm", response.header("Content-Type"));
+      byte[] audio = response.body().bytes();
+      assertTrue(audio.length > 0 && audio.length % 2 == 0, "whole 16-bit samples: " + audio.length);
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SimulatedOpenAiServer.builder().defaultSpeechFormat("opus"));
+    assertEquals("defaultSpeechFormat must be mp3, pcm or wav but was opus", e.getMessage());
+  }
+
+  @Test
+  void countsTheConnectionsClientsOpen() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ZERO)
+        .tokenInterval(Duration.ZERO).tokenJitter(Duration.ZERO).start()) {
+      for (int i = 0; i < 3; i++) {
+        assertTrue(stream(chatRequest(server, "hi", "")).done());
+      }
+      assertEquals(1, server.connectionsOpened(), "one keep-alive connection for three sequential requests");
+      OkHttpClient other = new OkHttpClient();
+      try (Response r = other.newCall(chatRequest(server, "hi", "")).execute()) {
+        r.body().string();
+      }
+      other.connectionPool().evictAll();
+      assertEquals(2, server.connectionsOpened(), "a client with its own pool opens its own");
     }
   }
 
