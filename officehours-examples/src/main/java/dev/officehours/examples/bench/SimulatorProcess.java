@@ -28,7 +28,7 @@ final class SimulatorProcess implements AutoCloseable {
 
   SimulatorProcess(SimTiming timing) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseParallelGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:+UseParallelGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
         "-cp", System.getProperty("java.class.path"), BenchSimulator.class.getName()));
     cmd.add(Long.toString(timing.ttft().toMillis()));
     cmd.add(Long.toString(timing.tokenInterval().toMillis()));

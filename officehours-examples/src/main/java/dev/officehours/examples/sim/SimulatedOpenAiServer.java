@@ -146,6 +146,10 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     this.server = new Server(threads, new ScheduledExecutorScheduler("officehours-sim-timer", true), null);
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
+    // Each connection keeps an output buffer while it is open; Jetty's default (32 KiB) times
+    // the thousands of connections a 1,000-turn load test holds is most of a small heap, and a
+    // token or an audio frame (4.8 KB) never needs more than this.
+    http.setOutputBufferSize(8 * 1024);
     this.connector = new ServerConnector(server, 1, 1, new HttpConnectionFactory(http));
     connector.setHost(InetAddress.getLoopbackAddress().getHostAddress());
     connector.setPort(b.port);
