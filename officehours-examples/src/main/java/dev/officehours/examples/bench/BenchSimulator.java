@@ -14,7 +14,8 @@ import java.util.Locale;
  * {@code url <base url>}, then answers lines on stdin: {@code stats} prints one line of counters
  * ({@code stats <cpuNanos> <chatRequests> <speechRequests> <activeStreams> <connectionsOpened>
  * <stalledWrites> <writes> <latenessP50Ms> <latenessP99Ms> <latenessP999Ms> <latenessMaxMs>}),
- * {@code reset} starts the lateness over; end of input stops it. A speech request that names no
+ * {@code arrivals} prints {@code arrivals <nanoTime>...}, when each chat request since the last
+ * such line arrived, {@code reset} starts the lateness over; end of input stops it. A speech request that names no
  * format (LangChain4j's TTS model) is served PCM.
  */
 public final class BenchSimulator {
@@ -35,6 +36,7 @@ public final class BenchSimulator {
         .ttsTimeToFirstByte(Duration.ofMillis(Long.parseLong(args[4])))
         .ttsRealTimeFactor(Double.parseDouble(args[5]))
         .defaultSpeechFormat("pcm")
+        .recordChatArrivals(true)
         .start()) {
       System.out.println("url " + sim.baseUrl());
       System.out.flush();
@@ -48,6 +50,13 @@ public final class BenchSimulator {
               os.getProcessCpuTime(), s.chatRequests(), s.speechRequests(), s.activeStreams(),
               sim.connectionsOpened(), sim.stalledWrites(), l.writes(), l.p50Millis(), l.p99Millis(),
               l.p999Millis(), l.maxMillis()));
+          System.out.flush();
+        } else if (line.trim().equals("arrivals")) {
+          StringBuilder sb = new StringBuilder("arrivals");
+          for (long t : sim.drainChatArrivals()) {
+            sb.append(' ').append(t);
+          }
+          System.out.println(sb);
           System.out.flush();
         } else if (line.trim().equals("reset")) {
           sim.resetLateness();

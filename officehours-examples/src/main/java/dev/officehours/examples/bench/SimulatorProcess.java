@@ -53,6 +53,26 @@ final class SimulatorProcess implements AutoCloseable {
     baseUrl = url;
   }
 
+  /**
+   * When the chat requests since the last call reached the simulator, in {@link System#nanoTime()}
+   * of this machine (CLOCK_MONOTONIC on Linux, the same in every process).
+   */
+  synchronized List<Long> chatArrivals() throws IOException {
+    in.println("arrivals");
+    for (String line; (line = out.readLine()) != null; ) {
+      if (line.startsWith("arrivals")) {
+        List<Long> times = new ArrayList<>();
+        for (String t : line.substring("arrivals".length()).trim().split(" ")) {
+          if (!t.isEmpty()) {
+            times.add(Long.parseLong(t));
+          }
+        }
+        return times;
+      }
+    }
+    throw new IOException("the simulator stopped");
+  }
+
   /** Starts the simulator's lateness figures over. */
   synchronized void resetLateness() {
     in.println("reset");

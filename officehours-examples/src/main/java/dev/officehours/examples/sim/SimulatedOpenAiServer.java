@@ -118,6 +118,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
   private final Server server;
   private final ServerConnector connector;
   private final LongAdder connectionsOpened = new LongAdder();
+  private final java.util.concurrent.ConcurrentLinkedQueue<Long> chatArrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final ScheduledThreadPoolExecutor scheduler;
   private final AtomicLong ids = new AtomicLong();
   private final AtomicLong toolCallIds = new AtomicLong();
@@ -274,6 +275,23 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     return connectionsOpened.sum();
   }
 
+  /**
+   * Takes the arrival times of the chat requests recorded since the last call, when the server
+   * was built with {@link Builder#recordChatArrivals}: {@link System#nanoTime()} when each request
+   * reached the server, before its body was read. On Linux that clock is the same in every
+   * process of the machine, so a benchmark in another JVM can match them with the times it
+   * started its turns.
+   *
+   * @return the arrival times, oldest first; empty when not recording
+   */
+  public List<Long> drainChatArrivals() {
+    List<Long> out = new ArrayList<>();
+    for (Long t; (t = chatArrivals.poll()) != null; ) {
+      out.add(t);
+    }
+    return out;
+  }
+
   /** Streams that ended because a write failed: the client left, or stopped reading for Jetty's idle timeout. */
   long abandonedStreams() {
     return abandonedStreams.sum();
@@ -346,19 +364,20 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
   private final class Router extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
+      long arrived = System.nanoTime();
       response.getHeaders().put(SIMULATED_HEADER, "true");
       Content.Source.asByteArrayAsync(request, -1).whenComplete((body, failure) -> {
         if (failure != null) {
           callback.failed(failure);
         } else {
-          route(new Exchange(request, response, callback), body);
+          route(new Exchange(request, response, callback), body, arrived);
         }
       });
       return true;
     }
   }
 
-  private void route(Exchange ex, byte[] body) {
+  private void route(Exchange ex, byte[] body, long arrivedNanos) {
     try {
       String path = ex.request().getHttpURI().getDecodedPath();
       String method = ex.request().getMethod();
@@ -368,6 +387,9 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
             "Incorrect API key provided to the simulated server.");
       } else if (path.endsWith("/chat/completions") && method.equals("POST")) {
         chatRequests.increment();
+        if (settings.recordChatArrivals) {
+          chatArrivals.add(arrivedNanos);
+        }
         chat(ex, body);
       } else if (path.endsWith("/audio/speech") && method.equals("POST")) {
         speechRequests.increment();
@@ -930,6 +952,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     private long seed = 42;
     private String apiKey;
     private String defaultSpeechFormat = "mp3";
+    private boolean recordChatArrivals;
 
     private Builder() {}
 
@@ -948,6 +971,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       c.seed = seed;
       c.apiKey = apiKey;
       c.defaultSpeechFormat = defaultSpeechFormat;
+      c.recordChatArrivals = recordChatArrivals;
       return c;
     }
 
@@ -1115,6 +1139,19 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
         throw new IllegalArgumentException("defaultSpeechFormat must be mp3, pcm or wav but was " + format);
       }
       this.defaultSpeechFormat = format;
+      return this;
+    }
+
+    /**
+     * Records when each chat request arrives, for {@link SimulatedOpenAiServer#drainChatArrivals}:
+     * a benchmark measures with it how long a client takes from starting a turn to its request
+     * reaching the server. Drain them regularly: they are kept until then.
+     *
+     * @param record whether to record (default false)
+     * @return this
+     */
+    public Builder recordChatArrivals(boolean record) {
+      this.recordChatArrivals = record;
       return this;
     }
 

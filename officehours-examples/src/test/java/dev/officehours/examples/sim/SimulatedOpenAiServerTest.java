@@ -234,6 +234,25 @@ class SimulatedOpenAiServerTest {
   }
 
   @Test
+  void recordsWhenEachChatRequestArrivedOnlyWhenAsked() throws IOException {
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ZERO)
+        .tokenInterval(Duration.ZERO).tokenJitter(Duration.ZERO).recordChatArrivals(true).start()) {
+      long before = System.nanoTime();
+      stream(chatRequest(server, "hi", ""));
+      stream(chatRequest(server, "hi", ""));
+      long after = System.nanoTime();
+      List<Long> arrivals = server.drainChatArrivals();
+      assertEquals(2, arrivals.size());
+      assertTrue(before <= arrivals.get(0) && arrivals.get(0) <= arrivals.get(1) && arrivals.get(1) <= after, arrivals.toString());
+      assertTrue(server.drainChatArrivals().isEmpty(), "drained");
+    }
+    try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ZERO).start()) {
+      stream(chatRequest(server, "hi", ""));
+      assertTrue(server.drainChatArrivals().isEmpty(), "not recorded unless asked");
+    }
+  }
+
+  @Test
   void countsTheConnectionsClientsOpen() throws IOException {
     try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ZERO)
         .tokenInterval(Duration.ZERO).tokenJitter(Duration.ZERO).start()) {
