@@ -41,6 +41,11 @@ final class TurnProbe {
     }
   }
 
+  /** When the turn was started, in {@link System#nanoTime()}. */
+  long startNanos() {
+    return startNanos;
+  }
+
   CompletableFuture<TurnProbe> done() {
     return done;
   }
