@@ -188,9 +188,14 @@ final class PipelineTurn implements Turn {
     return ending.get();
   }
 
-  /** Whether the current thread may wait for the budget: never the turn's own threads. */
+  /**
+   * Whether the current thread may wait for the budget: never the turn's own threads, nor a
+   * provider's thread while it runs the turn's mailbox (a provider that answers inside {@code
+   * synthesize()}, called from a mailbox task run on its own reader thread): only later mailbox
+   * tasks free the budget, so that wait would never end.
+   */
   boolean mayWait() {
-    return !engine.isEngineThread() && !TurnCallbacks.inCallback();
+    return !engine.isEngineThread() && !TurnCallbacks.inCallback() && !mailbox.runsOnCurrentThread();
   }
 
   @Override
@@ -383,7 +388,8 @@ final class PipelineTurn implements Turn {
    * Network callbacks of the LLM call. Each token is held to the answer-length limit and takes its
    * share of the budget on the provider's thread (which waits when the listener is behind), then
    * goes to the mailbox: run right there when the mailbox is idle, which spares a thread hand-off
-   * per token, else queued.
+   * per token, else queued. The call's other events (once per call) are always queued, so that
+   * their heavier work never runs on a thread that is not ours (a retry timer, a fallback's).
    */
   private final class LlmEvents implements LlmListener {
     private final int callNumber;
@@ -430,17 +436,17 @@ final class PipelineTurn implements Turn {
       if (call != null) {
         call.cancel();
       }
-      mailbox.executeHere(PipelineTurn.this::onAnswerLimit);
+      mailbox.execute(PipelineTurn.this::onAnswerLimit);
     }
 
     @Override
     public void onCacheHit() {
-      mailbox.executeHere(() -> answerFromCache = true);
+      mailbox.execute(() -> answerFromCache = true);
     }
 
     @Override
     public void onComplete(LlmCompletion c) {
-      mailbox.executeHere(() -> {
+      mailbox.execute(() -> {
         if (callNumber == llmCalls) {
           onLlmComplete(c);
         }
@@ -449,7 +455,7 @@ final class PipelineTurn implements Turn {
 
     @Override
     public void onError(OfficeHoursException error) {
-      mailbox.executeHere(() -> {
+      mailbox.execute(() -> {
         if (!answerLimitHit && callNumber == llmCalls) {
           fail(error);
         }
@@ -469,7 +475,7 @@ final class PipelineTurn implements Turn {
         return;
       }
       reasoningSeen = true;
-      mailbox.executeHere(PipelineTurn.this::onFirstReasoning);
+      mailbox.execute(PipelineTurn.this::onFirstReasoning);
     }
   }
 

@@ -321,7 +321,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
 
   /**
    * Network callbacks of one TTS call: each takes its share of the budget, then goes to the
-   * mailbox, run on the provider's thread when the mailbox is idle (no hand-off per audio piece).
+   * mailbox. An audio piece runs on the provider's thread when the mailbox is idle (no hand-off
+   * per piece); the once-per-call events are always queued.
    */
   private final class Sink implements AudioSink {
     private final Chunk chunk;
@@ -334,7 +335,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
 
     @Override
     public void onCacheHit() {
-      turn.mailbox().executeHere(() -> {
+      turn.mailbox().execute(() -> {
         if (chunk.attempt == attempt) {
           chunk.fromCache = true;
         }
@@ -343,7 +344,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
 
     @Override
     public void onProvider(String providerId) {
-      turn.mailbox().executeHere(() -> {
+      turn.mailbox().execute(() -> {
         if (chunk.attempt == attempt) {
           chunk.provider = providerId;
         }
@@ -388,12 +389,12 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
       if (chunk.attempt == attempt) {
         chunk.providerDone = true; // for heard text: a barge-in may drop the queued completion
       }
-      turn.mailbox().executeHere(() -> SpeechScheduler.this.onComplete(chunk, attempt));
+      turn.mailbox().execute(() -> SpeechScheduler.this.onComplete(chunk, attempt));
     }
 
     @Override
     public void onError(OfficeHoursException error) {
-      turn.mailbox().executeHere(() -> SpeechScheduler.this.onError(chunk, attempt, error));
+      turn.mailbox().execute(() -> SpeechScheduler.this.onError(chunk, attempt, error));
     }
   }
 

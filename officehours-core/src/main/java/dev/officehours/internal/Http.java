@@ -19,7 +19,8 @@ import okhttp3.OkHttpClient;
  * <p>Why these settings: a voice pipeline runs many short, concurrent streaming calls to the same
  * few hosts (one chat stream and several TTS calls per turn), so OkHttp's default limit of 5
  * concurrent calls per host would queue TTS behind each other and add latency to every turn. Idle
- * connections are kept warm for 30 s so the next turn skips the TLS handshake. There is no call
+ * connections are kept warm (see {@link #KEEP_ALIVE}) so the next turn skips the TCP and TLS
+ * handshakes. There is no call
  * timeout on the client: each call sets its own from the turn's deadline ({@code
  * call.timeout()}); the read timeout only catches a server that stalls mid-stream.
  */
@@ -35,7 +36,11 @@ public final class Http {
    * 100 turns with 20). Kept only if once needed, so the size costs nothing at low load.
    */
   public static final int MAX_IDLE_CONNECTIONS = 1024;
-  /** How long an idle connection is kept: shorter than common servers' idle timeouts. */
+  /**
+   * How long an idle connection is kept. Some servers close idle connections sooner (uvicorn,
+   * so vLLM, after 5 s): OkHttp checks a pooled connection before it sends a POST on it, so that
+   * costs a new connection, not a failed call.
+   */
   public static final Duration KEEP_ALIVE = Duration.ofSeconds(60);
   /** Calls in flight at once, in all and per host, before the dispatcher queues them. */
   public static final int MAX_CONCURRENT_CALLS = 16_384;

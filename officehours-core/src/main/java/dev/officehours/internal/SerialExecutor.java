@@ -17,6 +17,8 @@ public final class SerialExecutor implements Executor {
   private final AtomicInteger pending = new AtomicInteger();
   private final Runnable drain = this::drain;
   private final Thread.UncaughtExceptionHandler onError;
+  /** The thread running this mailbox's tasks right now, or null; read only by that thread. */
+  private volatile Thread runner;
 
   /**
    * @param delegate the shared pool that runs the tasks
@@ -51,16 +53,29 @@ public final class SerialExecutor implements Executor {
       execute(task);
       return;
     }
+    Thread outer = runner;
+    runner = Thread.currentThread();
     try {
       task.run();
     } catch (Throwable t) {
       onError.uncaughtException(Thread.currentThread(), t);
     } finally {
+      runner = outer;
       // Tasks queued while this one ran were counted, not drained: hand them to the pool.
       if (pending.decrementAndGet() != 0) {
         submitDrain();
       }
     }
+  }
+
+  /**
+   * Whether the calling thread is running one of this mailbox's tasks: such a thread must never
+   * wait for something only a later task of the same mailbox can give (the turn's buffer budget).
+   *
+   * @return true inside a task of this mailbox
+   */
+  public boolean runsOnCurrentThread() {
+    return runner == Thread.currentThread();
   }
 
   private void submitDrain() {
@@ -79,10 +94,14 @@ public final class SerialExecutor implements Executor {
     int budget = 256;
     do {
       Runnable task = tasks.poll();
+      Thread outer = runner;
+      runner = Thread.currentThread();
       try {
         task.run();
       } catch (Throwable t) {
         onError.uncaughtException(Thread.currentThread(), t);
+      } finally {
+        runner = outer;
       }
       if (--budget == 0) {
         // Give other turns a chance on the shared pool after a long batch.

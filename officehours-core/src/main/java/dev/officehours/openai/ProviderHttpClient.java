@@ -23,6 +23,9 @@ import okhttp3.Protocol;
  * OpenAiSpeech speech = OpenAiSpeech.builder().httpClient(http).build();
  * }</pre>
  *
+ * <p>One exception: a client built with {@link Builder#http2PriorKnowledge} serves only cleartext
+ * {@code http://} servers that speak HTTP/2; give it to those providers alone.
+ *
  * <p>Why it matters: over HTTP/1.1 (local servers: vLLM, Ollama, llama.cpp, a gateway inside the
  * data centre) every stream in flight holds a connection of its own, and a turn holds one chat
  * stream and up to {@code ttsConcurrency} speech streams. A pool that keeps fewer idle connections
@@ -33,7 +36,9 @@ import okhttp3.Protocol;
  * HTTP/2.
  *
  * <p>The client the providers use when given none is built with the defaults below: 1,024 idle
- * connections kept for 60 s and 16,384 calls in flight; it suits up to about 250 concurrent turns
+ * connections kept for 60 s (OkHttp checks a pooled connection before it sends a POST on it, so a
+ * server that closed it sooner costs a new connection, not a failed call) and 16,384 calls in
+ * flight; it suits up to about 250 concurrent turns
  * over HTTP/1.1 without reconnecting. Idle connections are kept only if they were needed, so a
  * larger limit costs nothing while the load is small.
  */
@@ -75,17 +80,23 @@ public final class ProviderHttpClient {
      * chat stream and {@code ttsConcurrency} speech streams: idle connections {@code turns × (1 +
      * ttsConcurrency)} (at least the default), calls in flight twice that (at least the default).
      *
+     * <p>Calls in flight get twice the streams because a retried or failed-over call can overlap
+     * the one it replaces. Whichever of this, {@link #maxIdleConnections} and {@link
+     * #maxConcurrentCalls} is called last sets those values. Over HTTP/1.1 every connection is a
+     * socket, and OkHttp scans its whole pool whenever a connection is released: past a few
+     * thousand concurrent streams, prefer a provider endpoint that speaks HTTP/2.
+     *
      * @param turns the turns the pipeline serves at once, 1..100,000
-     * @param ttsConcurrency syntheses in flight per turn, as given to the pipeline (default 3), 1..64
+     * @param ttsConcurrency syntheses in flight per turn, as given to the pipeline (default 3), 1..32
      * @return this builder
      * @throws IllegalArgumentException when out of range
      */
     public Builder concurrentTurns(int turns, int ttsConcurrency) {
       range("turns", turns, 1, 100_000);
-      range("ttsConcurrency", ttsConcurrency, 1, 64);
-      int streams = turns * (1 + ttsConcurrency);
-      this.maxIdleConnections = Math.max(DEFAULT_MAX_IDLE_CONNECTIONS, streams);
-      this.maxConcurrentCalls = Math.max(DEFAULT_MAX_CONCURRENT_CALLS, 2 * streams);
+      range("ttsConcurrency", ttsConcurrency, 1, 32);
+      long streams = (long) turns * (1 + ttsConcurrency);
+      this.maxIdleConnections = (int) Math.min(1_000_000, Math.max(DEFAULT_MAX_IDLE_CONNECTIONS, streams));
+      this.maxConcurrentCalls = (int) Math.min(1_000_000, Math.max(DEFAULT_MAX_CONCURRENT_CALLS, 2 * streams));
       return this;
     }
 
@@ -131,6 +142,9 @@ public final class ProviderHttpClient {
      * Sets how many calls may be in flight at once, in all and to one host; calls beyond it wait
      * in the dispatcher's queue (which adds their wait to every turn's latency).
      *
+     * On Java 17 each call in flight holds a platform thread while it reads its response, so this
+     * is also a limit on threads; on Java 21+ calls run on virtual threads.
+     *
      * @param calls 1..1,000,000 (default 16,384)
      * @return this builder
      * @throws IllegalArgumentException when out of range
@@ -153,7 +167,8 @@ public final class ProviderHttpClient {
     }
 
     /**
-     * Sets the longest silence tolerated while reading a response (a stream that stalls).
+     * Sets the longest silence tolerated while reading a response (a stream that stalls), and
+     * while writing a request.
      *
      * @param timeout 1 ms .. 1 h (default 20 s)
      * @return this builder
@@ -168,7 +183,9 @@ public final class ProviderHttpClient {
      * Speaks HTTP/2 without TLS from the first byte ({@code h2c} with prior knowledge), so every
      * call to the server shares one connection. Only for a cleartext {@code http://} server known
      * to speak HTTP/2 (vLLM behind an h2c proxy, gRPC-style gateways); a server that speaks only
-     * HTTP/1.1 fails every call. HTTPS servers need nothing: HTTP/2 is negotiated when offered.
+     * HTTP/1.1 fails every call, and so does every {@code https://} call (OkHttp refuses prior
+     * knowledge over TLS): give such a client only to the providers of that server, and another
+     * one to your HTTPS providers. HTTPS servers need nothing: HTTP/2 is negotiated when offered.
      *
      * @param enabled whether to use h2c with prior knowledge (default false)
      * @return this builder

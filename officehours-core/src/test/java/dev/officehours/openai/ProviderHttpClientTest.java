@@ -55,7 +55,7 @@ class ProviderHttpClientTest {
     assertMessage("maxIdleConnections must be in 0..1000000 but was -1", () -> b.maxIdleConnections(-1));
     assertMessage("maxConcurrentCalls must be in 1..1000000 but was 0", () -> b.maxConcurrentCalls(0));
     assertMessage("turns must be in 1..100000 but was 0", () -> b.concurrentTurns(0));
-    assertMessage("ttsConcurrency must be in 1..64 but was 65", () -> b.concurrentTurns(1, 65));
+    assertMessage("ttsConcurrency must be in 1..32 but was 33", () -> b.concurrentTurns(1, 33));
     assertMessage("keepAlive must be in [PT1S, PT1H] but was PT0.5S", () -> b.keepAlive(Duration.ofMillis(500)));
     assertMessage("connectTimeout must be in [PT0.001S, PT5M] but was PT6M", () -> b.connectTimeout(Duration.ofMinutes(6)));
     assertMessage("readTimeout must be in [PT0.001S, PT1H] but was PT0S", () -> b.readTimeout(Duration.ZERO));
@@ -63,9 +63,21 @@ class ProviderHttpClientTest {
   }
 
   @Test
-  void aPoolSizedForTheLoadReusesItsConnectionsRoundAfterRound() throws Exception {
-    int opened = connectionsOpenedOver3RoundsOf(ProviderHttpClient.builder().concurrentTurns(8).build(), 24);
+  void theDefaultPoolReusesItsConnectionsRoundAfterRound() throws Exception {
+    int opened = connectionsOpenedOver3RoundsOf(ProviderHttpClient.builder().build(), 24);
     assertTrue(opened <= 24, "at most one round's worth of connections, opened " + opened);
+  }
+
+  @Test
+  void aPoolSmallerThanTheLoadReconnectsEveryRound() throws Exception {
+    int opened = connectionsOpenedOver3RoundsOf(ProviderHttpClient.builder().maxIdleConnections(4).build(), 24);
+    assertTrue(opened > 24, "rounds 2 and 3 open what the pool did not keep, opened " + opened);
+  }
+
+  @Test
+  void concurrentTurnsNeverSizesThePoolPastItsLimits() {
+    OkHttpClient client = ProviderHttpClient.builder().concurrentTurns(100_000, 32).build();
+    assertEquals(1_000_000, client.dispatcher().getMaxRequests());
   }
 
   @Test
