@@ -7,6 +7,7 @@ import dev.officehours.cache.CaffeineCacheStore;
 import dev.officehours.cache.TtsCache;
 import dev.officehours.examples.Args;
 import dev.officehours.examples.sim.SimulatedOpenAiServer;
+import dev.officehours.metrics.PipelineObserver;
 import dev.officehours.openai.OpenAiChat;
 import dev.officehours.openai.OpenAiSpeech;
 import dev.officehours.tts.AudioFormat;
@@ -58,21 +59,45 @@ final class InProcessTarget {
    * @throws Args.UsageException naming the flag, when a value is malformed
    */
   static Options options(Args args, long seed) {
+    return options(args, defaults(seed));
+  }
+
+  /**
+   * The settings {@code loadtest} uses for the flags it is not given.
+   *
+   * @param seed the run's seed
+   * @return the defaults: TTFT 300 ms, a token every 20 ± 5 ms, natural answers, TTS TTFB 200 ms,
+   *     real-time factor 0.25, no faults, no retries, 3 syntheses in flight, a 30 s turn deadline, no caches
+   */
+  static Options defaults(long seed) {
+    return new Options(Duration.ofMillis(300), Duration.ofMillis(20), Duration.ofMillis(5), 0, Duration.ofMillis(200),
+        0.25, 0, 0, seed, 0, 3, Duration.ofSeconds(30), false, false);
+  }
+
+  /**
+   * Reads the target's flags, with other defaults (the soak's faster timing and its faults).
+   *
+   * @param args the parsed flags
+   * @param d the value of each setting whose flag was not given (its seed is the run's)
+   * @return the options
+   * @throws Args.UsageException naming the flag, when a value is malformed
+   */
+  static Options options(Args args, Options d) {
     return new Options(
-        args.getDuration("llm-ttft", Duration.ofMillis(300)),
-        args.getDuration("token-interval", Duration.ofMillis(20)),
-        args.getDuration("token-jitter", Duration.ofMillis(5)),
-        args.getInt("answer-words", 0, 0, 10_000),
-        args.getDuration("tts-ttfb", Duration.ofMillis(200)),
-        args.getDouble("tts-realtime-factor", 0.25, 0, 10),
-        args.getFraction("fault-rate", 0),
-        args.getFraction("tts-fault-rate", 0),
-        seed,
-        args.getInt("retries", 0, 0, 10),
-        args.getInt("tts-concurrency", 3, 1, 32),
-        args.getDuration("turn-timeout", Duration.ofSeconds(30)),
-        args.has("tts-cache"),
-        args.has("answer-cache"));
+        args.getDuration("llm-ttft", d.ttft()),
+        args.getDuration("token-interval", d.tokenInterval()),
+        args.getDuration("token-jitter", d.tokenJitter()),
+        args.getInt("answer-words", d.answerWords(), 0, 10_000),
+        args.getDuration("tts-ttfb", d.ttsTtfb()),
+        args.getDouble("tts-realtime-factor", d.ttsRealTimeFactor(), 0, 10),
+        args.getFraction("fault-rate", d.faultRate()),
+        args.getFraction("tts-fault-rate", d.ttsFaultRate()),
+        d.seed(),
+        args.getInt("retries", d.retries(), 0, 10),
+        args.getInt("tts-concurrency", d.ttsConcurrency(), 1, 32),
+        args.getDuration("turn-timeout", d.turnTimeout()),
+        args.has("tts-cache") || d.ttsCache(),
+        args.has("answer-cache") || d.answerCache());
   }
 
   /**
@@ -82,6 +107,17 @@ final class InProcessTarget {
    * @return the target; closing it stops both
    */
   static PipelineTarget create(Options o) {
+    return create(o, PipelineObserver.NONE);
+  }
+
+  /**
+   * Starts the simulated server and a pipeline over it that tells {@code observer} about every turn.
+   *
+   * @param o the settings
+   * @param observer added to the pipeline (the soak counts the errors the providers pass on with it)
+   * @return the target; closing it stops both
+   */
+  static PipelineTarget create(Options o, PipelineObserver observer) {
     SimulatedOpenAiServer sim = SimulatedOpenAiServer.builder()
         .timeToFirstToken(o.ttft()).tokenInterval(o.tokenInterval()).tokenJitter(o.tokenJitter())
         .answerWords(o.answerWords()).ttsTimeToFirstByte(o.ttsTtfb()).ttsRealTimeFactor(o.ttsRealTimeFactor())
@@ -97,6 +133,9 @@ final class InProcessTarget {
           .retryPolicy(retry).build();
       ConversationPipeline.Builder builder = ConversationPipeline.builder()
           .llm(chat).tts(speech).ttsConcurrency(o.ttsConcurrency()).turnDeadline(o.turnTimeout());
+      if (observer != PipelineObserver.NONE) {
+        builder.observer(observer);
+      }
       if (o.ttsCache()) {
         builder.ttsCache(TtsCache.inMemory());
       }
@@ -131,6 +170,8 @@ final class InProcessTarget {
         m.put("simulatorLatenessP99Ms", hundredths(late.p99Millis()));
         m.put("simulatorLatenessP999Ms", hundredths(late.p999Millis()));
         m.put("simulatorLatenessMaxMs", hundredths(late.maxMillis()));
+        // with connection reuse a small fraction of the requests: per turn, it tells whether the providers pool
+        m.put("simulatorConnectionsOpened", sim.connectionsOpened());
         return m;
       }, List.of(sim));
     } catch (RuntimeException e) {

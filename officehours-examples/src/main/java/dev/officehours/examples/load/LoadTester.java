@@ -109,10 +109,22 @@ public final class LoadTester {
     double repeatRatio;
     int warmup;
     try {
-      args = Args.parse(argv, VALUED, SWITCHES);
+      args = Args.parse(argv, union(VALUED, Soak.VALUED), union(SWITCHES, Soak.SWITCHES));
       if (args.has("help")) {
         out.println(usage());
         return EXIT_OK;
+      }
+      if (args.has("soak")) {
+        if (!args.positional().isEmpty()) {
+          throw new UsageException("unexpected argument '" + Redactor.showUrl(args.positional().get(0))
+              + "' (every setting is a flag)");
+        }
+        return Soak.run(args, out, err, progressLineInterval);
+      }
+      for (String flag : Soak.VALUED) {
+        if (args.has(flag)) {
+          throw new UsageException("--" + flag + " applies only to --soak");
+        }
       }
       if (!args.positional().isEmpty()) {
         throw new UsageException("unexpected argument '" + Redactor.showUrl(args.positional().get(0))
@@ -593,6 +605,12 @@ public final class LoadTester {
     }
   }
 
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(b);
+    return all;
+  }
+
   /** The flags, for {@code --help}. */
   static String usage() {
     return String.join("\n",
@@ -637,6 +655,17 @@ public final class LoadTester {
         "                                          terminal, else a plain line every 10 s)",
         "  --progress                              the live bar even when standard error is not a terminal",
         "  --help, -h                              this text",
+        "Soak (exit 1 when a criterion fails; see docs/load-testing.md, Soak):",
+        "  --soak                                  many turns at a steady concurrency with 5 % injected faults:",
+        "                                          0 unexpected errors, heap after GC and threads flat. Defaults:",
+        "                                          --concurrent-clients 50 --turns 10000 --warmup 500",
+        "                                          --llm-ttft 100ms --token-interval 5ms --token-jitter 1ms",
+        "                                          --tts-ttfb 50ms --tts-realtime-factor 0.05 --fault-rate 5%",
+        "                                          --tts-fault-rate 5% --retries 1 (each flag still sets its value)",
+        "  --turns N                               turns in all, over every client",
+        "  --sample-every N                        turns between samples (default turns/20); the load drains first",
+        "  --max-heap-growth 10%                   last quarter's mean heap after GC over the first quarter's",
+        "  --max-thread-growth 16                  more live threads allowed in the last sample than the first",
         "",
         "Exit codes: 0 ok, 1 gate breached, 2 usage error, 3 could not run.");
   }

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -31,6 +32,9 @@ public final class PipelineTarget implements LoadTarget {
   private final String description;
   private final Supplier<Map<String, Object>> stats;
   private final List<AutoCloseable> resources;
+  /** Terminal events after a turn's first, and text or audio after it: the soak's integrity checks. */
+  private final LongAdder extraEnds = new LongAdder();
+  private final LongAdder eventsAfterEnd = new LongAdder();
 
   /**
    * A target that starts each turn on {@code pipeline}.
@@ -61,7 +65,7 @@ public final class PipelineTarget implements LoadTarget {
 
   @Override
   public CompletionStage<TurnSample> send(String sessionId, String question) {
-    Observer observer = new Observer();
+    Observer observer = new Observer(extraEnds, eventsAfterEnd);
     try {
       pipeline.start(TurnRequest.of(sessionId, question), observer);
     } catch (OfficeHoursException e) {
@@ -113,9 +117,40 @@ public final class PipelineTarget implements LoadTarget {
     return e.getClass().getSimpleName();
   }
 
+  /**
+   * Turns in flight in the pipeline right now.
+   *
+   * @return the pipeline's {@link ConversationPipeline#activeTurns()}
+   */
+  int activeTurns() {
+    return pipeline.activeTurns();
+  }
+
+  /**
+   * Counts terminal events (complete, error, cancelled) a turn's listener received after its first:
+   * a turn must end exactly once.
+   *
+   * @return such events since this target was created
+   */
+  long extraEnds() {
+    return extraEnds.sum();
+  }
+
+  /**
+   * Counts text and audio a turn's listener received after its terminal event.
+   *
+   * @return such events since this target was created
+   */
+  long eventsAfterEnd() {
+    return eventsAfterEnd.sum();
+  }
+
   /** Observes one turn; its callbacks never overlap, so plain fields suffice. */
   private static final class Observer implements TurnListener {
     final CompletableFuture<TurnSample> done = new CompletableFuture<>();
+    final LongAdder extraEnds;
+    final LongAdder eventsAfterEnd;
+    boolean ended;
     final long started = System.nanoTime();
     final List<TurnSample.ChunkArrival> chunks = new ArrayList<>();
     long firstToken = -1;
@@ -127,8 +162,26 @@ public final class PipelineTarget implements LoadTarget {
     AudioFormat format;
     int cacheHits;
 
+    Observer(LongAdder extraEnds, LongAdder eventsAfterEnd) {
+      this.extraEnds = extraEnds;
+      this.eventsAfterEnd = eventsAfterEnd;
+    }
+
+    /** Marks the turn ended; false (and counted) when it had already ended. */
+    private boolean end() {
+      if (ended) {
+        extraEnds.increment();
+        return false;
+      }
+      ended = true;
+      return true;
+    }
+
     @Override
     public void onText(TextDelta delta) {
+      if (ended) {
+        eventsAfterEnd.increment();
+      }
       if (firstToken < 0) {
         firstToken = System.nanoTime();
       }
@@ -136,6 +189,9 @@ public final class PipelineTarget implements LoadTarget {
 
     @Override
     public void onAudio(AudioFrame frame) {
+      if (ended) {
+        eventsAfterEnd.increment();
+      }
       long now = System.nanoTime();
       if (firstAudio < 0) {
         firstAudio = now;
@@ -165,6 +221,9 @@ public final class PipelineTarget implements LoadTarget {
 
     @Override
     public void onComplete(TurnResult result) {
+      if (!end()) {
+        return;
+      }
       closeChunk();
       int speechFailures = result.speechFailures().size();
       if (speechFailures > 0 && audioBytes == 0) {
@@ -185,12 +244,18 @@ public final class PipelineTarget implements LoadTarget {
 
     @Override
     public void onCancelled(TurnCancelled cancelled) {
+      if (!end()) {
+        return;
+      }
       closeChunk();
       done.complete(new TurnSample(started, firstToken, firstAudio, System.nanoTime(), chunks, audioBytes,
           cacheHits, false, "cancelled", "the turn was cancelled"));
     }
 
     void fail(OfficeHoursException e) {
+      if (!end()) {
+        return;
+      }
       closeChunk();
       done.complete(new TurnSample(started, firstToken, firstAudio, System.nanoTime(), chunks, audioBytes,
           cacheHits, false, errorCode(e), String.valueOf(e.getMessage())));

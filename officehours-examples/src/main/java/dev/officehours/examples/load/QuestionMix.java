@@ -56,6 +56,13 @@ public final class QuestionMix {
   private final String namespace;
   private final List<String> asked = new ArrayList<>();
   private long fresh;
+  /**
+   * Fresh questions kept for repeats. Past it, each new one replaces a kept one at random (a
+   * reservoir): the kept ones stay a uniform sample of every question asked, so a repeat is still
+   * any earlier question with equal chance, and a long run (a soak measuring this JVM's heap) holds
+   * a bounded number of them instead of one per turn.
+   */
+  static final int REMEMBERED = 1_000;
 
   /**
    * A mix of questions, drawn by weight.
@@ -161,7 +168,19 @@ public final class QuestionMix {
       i++;
     }
     String q = questions.get(i).question() + " (#" + namespace + (++fresh) + ")";
-    asked.add(q);
+    if (asked.size() < REMEMBERED) {
+      asked.add(q);
+    } else {
+      long slot = (long) (random.nextDouble() * fresh);
+      if (slot < REMEMBERED) {
+        asked.set((int) slot, q);
+      }
+    }
     return q;
+  }
+
+  /** Fresh questions kept for repeats: at most {@link #REMEMBERED}. */
+  synchronized int remembered() {
+    return asked.size();
   }
 }

@@ -37,6 +37,32 @@ class QuestionMixTest {
   }
 
   @Test
+  void aLongRunKeepsABoundedSampleOfItsQuestionsAndStillRepeatsEarlyOnes() {
+    QuestionMix mix = new QuestionMix(QuestionMix.builtIn(), 0.3, 1);
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < 20_000; i++) {
+      seen.add(mix.next());
+    }
+    assertEquals(QuestionMix.REMEMBERED, mix.remembered(), "a soak must not hold one question per turn");
+
+    // the kept questions are a sample of the whole run, not only its last ones
+    int early = 0;
+    int repeats = 0;
+    for (int i = 0; i < 2_000; i++) {
+      String q = mix.next();
+      if (seen.contains(q)) {
+        repeats++;
+        int number = Integer.parseInt(q.substring(q.lastIndexOf("(#") + 2, q.length() - 1));
+        if (number <= 7_000) {
+          early++;
+        }
+      }
+    }
+    assertTrue(repeats > 400 && repeats < 800, repeats + " repeats of 2000");
+    assertTrue(early > repeats / 4, early + " of " + repeats + " repeats are of the first 7,000 fresh questions");
+  }
+
+  @Test
   void readsWeightsAndSkipsCommentsAndBlankLines(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("q.txt");
     Files.writeString(file, "# mix\n3 | What is OfficeHours?\n\nHow does caching work?\n0.5\tWhat is barge-in?\n");
