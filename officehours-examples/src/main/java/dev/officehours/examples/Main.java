@@ -11,13 +11,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 
 /**
- * The entry point of the examples jar: {@code serve}, {@code chat}, {@code loadtest} or {@code simulate}.
+ * The entry point of the examples jar: {@code serve}, {@code chat}, {@code loadtest}, {@code simulate} or {@code bench}.
  *
  * <pre>
  * java -jar officehours-examples.jar serve [flags]      the voice chat page, dashboard and API server
  * java -jar officehours-examples.jar chat [flags]       talk to OfficeHours in the terminal
  * java -jar officehours-examples.jar loadtest [flags]   measure latency and throughput under load
  * java -jar officehours-examples.jar simulate [port]    run the simulated OpenAI-compatible server
+ * java -jar officehours-examples.jar bench [flags]      OfficeHours side by side with LangChain4j and others
  * </pre>
  */
 public final class Main {
@@ -52,6 +53,10 @@ public final class Main {
         LoadTester.main(rest);
       }
       case "simulate" -> simulate(rest);
+      case "bench" -> {
+        quietLogs();
+        System.exit(dev.officehours.examples.bench.BenchCommand.run(rest, System.out, System.err));
+      }
       case "serve" -> {
         // the server's own lines and warnings; Jetty's and Javalin's start-up chatter only when asked
         for (String noisy : new String[] {"io.javalin", "org.eclipse.jetty"}) {
@@ -68,7 +73,7 @@ public final class Main {
       default -> {
         // echoed only when it is a plain word: a URL pasted in its place may carry a password
         String what = !PLAIN_WORD.matcher(command).matches()
-            ? "unknown command (the first argument must be serve, chat, loadtest or simulate)"
+            ? "unknown command (the first argument must be serve, chat, loadtest, simulate or bench)"
             : "unknown command '" + command + "'";
         System.err.println(what + "\n" + usage());
         System.exit(2);
@@ -153,6 +158,8 @@ public final class Main {
         "             the default: no command, or flags alone (--demo, --text \"...\"), run chat",
         "  loadtest   measure latency and throughput under load",
         "  simulate   run the simulated OpenAI-compatible server [port]",
+        "  bench      OfficeHours side by side with LangChain4j, whole-answer TTS and a bare-HTTP",
+        "             control, against a simulated server: tables and charts (docs/load-testing.md)",
         "Each command takes --help (or -h).");
   }
 

@@ -14,11 +14,15 @@ import java.util.List;
  * @param errorSamples a few error messages
  * @param cpuNanosPerTurn the client process's CPU time over the batches, per turn
  * @param simCpuNanosPerTurn the simulator's CPU time over the batches, per turn
- * @param peakPlatformThreads the most live platform threads seen during a batch
+ * @param peakPlatformThreads the most platform threads a batch used: those it started (the
+ *     process's peak over its start) plus those alive before that ran during it; idle threads of
+ *     the other systems' pools are not counted
  * @param heapPerTurnBytes heap growth at the batch's peak over its start, per turn in flight
  * @param newConnections connections the server accepted, per 10 turns
  * @param audioBytesPerTurn audio delivered per turn, mean
+ * @param processPeakThreads the most live platform threads of the whole process during a batch,
+ *     idle pools of the level's other systems included
  */
 record BatchResult(String system, int concurrency, boolean caches, List<Double> ttfaMillis, List<Double> totalMillis,
     int errors, List<String> errorSamples, double cpuNanosPerTurn, double simCpuNanosPerTurn, int peakPlatformThreads,
-    double heapPerTurnBytes, double newConnections, double audioBytesPerTurn) {}
+    double heapPerTurnBytes, double newConnections, double audioBytesPerTurn, int processPeakThreads) {}

@@ -70,6 +70,11 @@ final class BenchRun {
     SimulatorProcess.Counters simBefore = sim.counters();
     long heapBefore = memory.getHeapMemoryUsage().getUsed();
     long cpuBefore = os.getProcessCpuTime();
+    // Every system of the level is alive during each batch, and on Java 17 their pools keep idle
+    // threads for a minute: the process's thread count alone would charge one system's idle pool to
+    // the next. A batch is charged the threads it started plus the earlier ones that ran during it.
+    long[] threadIdsBefore = threads.getAllThreadIds();
+    long[] threadCpuBefore = threadCpu(threadIdsBefore);
     threads.resetPeakThreadCount();
     List<TurnProbe> probes = new ArrayList<>(concurrency);
     long peakHeap = heapBefore;
@@ -77,7 +82,7 @@ final class BenchRun {
       TurnProbe probe = new TurnProbe();
       probes.add(probe);
       // every system gets the same questions in the same round
-      String q = questions.get((round * concurrency + i) % questions.size());
+      String q = questions.get(questionIndex(round, concurrency, i, questions.size()));
       try {
         system.turn(q, probe);
       } catch (RuntimeException e) {
@@ -105,6 +110,14 @@ final class BenchRun {
     b.newConnections = simAfter.connectionsOpened() - simBefore.connectionsOpened();
     b.simCpuNanos = simAfter.cpuNanos() - simBefore.cpuNanos();
     b.peakThreads = threads.getPeakThreadCount();
+    long[] threadCpuAfter = threadCpu(threadIdsBefore);
+    int earlierThatRan = 0;
+    for (int i = 0; i < threadIdsBefore.length; i++) {
+      if (threadCpuAfter[i] > threadCpuBefore[i] && threadCpuBefore[i] >= 0) {
+        earlierThatRan++;
+      }
+    }
+    b.threadsUsed = earlierThatRan + Math.max(0, b.peakThreads - threadIdsBefore.length);
     b.heapGrowth = Math.max(0, peakHeap - heapBefore);
     b.turns = concurrency;
     for (TurnProbe p : probes) {
@@ -122,6 +135,21 @@ final class BenchRun {
     return b;
   }
 
+  /** Which question a turn asks: the same for every system in the same round. */
+  static int questionIndex(int round, int concurrency, int turn, int questions) {
+    return (int) (((long) round * concurrency + turn) % questions);
+  }
+
+  /** Each thread's CPU time, -1 for one that has ended (or when the JVM does not measure it). */
+  private long[] threadCpu(long[] ids) {
+    if (threads instanceof com.sun.management.ThreadMXBean bulk && bulk.isThreadCpuTimeEnabled()) {
+      return bulk.getThreadCpuTime(ids);
+    }
+    long[] cpu = new long[ids.length];
+    java.util.Arrays.fill(cpu, -1);
+    return cpu;
+  }
+
   private static final class Batch {
     final List<Double> ttfa = new ArrayList<>();
     final List<Double> total = new ArrayList<>();
@@ -131,6 +159,7 @@ final class BenchRun {
     long cpuNanos;
     long simCpuNanos;
     int peakThreads;
+    int threadsUsed;
     long heapGrowth;
     long audioBytes;
     long newConnections;
@@ -149,6 +178,7 @@ final class BenchRun {
     long cpuNanos;
     long simCpuNanos;
     int peakThreads;
+    int threadsUsed;
     double heapPerTurn;
     long audioBytes;
     int batches;
@@ -165,6 +195,7 @@ final class BenchRun {
       cpuNanos += b.cpuNanos;
       simCpuNanos += b.simCpuNanos;
       peakThreads = Math.max(peakThreads, b.peakThreads);
+      threadsUsed = Math.max(threadsUsed, b.threadsUsed);
       heapPerTurn = Math.max(heapPerTurn, (double) b.heapGrowth / b.turns);
       audioBytes += b.audioBytes;
       newConnections += b.newConnections;
@@ -174,7 +205,8 @@ final class BenchRun {
     BatchResult result(String id, int concurrency, boolean caches) {
       int ok = Math.max(1, ttfa.size());
       return new BatchResult(id, concurrency, caches, ttfa, total, errors, errorSamples, (double) cpuNanos / turns,
-          (double) simCpuNanos / turns, peakThreads, heapPerTurn, 10.0 * newConnections / turns, (double) audioBytes / ok);
+          (double) simCpuNanos / turns, threadsUsed, heapPerTurn, 10.0 * newConnections / turns, (double) audioBytes / ok,
+          peakThreads);
     }
   }
 }

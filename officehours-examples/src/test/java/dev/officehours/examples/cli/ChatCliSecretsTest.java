@@ -211,7 +211,7 @@ class ChatCliSecretsTest {
     Run run = run(WITH_KEY, urlWithSecrets("127.0.0.1:1"));
 
     assertEquals(2, run.code(), run.output());
-    assertTrue(run.output().contains("unknown command (the first argument must be serve, chat, loadtest or simulate)"),
+    assertTrue(run.output().contains("unknown command (the first argument must be serve, chat, loadtest, simulate or bench)"),
         run.output());
     assertNoSecret(run);
   }
