@@ -22,7 +22,11 @@ import java.util.List;
  * @param audioBytesPerTurn audio delivered per turn, mean
  * @param processPeakThreads the most live platform threads of the whole process during a batch,
  *     idle pools of the level's other systems included
+ * @param startToWireMillis from starting a turn to its chat request reaching the simulator: the
+ *     batch's start times and the simulator's arrival times, each sorted, matched in order (one
+ *     clock: CLOCK_MONOTONIC); empty when a batch made fewer chat requests than turns (cache hits)
  */
 record BatchResult(String system, int concurrency, boolean caches, List<Double> ttfaMillis, List<Double> totalMillis,
     int errors, List<String> errorSamples, double cpuNanosPerTurn, double simCpuNanosPerTurn, int peakPlatformThreads,
-    double heapPerTurnBytes, double newConnections, double audioBytesPerTurn, int processPeakThreads) {}
+    double heapPerTurnBytes, double newConnections, double audioBytesPerTurn, int processPeakThreads,
+    List<Double> startToWireMillis) {}

@@ -128,6 +128,11 @@ public final class BenchCommand {
     BenchResults results = new BenchResults(BenchResults.SCHEMA, startedAt, machine, jvm, settings, levels);
     try (SimulatorProcess sim = new SimulatorProcess(o.timing())) {
       BenchRun run = new BenchRun(sim, questions);
+      List<Function<Integer, VoiceSystem>> warm = new ArrayList<>();
+      for (String id : o.systems()) {
+        warm.add(c -> make(id, sim.baseUrl(), c, false));
+      }
+      run.warmUp(warm, o.warmupTurns(), 50, out);
       for (int concurrency : o.concurrency()) {
         for (boolean caches : o.caches().settings()) {
           out.printf(Locale.ROOT, "%,d concurrent, caches %s:%n", concurrency, caches ? "on" : "off");

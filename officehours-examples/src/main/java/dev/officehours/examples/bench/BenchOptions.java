@@ -28,10 +28,12 @@ import java.util.regex.Pattern;
  * @param measureOnly measure and write the results, no report (what each of {@code jdks} runs)
  * @param reportOnly only regenerate the report from the results already in {@code out}
  * @param smoke the tiny run that {@code verify} makes
+ * @param warmupTurns turns each system runs, 50 at a time, before anything is measured, so that
+ *     CPU per turn is the steady state's rather than the JIT compiler's
  */
 record BenchOptions(List<String> systems, List<Integer> concurrency, int rounds, Caches caches,
     SimulatorProcess.SimTiming timing, Path out, List<Path> jdks, boolean measureOnly, boolean reportOnly,
-    boolean smoke) {
+    boolean smoke, int warmupTurns) {
 
   /** Every system, in report order. */
   static final List<String> ALL_SYSTEMS = List.of("a", "b", "b-tts", "c", "z");
@@ -47,7 +49,8 @@ record BenchOptions(List<String> systems, List<Integer> concurrency, int rounds,
       Duration.ofMillis(2), Duration.ZERO, 24, Duration.ofMillis(10), 0.02);
 
   private static final Set<String> VALUED = Set.of("systems", "concurrency", "rounds", "caches", "llm-ttft",
-      "token-interval", "token-jitter", "answer-words", "tts-ttfb", "tts-realtime-factor", "out", "jdks");
+      "token-interval", "token-jitter", "answer-words", "tts-ttfb", "tts-realtime-factor", "out", "jdks",
+      "warmup-turns");
   private static final Set<String> SWITCHES = Set.of("smoke", "measure-only", "report-only", "help");
   private static final Pattern JAVA_VERSION = Pattern.compile("(?m)^JAVA_VERSION=\"?(\\d+)");
 
@@ -117,15 +120,16 @@ record BenchOptions(List<String> systems, List<Integer> concurrency, int rounds,
       throw new UsageException("--out " + out + " is a file, not a directory");
     }
     List<Path> jdks = args.has("jdks") ? jdks(args.get("jdks", "")) : List.of();
+    int warmupTurns = args.getInt("warmup-turns", smoke ? 0 : 500, 0, 1_000_000);
     return Optional.of(new BenchOptions(systems, concurrency, rounds, caches, timing, out, jdks, measureOnly,
-        reportOnly, smoke));
+        reportOnly, smoke, warmupTurns));
   }
 
   /** The flags that make a child JVM measure exactly as this one does. */
   List<String> childArgs() {
     List<String> a = new ArrayList<>(List.of("--measure-only", "--systems", String.join(",", systems),
         "--concurrency", String.join(",", concurrency.stream().map(String::valueOf).toList()),
-        "--rounds", Integer.toString(rounds), "--caches", caches.flag(),
+        "--rounds", Integer.toString(rounds), "--caches", caches.flag(), "--warmup-turns", Integer.toString(warmupTurns),
         "--llm-ttft", timing.ttft().toMillis() + "ms", "--token-interval", timing.tokenInterval().toMillis() + "ms",
         "--token-jitter", timing.jitter().toMillis() + "ms", "--answer-words", Integer.toString(timing.answerWords()),
         "--tts-ttfb", timing.ttsTtfb().toMillis() + "ms",
@@ -247,6 +251,8 @@ record BenchOptions(List<String> systems, List<Integer> concurrency, int rounds,
         "  --systems a,b,b-tts,c,z         which systems (default all)",
         "  --concurrency 1,10,100,500,1000 turns started at once, one level after another",
         "  --rounds 3                      measured batches per system per level, after one warm-up batch",
+        "  --warmup-turns 500              turns each system runs (50 at a time) before the first level,",
+        "                                  so CPU per turn is measured after the JIT compiler's work",
         "  --caches both                   off, on or both: on gives (a) OfficeHours' TTS and answer",
         "                                  caches; the other systems have none and run unchanged",
         "Simulated providers (default: the turn of issue 12):",

@@ -1,6 +1,7 @@
 package dev.officehours.examples.bench;
 
 import dev.officehours.examples.bench.BenchResults.Level;
+import dev.officehours.examples.bench.BenchResults.Percentiles;
 import dev.officehours.examples.bench.BenchResults.SystemResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -96,6 +97,7 @@ final class BenchReport {
         : signedMs(overhead(s.ttfaMillis().p50(), z.ttfaMillis().p50())) + " / "
             + signedMs(overhead(s.ttfaMillis().p99(), z.ttfaMillis().p99())));
     cells.add(times(ratio(s.ttfaMillis().p50(), level.ideal().firstChunkMillis())));
+    cells.add(startToWire(s));
     cells.add(cpu(s.cpuMsPerTurn()));
     cells.add(z == null || z == s ? "—" : times(ratio(s.cpuMsPerTurn(), z.cpuMsPerTurn())));
     cells.add(count(s.platformThreads()));
@@ -106,8 +108,17 @@ final class BenchReport {
   }
 
   static final List<String> HEADER = List.of("concurrent", "system", "TTFA p50", "TTFA p99", "total p50", "total p99",
-      "TTFA p50 ÷ a", "TTFA over z p50 / p99", "TTFA p50 ÷ ideal", "CPU ms/turn", "CPU ÷ z", "platform threads",
+      "TTFA p50 ÷ a", "TTFA over z p50 / p99", "TTFA p50 ÷ ideal", "start → request p50 / p99", "CPU ms/turn", "CPU ÷ z", "platform threads",
       "heap KB/turn", "new conn./10 turns", "errors");
+
+  /** "2.1 / 3.4 ms" from starting a turn to its chat request on the wire, or "—". */
+  static String startToWire(SystemResult s) {
+    Percentiles p = s.startToWireMillis();
+    if (p == null || p.n() == 0) {
+      return "—";
+    }
+    return String.format(Locale.ROOT, "%.1f / %.1f ms", p.p50(), p.p99());
+  }
 
   /** "at 100 concurrent: b 1.31×, b-tts 2.50× ..." for one level. */
   static String summary(Level level) {

@@ -179,16 +179,18 @@ record BenchResults(int schema, String startedAt, Machine machine, Jvm jvm, Sett
    * @param heapKbPerTurn heap growth at a batch's peak, per turn in flight
    * @param newConnectionsPer10Turns connections opened per 10 turns
    * @param audioKbPerTurn audio delivered per turn
+   * @param startToWireMillis from starting a turn to its chat request reaching the simulator
+   *     (see {@link BatchResult}); n = 0 when not measured
    */
   record SystemResult(String system, String label, int turns, int errors, List<String> errorSamples,
       Percentiles ttfaMillis, Percentiles totalMillis, double cpuMsPerTurn, double simCpuMsPerTurn,
       int platformThreads, int processPeakThreads, double heapKbPerTurn, double newConnectionsPer10Turns,
-      double audioKbPerTurn) {
+      double audioKbPerTurn, Percentiles startToWireMillis) {
     static SystemResult of(BatchResult r, String label) {
       return new SystemResult(r.system(), label, r.ttfaMillis().size() + r.errors(), r.errors(), r.errorSamples(),
           Percentiles.of(r.ttfaMillis()), Percentiles.of(r.totalMillis()), r.cpuNanosPerTurn() / 1e6,
           r.simCpuNanosPerTurn() / 1e6, r.peakPlatformThreads(), r.processPeakThreads(), r.heapPerTurnBytes() / 1024,
-          r.newConnections(), r.audioBytesPerTurn() / 1024);
+          r.newConnections(), r.audioBytesPerTurn() / 1024, Percentiles.of(r.startToWireMillis()));
     }
   }
 

@@ -77,6 +77,7 @@ final class BenchRun {
     long[] threadCpuBefore = threadCpu(threadIdsBefore);
     threads.resetPeakThreadCount();
     List<TurnProbe> probes = new ArrayList<>(concurrency);
+    sim.chatArrivals(); // drop any left from before this batch
     long peakHeap = heapBefore;
     for (int i = 0; i < concurrency; i++) {
       TurnProbe probe = new TurnProbe();
@@ -120,6 +121,7 @@ final class BenchRun {
     b.threadsUsed = earlierThatRan + Math.max(0, b.peakThreads - threadIdsBefore.length);
     b.heapGrowth = Math.max(0, peakHeap - heapBefore);
     b.turns = concurrency;
+    b.startToWire.addAll(startToWire(probes, sim.chatArrivals()));
     for (TurnProbe p : probes) {
       if (p.done().isDone() && p.ok()) {
         b.ttfa.add(p.ttfaMillis());
@@ -133,6 +135,48 @@ final class BenchRun {
       }
     }
     return b;
+  }
+
+  /**
+   * From each turn's start to its chat request's arrival: the k-th earliest start matched with the
+   * k-th earliest arrival. Exact for one turn; for a batch it pairs the two distributions, which
+   * is what a percentile needs. Empty when the counts differ (answers from the cache, retries).
+   */
+  static List<Double> startToWire(List<TurnProbe> probes, List<Long> arrivals) {
+    if (arrivals.size() != probes.size()) {
+      return List.of();
+    }
+    long[] starts = probes.stream().mapToLong(TurnProbe::startNanos).sorted().toArray();
+    long[] arrived = arrivals.stream().mapToLong(Long::longValue).sorted().toArray();
+    List<Double> out = new ArrayList<>(starts.length);
+    for (int i = 0; i < starts.length; i++) {
+      out.add((arrived[i] - starts[i]) / 1e6);
+    }
+    return out;
+  }
+
+  /**
+   * Runs each system for {@code turns} turns, {@code concurrency} at a time, before anything is
+   * measured: the JIT compiles every system's paths, so that CPU per turn is the steady state's.
+   */
+  void warmUp(List<Function<Integer, VoiceSystem>> systems, int turns, int concurrency, java.io.PrintStream log)
+      throws IOException, InterruptedException {
+    if (turns <= 0) {
+      return;
+    }
+    for (Function<Integer, VoiceSystem> factory : systems) {
+      VoiceSystem system = factory.apply(concurrency);
+      try {
+        long started = System.nanoTime();
+        for (int done = 0, round = 0; done < turns; done += concurrency, round++) {
+          batch(system, concurrency, round);
+        }
+        log.printf(java.util.Locale.ROOT, "  %-5s warmed up: %d turns in %.0f s%n", system.id(), turns,
+            (System.nanoTime() - started) / 1e9);
+      } finally {
+        system.close();
+      }
+    }
   }
 
   /** Which question a turn asks: the same for every system in the same round. */
@@ -163,6 +207,7 @@ final class BenchRun {
     long heapGrowth;
     long audioBytes;
     long newConnections;
+    final List<Double> startToWire = new ArrayList<>();
 
     double ttfaP50() {
       return Stats.percentile(ttfa, 50);
@@ -183,10 +228,12 @@ final class BenchRun {
     long audioBytes;
     int batches;
     long newConnections;
+    final List<Double> startToWire = new ArrayList<>();
 
     void add(Batch b) {
       ttfa.addAll(b.ttfa);
       total.addAll(b.total);
+      startToWire.addAll(b.startToWire);
       errors += b.errors;
       if (errorSamples.size() < 3) {
         errorSamples.addAll(b.errorSamples);
@@ -206,7 +253,7 @@ final class BenchRun {
       int ok = Math.max(1, ttfa.size());
       return new BatchResult(id, concurrency, caches, ttfa, total, errors, errorSamples, (double) cpuNanos / turns,
           (double) simCpuNanos / turns, threadsUsed, heapPerTurn, 10.0 * newConnections / turns, (double) audioBytes / ok,
-          peakThreads);
+          peakThreads, startToWire);
     }
   }
 }

@@ -129,7 +129,7 @@ class BenchReportTest {
     ttfa.add(ttfaP99);
     List<Double> total = new ArrayList<>(Collections.nCopies(10, 3000.0));
     return new BatchResult(id, 10, false, ttfa, total, 0, List.of(), cpuMsPerTurn * 1e6, 1e6, 12, 64 * 1024, 0.5,
-        900 * 1024, 40);
+        900 * 1024, 40, List.of(2.0, 3.0));
   }
 
   private static BenchResults.Level level(BatchResult... systems) {
