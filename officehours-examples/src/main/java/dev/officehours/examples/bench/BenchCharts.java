@@ -146,7 +146,7 @@ final class BenchCharts {
    * ten: the levels are placed one step apart and each step labelled with its level (evenly spaced
    * x values get a tick each).
    */
-  private record Plot(XYChart chart, List<Integer> levels) {
+  private record Plot(XYChart chart, List<Integer> levels, boolean logY) {
     String label(double position) {
       int i = (int) Math.round(position);
       return Math.abs(position - i) < 1e-6 && i >= 0 && i < levels.size()
@@ -157,7 +157,7 @@ final class BenchCharts {
   private static Plot chart(String title, String yTitle, List<Level> levels, boolean logY) {
     XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
         .xAxisTitle("turns started at once").yAxisTitle(yTitle).build();
-    Plot plot = new Plot(chart, levels.stream().map(Level::concurrency).distinct().sorted().toList());
+    Plot plot = new Plot(chart, levels.stream().map(Level::concurrency).distinct().sorted().toList(), logY);
     XYStyler s = chart.getStyler();
     s.setChartBackgroundColor(Color.WHITE);
     s.setPlotBackgroundColor(Color.WHITE);
@@ -172,9 +172,13 @@ final class BenchCharts {
     s.setMarkerSize(7);
     s.setAntiAlias(true);
     s.setxAxisTickLabelsFormattingFunction(plot::label);
-    s.setYAxisLogarithmic(logY);
-    s.setYAxisDecimalPattern("#,##0.#");
-    if (!logY) {
+    if (logY) {
+      s.setYAxisLogarithmic(true);
+      // XChart labels only powers of ten by default; between them too, so values can be read
+      s.setYAxisLogarithmicDecadeOnly(false);
+      s.setYAxisDecimalPattern("#,##0.#");
+    } else {
+      s.setYAxisDecimalPattern("#,##0.#");
       s.setYAxisMin(0.0);
     }
     return plot;
@@ -187,7 +191,7 @@ final class BenchCharts {
       SystemResult s = BenchReport.system(l, id);
       if (s != null) {
         double v = value.applyAsDouble(s);
-        if (Double.isFinite(v) && (v > 0 || !plot.chart().getStyler().isYAxisLogarithmic())) {
+        if (Double.isFinite(v) && (v > 0 || !plot.logY())) {
           points.put(l.concurrency(), v);
         }
       }

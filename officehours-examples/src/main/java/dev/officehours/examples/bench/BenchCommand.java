@@ -145,6 +145,7 @@ public final class BenchCommand {
               return s;
             });
           }
+          double idleCpu = idleCpuMsPerSecond(o.smoke() ? SMOKE_IDLE_WINDOW : IDLE_WINDOW);
           long start = System.nanoTime();
           sim.resetLateness();
           SimulatorProcess.Counters before = sim.counters();
@@ -163,9 +164,10 @@ public final class BenchCommand {
           }
           long turnsServed = (long) concurrency * (o.rounds() + 1) * chosen.size();
           BenchResults.Simulator simulator = BenchResults.Simulator.between(before, after, turnsServed);
-          out.printf(Locale.ROOT, "  simulator: CPU %.2f ms/turn, lateness p99 %.1f ms, max %.1f ms%n",
-              simulator.cpuMsPerTurn(), simulator.latenessP99Ms(), simulator.latenessMaxMs());
-          levels.add(new BenchResults.Level(concurrency, caches, Math.round(seconds * 10) / 10.0,
+          out.printf(Locale.ROOT, "  simulator: CPU %.2f ms/turn, lateness p99 %.1f ms, max %.1f ms; idle client CPU "
+                  + "before the level %.1f ms/s%n", simulator.cpuMsPerTurn(), simulator.latenessP99Ms(),
+              simulator.latenessMaxMs(), idleCpu);
+          levels.add(new BenchResults.Level(concurrency, caches, Math.round(seconds * 10) / 10.0, idleCpu,
               IdealTtfa.mean(answers(questions, concurrency, o.rounds()), o.timing()), simulator, systems));
           results.write(o.out());
         }
@@ -202,6 +204,25 @@ public final class BenchCommand {
       byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(15)
           .forEach(e -> out.printf(Locale.ROOT, "thread %-50s %8.0f ms%n", e.getKey(), e.getValue() / 1e6));
     }
+  }
+
+  /** How long the client's background CPU is measured before each level. */
+  static final java.time.Duration IDLE_WINDOW = java.time.Duration.ofSeconds(2);
+  /** The smoke run's: it only shows the figure is there. */
+  static final java.time.Duration SMOKE_IDLE_WINDOW = java.time.Duration.ofMillis(200);
+
+  /**
+   * The client JVM's CPU per second while it does nothing: what a young JVM spends compiling (and
+   * collecting) in the background, which every batch's CPU includes. The wait is the measurement.
+   */
+  private static double idleCpuMsPerSecond(java.time.Duration window) throws InterruptedException {
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    System.gc();
+    long before = os.getProcessCpuTime();
+    long start = System.nanoTime();
+    Thread.sleep(window.toMillis());
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return (os.getProcessCpuTime() - before) / 1e6 / seconds;
   }
 
   /** The answers the measured batches of a level got, one per turn. */

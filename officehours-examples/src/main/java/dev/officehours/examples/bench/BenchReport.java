@@ -261,7 +261,12 @@ final class BenchReport {
     line(md, "JVM", r -> r.jvm().vmName() + " " + r.jvm().version() + " (" + r.jvm().vendor() + ")");
     line(md, "garbage collector", r -> String.join(", ", r.jvm().garbageCollectors()));
     line(md, "max heap", r -> gib(r.jvm().maxHeapBytes()) + " GiB");
-    line(md, "JVM flags", r -> r.jvm().flags().isEmpty() ? "(none)" : "`" + String.join(" ", r.jvm().flags()) + "`");
+    line(md, "JVM flags", r -> {
+      // the two properties the command gives its child JVMs itself are not the user's settings
+      List<String> flags = r.jvm().flags().stream().filter(f -> !f.startsWith("-Dorg.slf4j.simpleLogger.defaultLogLevel=")
+          && !f.startsWith("-Djava.awt.headless=")).toList();
+      return flags.isEmpty() ? "(none)" : "`" + String.join(" ", flags) + "`";
+    });
     line(md, "HTTP threads of b, b-tts, c, z", r -> r.jvm().httpThreads());
     line(md, "platform threads before the first system", r -> count(r.jvm().threadsAtStart()));
     md.append('\n');
@@ -325,21 +330,26 @@ final class BenchReport {
       md.append(summary(level)).append('\n');
     }
     md.append('\n');
+    boolean errors = false;
     for (Level level : levels) {
       for (SystemResult s : level.systems()) {
         if (s.errors() > 0) {
+          errors = true;
           md.append("- errors of ").append(s.system()).append(" at ").append(count(level.concurrency()))
               .append(" concurrent: ").append(cell(String.join("; ", s.errorSamples()))).append('\n');
         }
       }
     }
+    if (errors) {
+      md.append('\n');
+    }
   }
 
   private static void simulator(StringBuilder md, BenchResults run) {
-    md.append("### Java ").append(run.jvm().feature()).append(": the simulator and the ideal\n\n");
+    md.append("### Java ").append(run.jvm().feature()).append(": the ideal, the simulator and the idle client\n\n");
     md.append("| concurrent | caches | ideal TTFA: first chunk / first sentence / whole answer | sim CPU ms/turn "
-        + "| sim lateness p50 / p99 / max | stalled writes | level took |\n");
-    md.append("|---|---|---:|---:|---:|---:|---:|\n");
+        + "| sim lateness p50 / p99 / max | stalled writes | idle client CPU ms/s | level took |\n");
+    md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
     for (Level l : run.levels()) {
       BenchResults.Simulator sim = l.simulator();
       md.append("| ").append(count(l.concurrency())).append(" | ").append(l.caches() ? "on" : "off").append(" | ")
@@ -347,7 +357,8 @@ final class BenchReport {
           .append(" / ").append(ms(l.ideal().wholeAnswerMillis())).append(" | ").append(cpu(sim.cpuMsPerTurn()))
           .append(" | ").append(ms(sim.latenessP50Ms())).append(" / ").append(ms(sim.latenessP99Ms())).append(" / ")
           .append(ms(sim.latenessMaxMs())).append(" ms | ").append(count(sim.stalledWrites())).append(" of ")
-          .append(count(sim.writes())).append(" | ").append(String.format(Locale.ROOT, "%.0f s", l.seconds()))
+          .append(count(sim.writes())).append(" | ").append(cpu(l.idleCpuMsPerSecond())).append(" | ")
+          .append(String.format(Locale.ROOT, "%.0f s", l.seconds()))
           .append(" |\n");
     }
     md.append('\n');
@@ -367,8 +378,11 @@ final class BenchReport {
         whole answer ends with its last token. Request times, the network and jitter count as zero, so no system \
         can reach it; the mean over the level's questions.
         - **CPU ms/turn**: the client JVM's process CPU time over a system's batches, per turn, everything included \
-        (its HTTP client, JSON, GC, JIT). The simulator runs in a JVM of its own; its CPU per turn over the level \
-        (warm-up included) is in the simulator table.
+        (its HTTP client, JSON, GC, JIT). Linux counts it in 10 ms ticks, so a batch's figure is exact to 10 ms. \
+        A young JVM keeps compiling for minutes: the **idle client CPU** (the client JVM doing nothing for 2 s \
+        before the level) is that background, which at 1 concurrent lands on a single turn of several seconds; \
+        compare CPU per turn where many turns share it. The simulator runs in a JVM of its own; its CPU per turn \
+        over the level (warm-up included) is in the simulator table.
         - **Platform threads**: the most a batch used: the threads it started (the process's peak over its start) \
         plus earlier ones that ran during it, so the idle pools of the other systems of the level are not counted; \
         the benchmark's own main and JIT threads (2-4) are included. Virtual threads are not platform threads.

@@ -124,11 +124,13 @@ record BenchResults(int schema, String startedAt, Machine machine, Jvm jvm, Sett
    * @param concurrency turns started at once
    * @param caches whether (a) had its caches
    * @param seconds how long the level took, warm-up included
+   * @param idleCpuMsPerSecond the client JVM's CPU while idle just before the level (JIT, GC): its background
    * @param ideal the providers' floor for the first audio
    * @param simulator how the simulator fared
    * @param systems each system's figures, in the order run
    */
-  record Level(int concurrency, boolean caches, double seconds, Ideal ideal, Simulator simulator,
+  record Level(int concurrency, boolean caches, double seconds, double idleCpuMsPerSecond, Ideal ideal,
+      Simulator simulator,
       List<SystemResult> systems) {}
 
   /**

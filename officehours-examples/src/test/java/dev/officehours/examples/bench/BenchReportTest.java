@@ -137,7 +137,7 @@ class BenchReportTest {
     for (BatchResult b : systems) {
       results.add(BenchResults.SystemResult.of(b, "system " + b.system()));
     }
-    return new BenchResults.Level(10, false, 12.5, IDEAL,
+    return new BenchResults.Level(10, false, 12.5, 20.0, IDEAL,
         new BenchResults.Simulator(1.5, 0.1, 2.0, 4.0, 6.0, 1000, 0, 20), results);
   }
 
