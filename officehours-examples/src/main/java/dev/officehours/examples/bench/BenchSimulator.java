@@ -37,6 +37,8 @@ public final class BenchSimulator {
         .ttsRealTimeFactor(Double.parseDouble(args[5]))
         .defaultSpeechFormat("pcm")
         .recordChatArrivals(true)
+        // a system's connections rest while the others run their batches: keep them open
+        .idleTimeout(Duration.ofMinutes(10))
         .start()) {
       System.out.println("url " + sim.baseUrl());
       System.out.flush();

@@ -157,6 +157,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     connector.setAcceptQueueSize(1024);
     // Jetty's default, stated: without it each small SSE write waits for the client's delayed ACK (~40 ms)
     connector.setAcceptedTcpNoDelay(true);
+    connector.setIdleTimeout(b.idleTimeout.toMillis());
     connector.addEventListener(new org.eclipse.jetty.io.Connection.Listener() {
       @Override
       public void onOpened(org.eclipse.jetty.io.Connection connection) {
@@ -953,6 +954,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     private String apiKey;
     private String defaultSpeechFormat = "mp3";
     private boolean recordChatArrivals;
+    private Duration idleTimeout = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -972,6 +974,7 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
       c.apiKey = apiKey;
       c.defaultSpeechFormat = defaultSpeechFormat;
       c.recordChatArrivals = recordChatArrivals;
+      c.idleTimeout = idleTimeout;
       return c;
     }
 
@@ -1139,6 +1142,25 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
         throw new IllegalArgumentException("defaultSpeechFormat must be mp3, pcm or wav but was " + format);
       }
       this.defaultSpeechFormat = format;
+      return this;
+    }
+
+    /**
+     * Sets how long a connection may stay idle before the server closes it, and how long a write
+     * may wait for a client that reads nothing. A benchmark that lets a system's connections rest
+     * while the other systems run its batches needs more than the default, or it measures
+     * reconnects the server caused.
+     *
+     * @param timeout 1 s .. 1 h (default 30 s, Jetty's)
+     * @return this
+     * @throws IllegalArgumentException when out of range
+     */
+    public Builder idleTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "idleTimeout");
+      if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("idleTimeout must be in [1 s, 1 h] but was " + timeout);
+      }
+      this.idleTimeout = timeout;
       return this;
     }
 

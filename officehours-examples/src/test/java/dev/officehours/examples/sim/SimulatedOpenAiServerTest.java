@@ -253,6 +253,14 @@ class SimulatedOpenAiServerTest {
   }
 
   @Test
+  void anIdleTimeoutOutsideOneSecondToAnHourIsRefused() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SimulatedOpenAiServer.builder().idleTimeout(Duration.ofMillis(500)));
+    assertEquals("idleTimeout must be in [1 s, 1 h] but was PT0.5S", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> SimulatedOpenAiServer.builder().idleTimeout(Duration.ofHours(2)));
+  }
+
+  @Test
   void countsTheConnectionsClientsOpen() throws IOException {
     try (SimulatedOpenAiServer server = SimulatedOpenAiServer.builder().timeToFirstToken(Duration.ZERO)
         .tokenInterval(Duration.ZERO).tokenJitter(Duration.ZERO).start()) {
