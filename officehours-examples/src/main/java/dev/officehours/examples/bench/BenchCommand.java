@@ -238,7 +238,7 @@ public final class BenchCommand {
 
   private static VoiceSystem make(String id, String baseUrl, int concurrency, boolean caches) {
     return switch (id) {
-      case "a" -> new OfficeHoursSystem(baseUrl, caches);
+      case "a" -> new OfficeHoursSystem(baseUrl, concurrency, caches);
       case "b" -> LangChain4jSystem.streamedSpeech(baseUrl, concurrency);
       case "b-tts" -> LangChain4jSystem.ttsModel(baseUrl, concurrency);
       case "c" -> BareHttpSystem.wholeAnswer(baseUrl, concurrency);

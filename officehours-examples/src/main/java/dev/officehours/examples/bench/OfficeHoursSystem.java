@@ -14,6 +14,7 @@ import dev.officehours.errors.OfficeHoursException;
 import dev.officehours.errors.RetryPolicy;
 import dev.officehours.openai.OpenAiChat;
 import dev.officehours.openai.OpenAiSpeech;
+import dev.officehours.openai.ProviderHttpClient;
 import dev.officehours.tts.AudioFormat;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,14 +24,18 @@ final class OfficeHoursSystem implements VoiceSystem {
   private final ConversationPipeline pipeline;
   private final AtomicLong sessions = new AtomicLong();
   private final boolean caches;
+  private final okhttp3.OkHttpClient http;
 
-  OfficeHoursSystem(String baseUrl, boolean caches) {
+  OfficeHoursSystem(String baseUrl, int concurrency, boolean caches) {
     this.caches = caches;
+    // As docs/providers.md tells a user to: one client for both providers, sized for the turns
+    // served at once (the shared default keeps 1,024 idle connections, about 250 turns' worth).
+    this.http = ProviderHttpClient.builder().concurrentTurns(Math.max(1, concurrency)).build();
     OpenAiChat chat = OpenAiChat.builder().baseUrl(baseUrl).apiKey(BenchSettings.API_KEY)
-        .model(BenchSettings.CHAT_MODEL).retryPolicy(RetryPolicy.NONE).build();
+        .model(BenchSettings.CHAT_MODEL).retryPolicy(RetryPolicy.NONE).httpClient(http).build();
     OpenAiSpeech speech = OpenAiSpeech.builder().baseUrl(baseUrl).apiKey(BenchSettings.API_KEY)
         .model(BenchSettings.SPEECH_MODEL).voice(BenchSettings.VOICE).format(AudioFormat.PCM_24K)
-        .retryPolicy(RetryPolicy.NONE).build();
+        .retryPolicy(RetryPolicy.NONE).httpClient(http).build();
     ConversationPipeline.Builder b = ConversationPipeline.builder().llm(chat).tts(speech)
         .systemPrompt(BenchSettings.SYSTEM_PROMPT).turnDeadline(Duration.ofSeconds(60))
         // By default speech runs at most 15 s ahead of playback, so that a barge-in wastes little
@@ -86,5 +91,7 @@ final class OfficeHoursSystem implements VoiceSystem {
   @Override
   public void close() {
     pipeline.close();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
   }
 }
