@@ -53,14 +53,9 @@ public final class SerialExecutor implements Executor {
       execute(task);
       return;
     }
-    Thread outer = runner;
-    runner = Thread.currentThread();
     try {
-      task.run();
-    } catch (Throwable t) {
-      onError.uncaughtException(Thread.currentThread(), t);
+      runOne(task);
     } finally {
-      runner = outer;
       // Tasks queued while this one ran were counted, not drained: hand them to the pool.
       if (pending.decrementAndGet() != 0) {
         submitDrain();
@@ -78,6 +73,19 @@ public final class SerialExecutor implements Executor {
     return runner == Thread.currentThread();
   }
 
+  /** Runs one task as the mailbox's runner; a task that throws is reported, not rethrown. */
+  private void runOne(Runnable task) {
+    Thread outer = runner;
+    runner = Thread.currentThread();
+    try {
+      task.run();
+    } catch (Throwable t) {
+      onError.uncaughtException(Thread.currentThread(), t);
+    } finally {
+      runner = outer;
+    }
+  }
+
   private void submitDrain() {
     try {
       delegate.execute(drain);
@@ -93,16 +101,7 @@ public final class SerialExecutor implements Executor {
     // the queue holds a task.
     int budget = 256;
     do {
-      Runnable task = tasks.poll();
-      Thread outer = runner;
-      runner = Thread.currentThread();
-      try {
-        task.run();
-      } catch (Throwable t) {
-        onError.uncaughtException(Thread.currentThread(), t);
-      } finally {
-        runner = outer;
-      }
+      runOne(tasks.poll());
       if (--budget == 0) {
         // Give other turns a chance on the shared pool after a long batch.
         if (pending.decrementAndGet() != 0) {

@@ -79,22 +79,8 @@ final class IdealTtfa {
     return tokens.size() - 1;
   }
 
-  /**
-   * The answer as the simulator streams it: word tokens ("Hello", " world."), repeated or cut to
-   * {@code words}, the last one ending in a period. Mirrors the simulator's own split, which is
-   * not public; the smoke test checks the two agree in effect (no real client beats the floor).
-   */
+  /** The answer as the simulator streams it: its own split, so the floor follows what is sent. */
   static List<String> tokens(String answer, int words) {
-    String[] w = answer.split(" ");
-    List<String> out = new ArrayList<>();
-    int n = words > 0 ? words : w.length;
-    for (int i = 0; i < n; i++) {
-      String word = w[i % w.length];
-      if (words > 0 && i == n - 1 && !word.endsWith(".")) {
-        word = word.replaceAll("[,;:!?.]+$", "") + ".";
-      }
-      out.add(i == 0 ? word : " " + word);
-    }
-    return out;
+    return dev.officehours.examples.sim.SimulatedOpenAiServer.tokens(answer, words);
   }
 }

@@ -597,8 +597,16 @@ public final class SimulatedOpenAiServer implements AutoCloseable {
     return String.join(" ", sentences);
   }
 
-  /** Splits an answer into word tokens ("Hello", " world", "."), stretched or cut to {@code words}. */
-  static List<String> tokens(String answer, int words) {
+  /**
+   * Splits an answer into the word tokens this server streams ("Hello", " world."), repeated or
+   * cut to {@code words}, the last one then ending in a period. Public so that a benchmark can
+   * work out the providers' floor from exactly what is streamed.
+   *
+   * @param answer the answer text
+   * @param words the length in words, 0 for the answer's own
+   * @return the tokens, in order
+   */
+  public static List<String> tokens(String answer, int words) {
     String[] w = answer.split(" ");
     List<String> out = new ArrayList<>();
     int n = words > 0 ? words : w.length;
