@@ -535,10 +535,12 @@ public final class ConversationPipeline implements AutoCloseable {
     /**
      * Sets where listener callbacks run.
      *
-     * @param executor runs listener callbacks (each turn's one at a time, in order). Default:
-     *     virtual threads on Java 21+, a bounded elastic pool of daemon threads on Java 17. A
-     *     listener that blocks holds one of its threads and slows only its own turn. An executor
-     *     given here is not shut down by {@link ConversationPipeline#close()}
+     * @param executor runs listener callbacks (each turn's one at a time, in order), every one
+     *     of them: given here, no callback runs anywhere else (a UI thread, say). Default: virtual
+     *     threads on Java 21+, a bounded elastic pool of daemon threads on Java 17, where a
+     *     provider's thread may also run the text and audio callbacks of what it just read (see
+     *     {@link TurnListener}). A listener that blocks holds one thread and slows only its own
+     *     turn. An executor given here is not shut down by {@link ConversationPipeline#close()}
      * @return this builder
      */
     public Builder callbackExecutor(Executor executor) {

@@ -190,6 +190,11 @@ final class PipelineEngine {
     return toolFillers.get(Math.floorMod(fillersSpoken.getAndIncrement(), toolFillers.size()));
   }
 
+  /** Whether listener callbacks run on the pipeline's own executor (none was given). */
+  boolean ownsCallbackExecutor() {
+    return ownCallbackExecutor != null;
+  }
+
   /** Whether the current thread is one of this engine's mailbox threads (which must not block). */
   boolean isEngineThread() {
     Thread t = Thread.currentThread();

@@ -124,7 +124,7 @@ final class PipelineTurn implements Turn {
     this.mailbox = new SerialExecutor(engine.pool,
         (t, e) -> log.error("turn {}: unexpected error in pipeline task", id, e));
     this.budget = new BufferBudget(engine.turnBufferBytes);
-    this.callbacks = new TurnCallbacks(id, engine.callbackExecutor, budget);
+    this.callbacks = new TurnCallbacks(id, engine.callbackExecutor, engine.ownsCallbackExecutor(), budget);
     this.maxAnswerChars = (long) effectiveMaxTokens() * engine.answerCharsPerToken;
     this.chunker = new SpeechChunker(engine.chunker);
     this.speech = engine.tts == null ? null : new SpeechScheduler(this, engine, budget);
@@ -182,6 +182,20 @@ final class PipelineTurn implements Turn {
 
   SerialExecutor mailbox() {
     return mailbox;
+  }
+
+  /**
+   * Runs {@code task}, a provider's token or audio piece, on the mailbox from the provider's own
+   * thread: right here when the mailbox is idle, and then the listener callbacks it emitted too
+   * (see {@link TurnCallbacks#deliverHere}); else queued. On an engine thread (a provider that
+   * answered inside a call made by a mailbox task) only the mailbox part may run here.
+   */
+  void deliverHere(Runnable task) {
+    if (engine.isEngineThread()) {
+      mailbox.executeHere(task);
+    } else {
+      callbacks.deliverHere(mailbox, task);
+    }
   }
 
   boolean isEnding() {
@@ -419,7 +433,7 @@ final class PipelineTurn implements Turn {
       }
       if (!piece.isEmpty() && budget.acquire(BufferBudget.TEXT, 2L * piece.length(), mayWait())) {
         String accepted = piece;
-        mailbox.executeHere(() -> PipelineTurn.this.onToken(accepted));
+        deliverHere(() -> PipelineTurn.this.onToken(accepted));
       }
       if (limit) {
         answerLimitReached();

@@ -365,11 +365,14 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
       // for the listener is not the provider's.
       chunk.sawAudioAttempt = attempt;
       chunk.waitingAttempt = attempt;
+      // So is the time this thread then spends running the listener with the piece (deliverHere).
       long waitStart = turn.clock().nanoTime();
-      boolean admitted;
       try {
-        admitted = budget.acquire(chunk.index, audio.length, turn.mayWait(),
-            () -> chunk.abandoned || chunk.attempt != attempt);
+        if (budget.acquire(chunk.index, audio.length, turn.mayWait(),
+            () -> chunk.abandoned || chunk.attempt != attempt)) {
+          Piece piece = new Piece(audio, words == null ? null : List.copyOf(words));
+          turn.deliverHere(() -> SpeechScheduler.this.onAudio(chunk, attempt, piece));
+        }
       } finally {
         if (chunk.attempt == attempt) {
           chunk.waitedNanos.addAndGet(turn.clock().nanoTime() - waitStart);
@@ -377,10 +380,6 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
         if (chunk.waitingAttempt == attempt) {
           chunk.waitingAttempt = 0;
         }
-      }
-      if (admitted) {
-        Piece piece = new Piece(audio, words == null ? null : List.copyOf(words));
-        turn.mailbox().executeHere(() -> SpeechScheduler.this.onAudio(chunk, attempt, piece));
       }
     }
 

@@ -12,21 +12,33 @@ import org.slf4j.LoggerFactory;
  * WebSocket send) holds up only its own turn. What a callback carried is returned to the turn's
  * {@link BufferBudget} once the listener has returned, which is how a slow listener slows its
  * providers.
+ *
+ * <p>With the pipeline's own callback executor, a provider's thread that just handed the turn a
+ * token or an audio piece ({@link #deliverHere}) runs the callbacks that produced itself, when no
+ * other thread is running the turn's callbacks: one thread hand-off (a wake-up and a context
+ * switch) less per token and per audio piece. Order and one-at-a-time stay as they are; the
+ * engine's threads still never run a listener. An executor the caller gave (a UI thread, say)
+ * runs every callback.
  */
 final class TurnCallbacks {
   private static final Logger log = LoggerFactory.getLogger(ConversationPipeline.class);
   /** Set while a callback runs, so the turn never makes a listener's own thread wait. */
   private static final ThreadLocal<Boolean> IN_CALLBACK = new ThreadLocal<>();
+  /** The turn whose callbacks the current provider thread runs itself, inside {@link #deliverHere}. */
+  private static final ThreadLocal<TurnCallbacks> DELIVERING_HERE = new ThreadLocal<>();
 
   private final String turnId;
   private final SerialExecutor queue;
   private final BufferBudget budget;
+  /** Whether a provider's thread may run callbacks (only on the pipeline's own executor). */
+  private final boolean mayDeliverHere;
   /** Set when the turn is cancelled: text and audio still queued are dropped, not delivered. */
   private volatile boolean cancelled;
 
-  TurnCallbacks(String turnId, Executor executor, BufferBudget budget) {
+  TurnCallbacks(String turnId, Executor executor, boolean mayDeliverHere, BufferBudget budget) {
     this.turnId = turnId;
     this.budget = budget;
+    this.mayDeliverHere = mayDeliverHere;
     this.queue = new SerialExecutor(executor,
         (t, e) -> log.error("turn {}: unexpected error running a listener callback", turnId, e));
   }
@@ -55,8 +67,31 @@ final class TurnCallbacks {
     run(callback, bytes, true);
   }
 
+  /**
+   * On a provider's thread (never an engine thread): runs {@code mailboxTask} on the turn's
+   * {@code mailbox} right here when it is idle ({@link SerialExecutor#executeHere}), then runs
+   * here the callbacks it emitted, unless another thread is running the turn's callbacks already
+   * (then they queue behind it, as always). The mailbox is free again while the listener runs.
+   *
+   * @param mailbox the turn's mailbox
+   * @param mailboxTask a short task of the turn that does not block
+   */
+  void deliverHere(SerialExecutor mailbox, Runnable mailboxTask) {
+    if (!mayDeliverHere || DELIVERING_HERE.get() != null || inCallback()) {
+      mailbox.executeHere(mailboxTask); // nested, or inside a listener: callbacks go to the pool
+      return;
+    }
+    DELIVERING_HERE.set(this);
+    try {
+      mailbox.executeHere(mailboxTask);
+    } finally {
+      DELIVERING_HERE.remove();
+      queue.drainOwedHere();
+    }
+  }
+
   private void run(Runnable callback, long bytes, boolean droppedOnCancel) {
-    queue.execute(() -> {
+    Runnable task = () -> {
       IN_CALLBACK.set(Boolean.TRUE);
       try {
         if (!(droppedOnCancel && cancelled)) {
@@ -70,7 +105,12 @@ final class TurnCallbacks {
           budget.consumed(bytes);
         }
       }
-    });
+    };
+    if (DELIVERING_HERE.get() == this) {
+      queue.executeLater(task); // this thread runs it once the mailbox task has returned
+    } else {
+      queue.execute(task);
+    }
   }
 
   /** Runs {@code task} after every callback emitted before it, for bookkeeping after the end. */

@@ -10,9 +10,11 @@ import java.util.function.Consumer;
  * <p>Callbacks of one turn never overlap and arrive in order: text, audio and tool calls
  * interleaved as they are produced, then exactly one of {@link #onComplete}, {@link #onError} or {@link #onCancelled},
  * and nothing after it. They run on the pipeline's callback executor (virtual threads on Java 21+,
- * a bounded elastic pool on Java 17; see {@link ConversationPipeline.Builder#callbackExecutor}):
- * a callback that blocks holds a thread and slows only its own turn, whose buffer is bounded, so
- * its providers wait. Keep callbacks short all the same. An exception thrown by a callback is
+ * a bounded elastic pool on Java 17; see {@link ConversationPipeline.Builder#callbackExecutor}),
+ * or, with that default executor, on the provider's thread that just read the text or audio they
+ * carry, when no other callback of the turn is running (a thread hand-off less per event); never
+ * on the pipeline's own turn threads. A callback that blocks holds a thread and slows only its
+ * own turn, whose buffer is bounded, so its providers wait. Keep callbacks short all the same. An exception thrown by a callback is
  * logged and otherwise ignored; it does not stop the turn.
  */
 public interface TurnListener {

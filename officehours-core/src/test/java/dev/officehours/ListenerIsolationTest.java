@@ -30,7 +30,11 @@ class ListenerIsolationTest {
     }
   }
 
-  /** Blocks in its first text callback until released, like a blocking WebSocket send. */
+  /**
+   * Blocks in its last callback until released, like a blocking WebSocket send. (Not in a text
+   * callback: that one may run on the provider's own thread, here the test's, which is the point
+   * of running it there but would block the test.)
+   */
   static final class BlockingListener implements TurnListener {
     final CountDownLatch entered = new CountDownLatch(1);
     final CountDownLatch release;
@@ -40,7 +44,7 @@ class ListenerIsolationTest {
     }
 
     @Override
-    public void onText(TextDelta delta) {
+    public void onComplete(TurnResult result) {
       entered.countDown();
       try {
         release.await(30, TimeUnit.SECONDS);

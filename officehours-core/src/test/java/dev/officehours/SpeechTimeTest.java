@@ -173,6 +173,21 @@ class SpeechTimeTest {
     assertTrue(result.speechFailures().isEmpty(), result.speechFailures().toString());
   }
 
+  /**
+   * Waits until the provider's thread {@code reader} is held by the listener: waiting for buffer
+   * room, or running the listener's stalled callback itself (a provider's thread runs the
+   * callbacks of what it brought when no other thread is running them).
+   */
+  static void awaitBlocked(Thread reader) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    for (Thread.State s; (s = reader.getState()) != Thread.State.WAITING && s != Thread.State.TIMED_WAITING; ) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(reader.getName() + " is " + s + ", not waiting");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
   /** A client that stops reading at its first audio frame until {@code release}. */
   private static TurnListener stallsAtTheFirstFrameUntil(java.util.concurrent.CountDownLatch release) {
     java.util.concurrent.atomic.AtomicInteger frames = new java.util.concurrent.atomic.AtomicInteger();
@@ -207,7 +222,7 @@ class SpeechTimeTest {
     }, "tts-reader");
     reader.start();
     tts.next().audio("b").complete();
-    TurnPublisherTest.awaitState(reader, Thread.State.WAITING);
+    awaitBlocked(reader);
     // The provider is now waiting for the listener; its time budgets run out meanwhile.
     clock.advance(Duration.ofSeconds(20));
     assertFalse(provider.isDone());
@@ -240,7 +255,7 @@ class SpeechTimeTest {
     }, "tts-reader");
     reader.start();
     tts.next().audio("b").complete();
-    TurnPublisherTest.awaitState(reader, Thread.State.WAITING);
+    awaitBlocked(reader);
     clock.advance(Duration.ofSeconds(20)); // waiting for the listener, not the provider's time
     release.countDown();
     assertTrue(sent.await(10, java.util.concurrent.TimeUnit.SECONDS));
@@ -275,7 +290,7 @@ class SpeechTimeTest {
       first.complete();
     }, "stalled-reader");
     reader.start();
-    TurnPublisherTest.awaitState(reader, Thread.State.WAITING);
+    awaitBlocked(reader);
     // The second chunk waits for playback, which cannot get past what was handed out; the
     // provider waits for the listener. Neither is waiting for playback: the deadline holds.
     long start = clock.nanoTime();

@@ -19,6 +19,8 @@ public final class SerialExecutor implements Executor {
   private final Thread.UncaughtExceptionHandler onError;
   /** The thread running this mailbox's tasks right now, or null; read only by that thread. */
   private volatile Thread runner;
+  /** The thread that queued into the idle mailbox with {@link #executeLater} and owes its drain. */
+  private volatile Thread owesDrain;
 
   /**
    * @param delegate the shared pool that runs the tasks
@@ -60,6 +62,35 @@ public final class SerialExecutor implements Executor {
       if (pending.decrementAndGet() != 0) {
         submitDrain();
       }
+    }
+  }
+
+  /**
+   * Queues {@code task} as {@link #execute} does, except that when the mailbox was idle no pool
+   * thread is woken: the calling thread takes the mailbox and must run it with {@link
+   * #drainOwedHere} soon after, in a {@code finally} block. For a thread that emits a few tasks
+   * and then has nothing else to do but run them: a provider's reader thread handing the turn's
+   * listener the text or audio it just read, which then runs the listener itself instead of
+   * waking a pool thread for it. Until that drain, tasks queued by any thread wait for it.
+   *
+   * @param task the task
+   */
+  public void executeLater(Runnable task) {
+    tasks.add(Objects.requireNonNull(task, "task"));
+    if (pending.getAndIncrement() == 0) {
+      owesDrain = Thread.currentThread();
+    }
+  }
+
+  /**
+   * Runs the queue on the calling thread when an {@link #executeLater} of this thread took the
+   * idle mailbox; otherwise does nothing (another thread is running it, or nothing was queued).
+   * A long queue is run as the pool would (up to 256 tasks, then the rest goes to the pool).
+   */
+  public void drainOwedHere() {
+    if (owesDrain == Thread.currentThread()) {
+      owesDrain = null;
+      drain();
     }
   }
 

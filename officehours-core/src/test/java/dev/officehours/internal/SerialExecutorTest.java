@@ -90,6 +90,55 @@ class SerialExecutorTest {
     assertEquals(List.of("outer", "inner"), order);
   }
 
+  @Test
+  void executeLaterLeavesTheIdleMailboxToTheCallerWhichRunsItOnItsOwnThread() {
+    List<Runnable> pool = new ArrayList<>();
+    SerialExecutor mailbox = new SerialExecutor(pool::add, (t, e) -> { });
+    List<String> ran = new ArrayList<>();
+    Thread me = Thread.currentThread();
+    mailbox.executeLater(() -> ran.add("first on " + (Thread.currentThread() == me)));
+    mailbox.executeLater(() -> ran.add("second on " + (Thread.currentThread() == me)));
+    assertEquals(List.of(), ran, "nothing runs before the drain");
+    assertEquals(0, pool.size(), "and no pool thread was woken");
+    mailbox.drainOwedHere();
+    assertEquals(List.of("first on true", "second on true"), ran);
+    mailbox.drainOwedHere(); // owes nothing now
+    assertEquals(2, ran.size());
+    assertEquals(0, pool.size());
+  }
+
+  @Test
+  void executeLaterBehindABusyMailboxOwesNothingAndTheRunnerKeepsTheOrder() throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      SerialExecutor mailbox = new SerialExecutor(pool, (t, e) -> { });
+      CountDownLatch busy = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      List<String> order = Collections.synchronizedList(new ArrayList<>());
+      mailbox.execute(() -> {
+        busy.countDown();
+        await(release);
+        order.add("running");
+      });
+      await(busy);
+      AtomicReference<String> ranOn = new AtomicReference<>();
+      mailbox.executeLater(() -> {
+        ranOn.set(Thread.currentThread().getName());
+        order.add("later");
+      });
+      mailbox.drainOwedHere(); // the pool's runner has the mailbox: this thread runs nothing
+      assertEquals(List.of(), order);
+      release.countDown();
+      CountDownLatch done = new CountDownLatch(1);
+      mailbox.execute(done::countDown);
+      assertTrue(done.await(5, TimeUnit.SECONDS));
+      assertEquals(List.of("running", "later"), order);
+      assertTrue(!ranOn.get().equals(Thread.currentThread().getName()), "run by the pool's runner");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   private static void await(CountDownLatch latch) {
     try {
       latch.await(5, TimeUnit.SECONDS);
