@@ -221,16 +221,42 @@ final class PipelineTurn implements Turn {
 
   /** Starts the turn once {@code after} (the previous turn's history) is done. */
   void begin(CompletableFuture<?> after) {
+    if (after.isDone() && request.speech().isEmpty()) {
+      CompletableFuture<List<HistoryMessage>> loaded;
+      try {
+        loaded = engine.bounded(engine.store.load(request.sessionId()));
+      } catch (RuntimeException e) {
+        loaded = CompletableFuture.failedFuture(e);
+      }
+      if (loaded.isDone()) {
+        // The common case: no earlier turn of the session to wait for, its history at hand (in
+        // memory, or cached). The request goes out from the caller's thread, in the turn's
+        // still idle mailbox: no hand-off to the turn pool between start() and the wire.
+        List<HistoryMessage> history = null;
+        Throwable error = null;
+        try {
+          history = loaded.join();
+        } catch (RuntimeException e) {
+          error = e;
+        }
+        List<HistoryMessage> h = history;
+        Throwable err = error;
+        mailbox.executeHere(() -> {
+          armDeadline();
+          startLlm(h, err);
+        });
+      } else {
+        mailbox.execute(this::armDeadline);
+        loaded.whenComplete((history, error) -> mailbox.execute(() -> startLlm(history, error)));
+      }
+      return;
+    }
     // Armed in the mailbox, so a cancel that came first (a racing start of the same session)
     // finds either no deadline to arm or one to cancel.
     // The deadline runs from when the session's previous turn has written its history: that turn
     // may still be waiting for an uncancellable tool (a booking) this turn's answer must know of.
     CompletableFuture<Boolean> previousDone = after.handle((ignored, error) -> {
-      mailbox.execute(() -> {
-        if (!ending.get()) {
-          deadline = engine.clock.schedule(() -> mailbox.execute(this::onDeadline), engine.turnDeadline);
-        }
-      });
+      mailbox.execute(this::armDeadline);
       return true;
     });
     // Speech is transcribed while the previous turn writes its history; history is read once both
@@ -240,6 +266,13 @@ final class PipelineTurn implements Turn {
     ready.thenCompose(heard -> heard ? engine.bounded(engine.store.load(request.sessionId()))
             : CompletableFuture.completedFuture(List.<HistoryMessage>of()))
         .whenComplete((history, error) -> mailbox.execute(() -> startLlm(history, error)));
+  }
+
+  /** In the mailbox: the turn's deadline starts now, unless the turn is already ending. */
+  private void armDeadline() {
+    if (!ending.get()) {
+      deadline = engine.clock.schedule(() -> mailbox.execute(this::onDeadline), engine.turnDeadline);
+    }
   }
 
   /**

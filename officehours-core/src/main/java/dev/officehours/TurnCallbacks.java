@@ -22,10 +22,19 @@ import org.slf4j.LoggerFactory;
  */
 final class TurnCallbacks {
   private static final Logger log = LoggerFactory.getLogger(ConversationPipeline.class);
-  /** Set while a callback runs, so the turn never makes a listener's own thread wait. */
-  private static final ThreadLocal<Boolean> IN_CALLBACK = new ThreadLocal<>();
-  /** The turn whose callbacks the current provider thread runs itself, inside {@link #deliverHere}. */
-  private static final ThreadLocal<TurnCallbacks> DELIVERING_HERE = new ThreadLocal<>();
+  /**
+   * What the current thread does for listeners: one object per thread, kept for its life, because
+   * a {@code ThreadLocal} set and removed for every token and audio piece costs more (the map's
+   * stale-slot cleaning) than the work it guards.
+   */
+  private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);
+
+  private static final class ThreadState {
+    /** Callbacks running on this thread (nested when a listener's call ends in another's). */
+    int callbacks;
+    /** The turn whose callbacks this provider thread runs itself, inside {@link #deliverHere}. */
+    TurnCallbacks deliveringHere;
+  }
 
   private final String turnId;
   private final SerialExecutor queue;
@@ -45,7 +54,7 @@ final class TurnCallbacks {
 
   /** Whether the current thread is running a listener callback of any turn. */
   static boolean inCallback() {
-    return IN_CALLBACK.get() != null;
+    return STATE.get().callbacks > 0;
   }
 
   /** From now on, text and audio callbacks not yet run are dropped; safe from any thread. */
@@ -77,22 +86,24 @@ final class TurnCallbacks {
    * @param mailboxTask a short task of the turn that does not block
    */
   void deliverHere(SerialExecutor mailbox, Runnable mailboxTask) {
-    if (!mayDeliverHere || DELIVERING_HERE.get() != null || inCallback()) {
+    ThreadState here = STATE.get();
+    if (!mayDeliverHere || here.deliveringHere != null || here.callbacks > 0) {
       mailbox.executeHere(mailboxTask); // nested, or inside a listener: callbacks go to the pool
       return;
     }
-    DELIVERING_HERE.set(this);
+    here.deliveringHere = this;
     try {
       mailbox.executeHere(mailboxTask);
     } finally {
-      DELIVERING_HERE.remove();
+      here.deliveringHere = null;
       queue.drainOwedHere();
     }
   }
 
   private void run(Runnable callback, long bytes, boolean droppedOnCancel) {
     Runnable task = () -> {
-      IN_CALLBACK.set(Boolean.TRUE);
+      ThreadState here = STATE.get();
+      here.callbacks++;
       try {
         if (!(droppedOnCancel && cancelled)) {
           callback.run();
@@ -100,13 +111,13 @@ final class TurnCallbacks {
       } catch (Throwable t) { // an Error too: the turn must still end and release its budget
         log.warn("turn {}: TurnListener threw; ignored", turnId, t);
       } finally {
-        IN_CALLBACK.remove();
+        here.callbacks--;
         if (bytes > 0) {
           budget.consumed(bytes);
         }
       }
     };
-    if (DELIVERING_HERE.get() == this) {
+    if (STATE.get().deliveringHere == this) {
       queue.executeLater(task); // this thread runs it once the mailbox task has returned
     } else {
       queue.execute(task);

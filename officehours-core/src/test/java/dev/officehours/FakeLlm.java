@@ -16,7 +16,7 @@ import dev.officehours.errors.OfficeHoursException;
  * a {@link Stream} the test takes with {@link #nextStream()} and feeds tokens into, from its own
  * thread, as a network thread would.
  */
-final class FakeLlm implements LlmProvider {
+class FakeLlm implements LlmProvider {
   final BlockingQueue<Stream> streams = new LinkedBlockingQueue<>();
 
   @Override
