@@ -28,7 +28,10 @@ final class SimulatorProcess implements AutoCloseable {
 
   SimulatorProcess(SimTiming timing) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx1g", "-XX:+UseParallelGC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+    // 4 GiB: at 1,000 concurrent turns the five systems' pools keep some 16,000 connections open
+    // between their batches, and Jetty's state for each outgrew 1 GiB (GC overhead limit).
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx4g", "-XX:+UseParallelGC", "-XX:+ExitOnOutOfMemoryError",
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
         "-cp", System.getProperty("java.class.path"), BenchSimulator.class.getName()));
     cmd.add(Long.toString(timing.ttft().toMillis()));
     cmd.add(Long.toString(timing.tokenInterval().toMillis()));
