@@ -468,6 +468,14 @@ public final class ConversationPipeline implements AutoCloseable {
      * retry included). Past either the chunk is a speech failure, the audio after it is delivered
      * and the turn goes on.
      *
+     * <p>The first-audio limit is a floor: while the pipeline's recent syntheses have been slower
+     * (a busy provider, or a machine so loaded that its threads read late), a chunk gets as long
+     * as they took plus four deviations, as TCP sets its retransmission timer, and never more
+     * than {@code total}; a synthesis cut at the limit counts as one that took that long. So a
+     * load that slows every synthesis does not become timeouts, retries and dropped speech that
+     * load the machine further, while one synthesis hung among healthy ones is still cut at
+     * {@code firstByte}.
+     *
      * @param firstByte from a synthesis' start to its first audio, positive
      * @param total from a chunk's first synthesis to its last byte, not below {@code firstByte}
      * @return this builder

@@ -61,6 +61,8 @@ final class PipelineEngine {
   final Duration speechAudioBase;
   final Duration speechFirstByteTimeout;
   final Duration speechTotalTimeout;
+  /** Recent syntheses' time to first audio, which may raise the first-audio limit under load. */
+  final FirstAudioEstimate firstAudio = new FirstAudioEstimate();
   final Duration speechLookahead;
   final PipelineClock clock;
   final ForkJoinPool pool;

@@ -327,6 +327,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
   private final class Sink implements AudioSink {
     private final Chunk chunk;
     private final int attempt;
+    /** Set by the provider's thread: cached audio says nothing of how long syntheses take. */
+    private boolean cacheHit;
 
     Sink(Chunk chunk, int attempt) {
       this.chunk = chunk;
@@ -335,6 +337,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
 
     @Override
     public void onCacheHit() {
+      cacheHit = true;
       turn.mailbox().execute(() -> {
         if (chunk.attempt == attempt) {
           chunk.fromCache = true;
@@ -363,6 +366,10 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
       }
       // The audio has arrived, whether or not the turn has room for it yet: time spent waiting
       // for the listener is not the provider's.
+      if (chunk.sawAudioAttempt != attempt && !cacheHit) {
+        // this attempt's first audio, timed on arrival (the mailbox may run it later)
+        engine.firstAudio.sample(Math.max(0, turn.clock().nanoTime() - chunk.attemptStartNanos));
+      }
       chunk.sawAudioAttempt = attempt;
       chunk.waitingAttempt = attempt;
       // So is the time this thread then spends running the listener with the piece (deliverHere).
@@ -494,8 +501,22 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
       return;
     }
     if (chunk.bytes == 0 && chunk.sawAudioAttempt != attempt) {
-      timedOut(chunk, engine.speechFirstByteTimeout, "no audio of chunk " + chunk.index
-          + " within " + engine.speechFirstByteTimeout.toMillis() + " ms (setting: speechTimeouts)");
+      long configured = engine.speechFirstByteTimeout.toNanos();
+      long limit = engine.firstAudio.limit(configured, engine.speechTotalTimeout.toNanos());
+      long waited = now - chunk.attemptStartNanos;
+      if (waited < limit) {
+        // Recent syntheses have been this slow: give this one as long (FirstAudioEstimate).
+        chunk.timer = turn.clock().schedule(
+            () -> turn.mailbox().execute(() -> onChunkTimer(chunk, attempt)), nanos(limit - waited));
+        return;
+      }
+      // At least this long: counted as a sample, so that when many time out at once (a load
+      // that slowed them all) the next ones get longer, as TCP backs off its timer.
+      engine.firstAudio.sample(limit);
+      Duration used = nanos(limit);
+      timedOut(chunk, used, "no audio of chunk " + chunk.index + " within " + used.toMillis() + " ms (setting: speechTimeouts"
+          + (limit > configured ? " " + engine.speechFirstByteTimeout.toMillis()
+              + " ms, raised for recent syntheses that were slower" : "") + ")");
       return;
     }
     // the total budget is the provider's time: what it spent waiting for the listener is added

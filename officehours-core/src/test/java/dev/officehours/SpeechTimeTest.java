@@ -74,6 +74,44 @@ class SpeechTimeTest {
   }
 
   @Test
+  void whenRecentSynthesesWereSlowAChunkGetsAsLongForItsFirstAudio() {
+    pipeline = builder().speechTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(20)).build();
+    // A first turn whose two syntheses each bring their first audio after 1.9 s: within the 2 s,
+    // but they raise the limit (smoothed 1.9 s plus four deviations: 4.75 s).
+    Turn warm = pipeline.start(TurnRequest.of("s0", "Hours?"), new RecordingListener());
+    llm.nextStream().words(TWO_CHUNKS).complete();
+    FakeTts.Synthesis a = tts.next();
+    FakeTts.Synthesis b = tts.next();
+    clock.awaitPending(3); // the turn's deadline and both chunks' first-audio limits
+    clock.advance(Duration.ofMillis(1_900));
+    a.audio("a").complete();
+    b.audio("b").complete();
+    assertTrue(done(warm).speechFailures().isEmpty());
+
+    RecordingListener events = new RecordingListener();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    llm.nextStream().words(TWO_CHUNKS).complete();
+    FakeTts.Synthesis late = tts.next();
+    FakeTts.Synthesis hung = tts.next();
+    clock.awaitPending(3);
+    clock.advance(Duration.ofSeconds(2)); // the configured limit: both are given longer
+    clock.awaitPending(3);
+    clock.advance(Duration.ofSeconds(2));
+    late.audio("late").complete(); // 4 s: cut at 2 s before, now kept
+    for (int i = 0; i < 200 && !turn.completion().isDone(); i++) {
+      clock.advance(Duration.ofMillis(100));
+      clock.awaitPendingOr(2, () -> turn.completion().isDone());
+    }
+    TurnResult result = done(turn);
+    assertEquals(List.of("late"), events.audioLabels());
+    assertEquals(1, result.speechFailures().size(), "the hung one still fails");
+    assertEquals(1, result.speechFailures().get(0).chunkIndex());
+    assertTrue(hung.cancelled);
+    String message = result.speechFailures().get(0).error().getMessage();
+    assertTrue(message.contains("raised for recent syntheses"), message);
+  }
+
+  @Test
   void aChunkStillStreamingAtItsTotalBudgetIsCutAndTheTurnCompletes() {
     pipeline = builder().speechTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(6)).build();
     RecordingListener events = new RecordingListener();

@@ -3,15 +3,21 @@ package dev.officehours;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.officehours.errors.TurnTimeoutException;
+import dev.officehours.history.ConversationStore;
+import dev.officehours.history.HistoryMessage;
+import dev.officehours.history.InMemoryConversationStore;
 import dev.officehours.llm.ChatRequest;
 import dev.officehours.llm.LlmCall;
 import dev.officehours.llm.LlmListener;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -55,21 +61,48 @@ class StartOnCallersThreadTest {
     }
   }
 
+  /** An in-memory store whose writes finish only when the test says so. */
+  static final class SlowWrites implements ConversationStore {
+    final InMemoryConversationStore memory = InMemoryConversationStore.create();
+    final CompletableFuture<Void> release = new CompletableFuture<>();
+
+    @Override
+    public CompletableFuture<List<HistoryMessage>> load(String sessionId) {
+      return memory.load(sessionId);
+    }
+
+    @Override
+    public CompletableFuture<Void> append(String sessionId, List<HistoryMessage> messages) {
+      return release.thenCompose(ignored -> memory.append(sessionId, messages));
+    }
+
+    @Override
+    public CompletableFuture<Void> clear(String sessionId) {
+      return memory.clear(sessionId);
+    }
+  }
+
   @Test
   void aTurnThatMustWaitForTheSessionsPreviousTurnStartsLaterOnThePool() throws Exception {
     ThreadNotingLlm llm = new ThreadNotingLlm();
-    try (ConversationPipeline pipeline = ConversationPipeline.builder().llm(llm).build()) {
-      pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() { });
-      FakeLlm.Stream first = llm.nextStream();
-      first.tokens("Nine to");
+    SlowWrites store = new SlowWrites();
+    try (ConversationPipeline pipeline = ConversationPipeline.builder().llm(llm).conversationStore(store).build()) {
+      Turn first = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() { });
+      FakeLlm.Stream firstStream = llm.nextStream();
+      firstStream.tokens("Nine to");
       llm.calledOn = null;
-      // Barge-in: the first turn is cancelled and writes what was said before the second reads.
+      // Barge-in: the first turn is cancelled, and the second reads history only once the first
+      // has written what was said, which this store holds back.
       Turn second = pipeline.start(TurnRequest.of("s1", "Sorry, Fridays?"), new TurnListener() { });
+      assertTrue(firstStream.cancelled);
+      assertNull(llm.calledOn, "no call before the first turn's history is written");
+      store.release.complete(null);
       FakeLlm.Stream stream = llm.nextStream();
       assertNotSame(Thread.currentThread(), llm.calledOn);
-      assertTrue(first.cancelled);
+      assertEquals(4, stream.request.messages().size(), "the first exchange, as far as it went, is in");
       stream.tokens("Till noon.").complete();
       assertEquals("Till noon.", second.completion().get(10, TimeUnit.SECONDS).text());
+      first.completion().handle((r, e) -> r).get(10, TimeUnit.SECONDS);
     }
   }
 

@@ -1,0 +1,79 @@
+package dev.officehours;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class FirstAudioEstimateTest {
+  static final long MS = 1_000_000L;
+  static final long CONFIGURED = 5_000 * MS;
+  static final long TOTAL = 15_000 * MS;
+
+  @Test
+  void withoutSamplesTheConfiguredLimitHolds() {
+    assertEquals(CONFIGURED, new FirstAudioEstimate().limit(CONFIGURED, TOTAL));
+  }
+
+  @Test
+  void fastSynthesesKeepTheConfiguredLimitSoAHungOneIsStillCutThere() {
+    FirstAudioEstimate e = new FirstAudioEstimate();
+    for (int i = 0; i < 200; i++) {
+      e.sample((150 + (i % 7) * 40) * MS); // 150-390 ms, a healthy provider
+    }
+    assertEquals(CONFIGURED, e.limit(CONFIGURED, TOTAL));
+  }
+
+  @Test
+  void slowerSynthesesRaiseTheLimitToTheSmoothedTimePlusFourDeviations() {
+    FirstAudioEstimate e = new FirstAudioEstimate();
+    e.sample(1_900 * MS); // smoothed 1.9 s, deviation 0.95 s (RFC 6298's first sample)
+    assertEquals((1_900 + 4 * 950) * MS, e.limit(CONFIGURED, TOTAL));
+    for (int i = 0; i < 100; i++) {
+      e.sample((i % 2 == 0 ? 2_000 : 6_000) * MS); // a loaded machine: 2 s and 6 s
+    }
+    long limit = e.limit(CONFIGURED, TOTAL);
+    assertTrue(limit > 6_000 * MS && limit < TOTAL, "between the slow samples and the total: " + limit / MS);
+  }
+
+  @Test
+  void manySynthesesCutAtTheLimitRaiseItAndFastOnesBringItBack() {
+    FirstAudioEstimate e = new FirstAudioEstimate();
+    for (int i = 0; i < 100; i++) {
+      e.sample(300 * MS);
+    }
+    long before = e.limit(CONFIGURED, TOTAL);
+    assertEquals(CONFIGURED, before);
+    for (int i = 0; i < 5; i++) {
+      e.sample(e.limit(CONFIGURED, TOTAL)); // a burst: each cut at the limit of its time
+    }
+    long raised = e.limit(CONFIGURED, TOTAL);
+    assertTrue(raised > 2 * CONFIGURED, "backed off: " + raised / MS);
+    for (int i = 0; i < 40; i++) {
+      e.sample(300 * MS);
+    }
+    assertEquals(CONFIGURED, e.limit(CONFIGURED, TOTAL));
+  }
+
+  @Test
+  void neverPastTheTotalBudget() {
+    FirstAudioEstimate e = new FirstAudioEstimate();
+    for (int i = 0; i < 50; i++) {
+      e.sample((i % 2 == 0 ? 1_000 : 14_000) * MS);
+    }
+    assertEquals(TOTAL, e.limit(CONFIGURED, TOTAL));
+  }
+
+  @Test
+  void theLimitComesBackDownOnceSynthesesAreFastAgain() {
+    FirstAudioEstimate e = new FirstAudioEstimate();
+    for (int i = 0; i < 50; i++) {
+      e.sample((i % 2 == 0 ? 2_000 : 6_000) * MS);
+    }
+    assertTrue(e.limit(CONFIGURED, TOTAL) > CONFIGURED);
+    for (int i = 0; i < 100; i++) {
+      e.sample(300 * MS);
+    }
+    assertEquals(CONFIGURED, e.limit(CONFIGURED, TOTAL));
+  }
+}
