@@ -55,7 +55,12 @@ public final class ConversationPipeline implements AutoCloseable {
   }
 
   /**
-   * Starts a turn and returns its handle at once.
+   * Starts a turn and returns its handle at once. When the session has no earlier turn still
+   * writing its history and the history store answers at once (in memory), the LLM provider's
+   * call is started on the calling thread before this returns (for the OpenAI-compatible
+   * provider: the request is built and handed to OkHttp, which sends it on a thread of its own),
+   * which spares a hand-off between this call and the request on the wire; otherwise it starts on
+   * the pipeline's threads once the history is read.
    *
    * @param request what the user said
    * @param listener receives the turn's events
@@ -470,11 +475,12 @@ public final class ConversationPipeline implements AutoCloseable {
      *
      * <p>The first-audio limit is a floor: while the pipeline's recent syntheses have been slower
      * (a busy provider, or a machine so loaded that its threads read late), a chunk gets as long
-     * as they took plus four deviations, as TCP sets its retransmission timer, and never more
-     * than {@code total}; a synthesis cut at the limit counts as one that took that long. So a
-     * load that slows every synthesis does not become timeouts, retries and dropped speech that
-     * load the machine further, while one synthesis hung among healthy ones is still cut at
-     * {@code firstByte}.
+     * as they took plus four deviations, as TCP sets its retransmission timer, and never past
+     * {@code total}; after a cut the limit doubles (up to 8×) until a synthesis brings audio
+     * again, as TCP backs off; {@code total} is stretched by the same factor. So a load that
+     * slows every synthesis does not become a storm of cuts, retries and dropped speech that load
+     * the machine further, while one synthesis hung among healthy ones is still cut at {@code
+     * firstByte}.
      *
      * @param firstByte from a synthesis' start to its first audio, positive
      * @param total from a chunk's first synthesis to its last byte, not below {@code firstByte}

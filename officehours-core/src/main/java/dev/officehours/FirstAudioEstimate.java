@@ -1,25 +1,33 @@
 package dev.officehours;
 
 /**
- * How long this pipeline's syntheses have recently taken to their first audio, smoothed the way
- * TCP smooths round-trip times (RFC 6298: a mean with gain 1/8, a mean deviation with gain 1/4).
+ * How long this pipeline's syntheses have recently taken to their first audio, and the limit that
+ * follows from it, set the way TCP sets its retransmission timer (RFC 6298).
  *
- * <p>A chunk's first-audio limit is the configured one ({@code speechTimeouts}), raised while
- * recent syntheses have been slow to the smoothed time plus four deviations, and never past the
- * chunk's total budget. A load that slows every synthesis at once (a busy provider, or a client
- * machine so loaded that its threads read the sockets late) then does not turn into timeouts,
- * retries on new connections and dropped speech, each of which loads the machine further; while
- * one synthesis hung among healthy ones is still cut at the configured limit. A synthesis cut at
- * its limit counts as a sample of that limit (it took at least that long): when many are cut at
- * once the next ones get longer, as TCP backs off its retransmission timer; one cut among healthy
- * ones raises the limit only until a few fast samples have brought it back.
+ * <p>The times of syntheses that brought audio are smoothed (a mean with gain 1/8, a mean
+ * deviation with gain 1/4); a chunk's first-audio limit is the configured one ({@code
+ * speechTimeouts}), raised while recent syntheses have been slower to the smoothed time plus four
+ * deviations. A synthesis cut at the limit is not a sample (Karn's rule: how long it would have
+ * taken is unknown); instead it doubles a back-off factor on the limit (up to 8×), which the next
+ * synthesis that brings audio resets. The limit never passes the chunk's total budget, which is
+ * stretched by the same factor ({@link #total}).
+ *
+ * <p>So a load that slows every synthesis at once (a busy provider, or a client machine so loaded
+ * that its threads read the sockets late) does not turn into a storm of cuts, retries on new
+ * connections and dropped speech, each of which loads the machine further; while one synthesis
+ * hung among healthy ones is still cut at the configured limit, and the pipeline is back to it
+ * as soon as one synthesis succeeds. The price: while cuts pile up with no synthesis succeeding
+ * (a provider that hangs every call), the ones already waiting are cut later, up to the total.
  */
 final class FirstAudioEstimate {
+  private static final int MAX_BACKOFF = 8;
   private long smoothed = -1;
   private long deviation;
+  private int backoff = 1;
 
   /** A synthesis brought its first audio {@code nanos} after it started. */
   synchronized void sample(long nanos) {
+    backoff = 1;
     if (smoothed < 0) {
       smoothed = nanos;
       deviation = nanos / 2;
@@ -30,17 +38,36 @@ final class FirstAudioEstimate {
     deviation += (Math.abs(error) - deviation) / 4;
   }
 
+  /** A synthesis was cut at its first-audio limit: back off. */
+  synchronized void cut() {
+    backoff = Math.min(MAX_BACKOFF, backoff * 2);
+  }
+
+  /**
+   * A chunk's total budget now: the configured one, stretched by the factor the first-audio limit
+   * is raised by (at most 8×). A machine so loaded that first audio comes late also reads the
+   * rest of the audio late; cutting chunks mid-sentence there would lose audio and, by closing
+   * their connections, load it further.
+   *
+   * @param configuredFirst the configured first-audio limit
+   * @param total the configured total budget
+   * @return the total budget in nanoseconds, at least {@code total}
+   */
+  synchronized long total(long configuredFirst, long total) {
+    long base = smoothed < 0 ? configuredFirst : Math.max(configuredFirst, smoothed + 4 * deviation);
+    double factor = Math.min(MAX_BACKOFF, (double) base / configuredFirst * backoff);
+    return (long) (total * factor);
+  }
+
   /**
    * The first-audio limit now.
    *
    * @param configured the configured limit, the least it can be
-   * @param total the chunk's whole budget, the most it can be
-   * @return a limit in nanoseconds within those two
+   * @param total the most it can be (what is left of the chunk's total budget)
+   * @return a limit in nanoseconds: {@code configured} when {@code total} is below it
    */
   synchronized long limit(long configured, long total) {
-    if (smoothed < 0) {
-      return configured;
-    }
-    return Math.min(total, Math.max(configured, smoothed + 4 * deviation));
+    long base = smoothed < 0 ? configured : Math.max(configured, smoothed + 4 * deviation);
+    return Math.max(configured, Math.min(total, Math.min(total, base) * backoff));
   }
 }

@@ -225,7 +225,7 @@ final class PipelineTurn implements Turn {
       CompletableFuture<List<HistoryMessage>> loaded;
       try {
         loaded = engine.bounded(engine.store.load(request.sessionId()));
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // an Error too: the turn is registered and must still end
         loaded = CompletableFuture.failedFuture(e);
       }
       if (loaded.isDone()) {

@@ -366,7 +366,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
       }
       // The audio has arrived, whether or not the turn has room for it yet: time spent waiting
       // for the listener is not the provider's.
-      if (chunk.sawAudioAttempt != attempt && !cacheHit) {
+      if (chunk.sawAudioAttempt != attempt && !cacheHit && chunk.attempt == attempt && !chunk.abandoned) {
         // this attempt's first audio, timed on arrival (the mailbox may run it later)
         engine.firstAudio.sample(Math.max(0, turn.clock().nanoTime() - chunk.attemptStartNanos));
       }
@@ -500,9 +500,12 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
           engine.speechFirstByteTimeout);
       return;
     }
+    long configured = engine.speechFirstByteTimeout.toNanos();
+    long total = engine.firstAudio.total(configured, engine.speechTotalTimeout.toNanos());
     if (chunk.bytes == 0 && chunk.sawAudioAttempt != attempt) {
-      long configured = engine.speechFirstByteTimeout.toNanos();
-      long limit = engine.firstAudio.limit(configured, engine.speechTotalTimeout.toNanos());
+      // never past the chunk's total budget (which runs from its first attempt, waits excluded)
+      long left = chunk.firstStartNanos + total + chunk.waitedNanos.get() - chunk.attemptStartNanos;
+      long limit = engine.firstAudio.limit(configured, left);
       long waited = now - chunk.attemptStartNanos;
       if (waited < limit) {
         // Recent syntheses have been this slow: give this one as long (FirstAudioEstimate).
@@ -510,20 +513,21 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
             () -> turn.mailbox().execute(() -> onChunkTimer(chunk, attempt)), nanos(limit - waited));
         return;
       }
-      // At least this long: counted as a sample, so that when many time out at once (a load
-      // that slowed them all) the next ones get longer, as TCP backs off its timer.
-      engine.firstAudio.sample(limit);
-      Duration used = nanos(limit);
-      timedOut(chunk, used, "no audio of chunk " + chunk.index + " within " + used.toMillis() + " ms (setting: speechTimeouts"
-          + (limit > configured ? " " + engine.speechFirstByteTimeout.toMillis()
-              + " ms, raised for recent syntheses that were slower" : "") + ")");
+      engine.firstAudio.cut(); // the next ones get longer, until one brings audio (TCP's back-off)
+      timedOut(chunk, engine.speechFirstByteTimeout, "no audio of chunk " + chunk.index + " within "
+          + nanos(limit).toMillis() + " ms (setting: speechTimeouts" + (limit > configured
+              ? " " + engine.speechFirstByteTimeout.toMillis() + " ms, raised for recent syntheses that were slower"
+              : "") + ")");
       return;
     }
     // the total budget is the provider's time: what it spent waiting for the listener is added
-    long left = chunk.firstStartNanos + engine.speechTotalTimeout.toNanos() + chunk.waitedNanos.get() - now;
+    long left = chunk.firstStartNanos + total + chunk.waitedNanos.get() - now;
     if (left <= 0) {
+      long configuredTotal = engine.speechTotalTimeout.toNanos();
       timedOut(chunk, engine.speechTotalTimeout, "speech of chunk " + chunk.index
-          + " took longer than " + engine.speechTotalTimeout.toMillis() + " ms (setting: speechTimeouts)");
+          + " took longer than " + nanos(total).toMillis() + " ms (setting: speechTimeouts" + (total > configuredTotal
+              ? " " + engine.speechTotalTimeout.toMillis() + " ms, stretched for recent syntheses that were slower"
+              : "") + ")");
       return;
     }
     chunk.timer = turn.clock().schedule(

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
  * providers.
  *
  * <p>With the pipeline's own callback executor, a provider's thread that just handed the turn a
- * token or an audio piece ({@link #deliverHere}) runs the callbacks that produced itself, when no
- * other thread is running the turn's callbacks: one thread hand-off (a wake-up and a context
+ * token or an audio piece ({@link #deliverHere}) runs as many of the turn's next callbacks as that
+ * produced itself, when no other thread is running the turn's callbacks: one thread hand-off (a wake-up and a context
  * switch) less per token and per audio piece. Order and one-at-a-time stay as they are; the
  * engine's threads still never run a listener. An executor the caller gave (a UI thread, say)
  * runs every callback.
@@ -34,6 +34,8 @@ final class TurnCallbacks {
     int callbacks;
     /** The turn whose callbacks this provider thread runs itself, inside {@link #deliverHere}. */
     TurnCallbacks deliveringHere;
+    /** How many callbacks this thread queued inside {@link #deliverHere}: the most it then runs. */
+    int queuedHere;
   }
 
   private final String turnId;
@@ -92,11 +94,22 @@ final class TurnCallbacks {
       return;
     }
     here.deliveringHere = this;
+    here.queuedHere = 0;
     try {
       mailbox.executeHere(mailboxTask);
     } finally {
       here.deliveringHere = null;
-      queue.drainOwedHere();
+      // The provider's own interrupt status is kept aside: a listener that sets it (catch
+      // InterruptedException, interrupt()) must not fail the provider's next socket read.
+      boolean interrupted = Thread.interrupted();
+      try {
+        queue.drainOwedHere(here.queuedHere);
+      } finally {
+        Thread.interrupted();
+        if (interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
   }
 
@@ -117,7 +130,9 @@ final class TurnCallbacks {
         }
       }
     };
-    if (STATE.get().deliveringHere == this) {
+    ThreadState here = STATE.get();
+    if (here.deliveringHere == this) {
+      here.queuedHere++;
       queue.executeLater(task); // this thread runs it once the mailbox task has returned
     } else {
       queue.execute(task);

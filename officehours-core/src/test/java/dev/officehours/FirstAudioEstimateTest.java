@@ -37,22 +37,48 @@ class FirstAudioEstimateTest {
   }
 
   @Test
-  void manySynthesesCutAtTheLimitRaiseItAndFastOnesBringItBack() {
+  void eachCutDoublesTheLimitUpTo8TimesUntilASynthesisBringsAudio() {
     FirstAudioEstimate e = new FirstAudioEstimate();
+    long total = 60_000 * MS;
     for (int i = 0; i < 100; i++) {
       e.sample(300 * MS);
     }
-    long before = e.limit(CONFIGURED, TOTAL);
-    assertEquals(CONFIGURED, before);
-    for (int i = 0; i < 5; i++) {
-      e.sample(e.limit(CONFIGURED, TOTAL)); // a burst: each cut at the limit of its time
-    }
-    long raised = e.limit(CONFIGURED, TOTAL);
-    assertTrue(raised > 2 * CONFIGURED, "backed off: " + raised / MS);
-    for (int i = 0; i < 40; i++) {
+    assertEquals(CONFIGURED, e.limit(CONFIGURED, total));
+    e.cut();
+    assertEquals(2 * CONFIGURED, e.limit(CONFIGURED, total));
+    e.cut();
+    e.cut();
+    assertEquals(8 * CONFIGURED, e.limit(CONFIGURED, total));
+    e.cut();
+    assertEquals(8 * CONFIGURED, e.limit(CONFIGURED, total), "at most 8x");
+    assertEquals(TOTAL, e.limit(CONFIGURED, TOTAL), "and never past the total");
+    e.sample(300 * MS); // one synthesis brought audio: back to the estimate at once
+    assertEquals(CONFIGURED, e.limit(CONFIGURED, total));
+  }
+
+  @Test
+  void whatIsLeftOfTheTotalBelowTheConfiguredLimitLeavesTheConfiguredOne() {
+    FirstAudioEstimate e = new FirstAudioEstimate();
+    e.cut();
+    assertEquals(CONFIGURED, e.limit(CONFIGURED, 3_000 * MS));
+  }
+
+  @Test
+  void theTotalBudgetStretchesByTheFactorTheFirstAudioLimitIsRaisedByAtMost8Times() {
+    FirstAudioEstimate e = new FirstAudioEstimate();
+    assertEquals(TOTAL, e.total(CONFIGURED, TOTAL));
+    for (int i = 0; i < 100; i++) {
       e.sample(300 * MS);
     }
-    assertEquals(CONFIGURED, e.limit(CONFIGURED, TOTAL));
+    assertEquals(TOTAL, e.total(CONFIGURED, TOTAL), "healthy: the configured total");
+    e.cut();
+    assertEquals(2 * TOTAL, e.total(CONFIGURED, TOTAL));
+    for (int i = 0; i < 5; i++) {
+      e.cut();
+    }
+    assertEquals(8 * TOTAL, e.total(CONFIGURED, TOTAL));
+    e.sample(300 * MS);
+    assertEquals(TOTAL, e.total(CONFIGURED, TOTAL));
   }
 
   @Test

@@ -83,14 +83,17 @@ public final class SerialExecutor implements Executor {
   }
 
   /**
-   * Runs the queue on the calling thread when an {@link #executeLater} of this thread took the
-   * idle mailbox; otherwise does nothing (another thread is running it, or nothing was queued).
-   * A long queue is run as the pool would (up to 256 tasks, then the rest goes to the pool).
+   * Runs up to {@code max} tasks of the queue on the calling thread when an {@link #executeLater}
+   * of this thread took the idle mailbox, then hands what is left to the pool; otherwise does
+   * nothing (another thread is running it, or nothing was queued). So the caller runs about what
+   * it queued itself, not what other threads queue meanwhile.
+   *
+   * @param max the most tasks to run here, at least 1
    */
-  public void drainOwedHere() {
+  public void drainOwedHere(int max) {
     if (owesDrain == Thread.currentThread()) {
       owesDrain = null;
-      drain();
+      drain(Math.max(1, max));
     }
   }
 
@@ -128,13 +131,16 @@ public final class SerialExecutor implements Executor {
   }
 
   private void drain() {
+    drain(256);
+  }
+
+  private void drain(int budget) {
     // Each task was added to the queue before it was counted, so while the count is positive
     // the queue holds a task.
-    int budget = 256;
     do {
       runOne(tasks.poll());
       if (--budget == 0) {
-        // Give other turns a chance on the shared pool after a long batch.
+        // Give other turns a chance on the shared pool after a long batch (or the caller's share).
         if (pending.decrementAndGet() != 0) {
           submitDrain();
         }

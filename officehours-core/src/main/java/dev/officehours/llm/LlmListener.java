@@ -11,7 +11,10 @@ import dev.officehours.errors.OfficeHoursException;
  * <p><b>Backpressure.</b> The pipeline's listener may make {@link #onToken} wait while the turn
  * already holds as much as it may for a slow listener: call it from the thread that reads the
  * stream (so that it stops reading and TCP pushes back), never from a shared event loop or
- * timer. A cancel always releases a waiting caller at once.
+ * timer. A cancel always releases a caller waiting for room at once. With
+ * the pipeline's default callback executor the call may also run the turn's listener callbacks
+ * for what it brought, right on this thread (it has nothing else to do until its next read): it
+ * then returns when the listener does, so do not hold a lock another thread needs while calling.
  */
 public interface LlmListener {
 

@@ -13,7 +13,10 @@ import java.util.List;
  * already holds as much as it may for a slow listener (see {@code
  * ConversationPipeline.Builder.turnBufferBytes}): call it from a thread that may wait — the
  * thread that reads the response, so that it stops reading and TCP pushes back — never from a
- * shared event loop or timer. A cancel always releases a waiting caller at once.
+ * shared event loop or timer. A cancel always releases a caller waiting for room at once. With
+ * the pipeline's default callback executor the call may also run the turn's listener callbacks
+ * for what it brought, right on this thread (it has nothing else to do until its next read): it
+ * then returns when the listener does, so do not hold a lock another thread needs while calling.
  */
 public interface AudioSink {
 

@@ -100,11 +100,27 @@ class SerialExecutorTest {
     mailbox.executeLater(() -> ran.add("second on " + (Thread.currentThread() == me)));
     assertEquals(List.of(), ran, "nothing runs before the drain");
     assertEquals(0, pool.size(), "and no pool thread was woken");
-    mailbox.drainOwedHere();
+    mailbox.drainOwedHere(2);
     assertEquals(List.of("first on true", "second on true"), ran);
-    mailbox.drainOwedHere(); // owes nothing now
+    mailbox.drainOwedHere(2); // owes nothing now
     assertEquals(2, ran.size());
     assertEquals(0, pool.size());
+  }
+
+  @Test
+  void theOwingThreadRunsOnlyItsShareAndHandsTheRestToThePool() {
+    List<Runnable> pool = new ArrayList<>();
+    SerialExecutor mailbox = new SerialExecutor(pool::add, (t, e) -> { });
+    List<String> ran = new ArrayList<>();
+    mailbox.executeLater(() -> ran.add("mine"));
+    mailbox.execute(() -> ran.add("another thread's")); // queued behind: the owner will drain
+    mailbox.execute(() -> ran.add("and one more"));
+    assertEquals(0, pool.size());
+    mailbox.drainOwedHere(1);
+    assertEquals(List.of("mine"), ran, "its one task, not the others'");
+    assertEquals(1, pool.size(), "the rest went to the pool");
+    pool.get(0).run();
+    assertEquals(List.of("mine", "another thread's", "and one more"), ran);
   }
 
   @Test
@@ -126,7 +142,7 @@ class SerialExecutorTest {
         ranOn.set(Thread.currentThread().getName());
         order.add("later");
       });
-      mailbox.drainOwedHere(); // the pool's runner has the mailbox: this thread runs nothing
+      mailbox.drainOwedHere(1); // the pool's runner has the mailbox: this thread runs nothing
       assertEquals(List.of(), order);
       release.countDown();
       CountDownLatch done = new CountDownLatch(1);

@@ -39,6 +39,8 @@ class ChatCliCtrlCTest {
   void start() throws IOException {
     assumeTrue(Files.isExecutable(Path.of("/bin/kill")) || Files.isExecutable(Path.of("/usr/bin/kill")),
         "needs kill(1) to send SIGINT");
+    assumeTrue(!sigintIgnored(), "SIGINT is ignored in this process (a build started in the background"
+        + " by a shell without job control, e.g. nohup ... &), so the CLI it starts would ignore Ctrl-C too");
     // A slow answer (a word every 200 ms), so the signal lands while it streams.
     server = SimulatedOpenAiServer.builder()
         .timeToFirstToken(Duration.ofMillis(50))
@@ -46,6 +48,20 @@ class ChatCliCtrlCTest {
         .tokenJitter(Duration.ZERO)
         .answerWords(100)
         .start();
+  }
+
+  /** Whether this process ignores SIGINT (Linux: bit 2 of SigIgn in /proc/self/status); a child inherits it. */
+  static boolean sigintIgnored() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("SigIgn:")) {
+          return (Long.parseLong(line.substring("SigIgn:".length()).trim(), 16) & 0x2) != 0;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: assume it is delivered
+    }
+    return false;
   }
 
   @AfterEach
