@@ -9,7 +9,9 @@ package dev.officehours;
  * speechTimeouts}), raised while recent syntheses have been slower to the smoothed time plus four
  * deviations. A synthesis cut at the limit is not a sample (Karn's rule: how long it would have
  * taken is unknown); instead it doubles a back-off factor on the limit (up to 8×), which the next
- * synthesis that brings audio resets. The limit never passes the chunk's total budget, which is
+ * synthesis started after the cut that brings audio resets (as TCP keeps a backed-off timer until
+ * data sent after it is acknowledged: a synthesis that started before the cut says nothing of how
+ * things are since). The limit never passes the chunk's total budget, which is
  * stretched by the same factor ({@link #total}).
  *
  * <p>So a load that slows every synthesis at once (a busy provider, or a client machine so loaded
@@ -24,10 +26,17 @@ final class FirstAudioEstimate {
   private long smoothed = -1;
   private long deviation;
   private int backoff = 1;
+  private long lastCut = Long.MIN_VALUE;
+  private boolean cutYet;
 
-  /** A synthesis brought its first audio {@code nanos} after it started. */
-  synchronized void sample(long nanos) {
-    backoff = 1;
+  /**
+   * A synthesis started at {@code startedAt} (the pipeline clock's nanoseconds) brought its first
+   * audio {@code nanos} later.
+   */
+  synchronized void sample(long startedAt, long nanos) {
+    if (!cutYet || startedAt - lastCut > 0) {
+      backoff = 1;
+    }
     if (smoothed < 0) {
       smoothed = nanos;
       deviation = nanos / 2;
@@ -38,9 +47,11 @@ final class FirstAudioEstimate {
     deviation += (Math.abs(error) - deviation) / 4;
   }
 
-  /** A synthesis was cut at its first-audio limit: back off. */
-  synchronized void cut() {
+  /** A synthesis was cut at its first-audio limit at {@code now}: back off. */
+  synchronized void cut(long now) {
     backoff = Math.min(MAX_BACKOFF, backoff * 2);
+    lastCut = now;
+    cutYet = true;
   }
 
   /**

@@ -368,7 +368,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
       // for the listener is not the provider's.
       if (chunk.sawAudioAttempt != attempt && !cacheHit && chunk.attempt == attempt && !chunk.abandoned) {
         // this attempt's first audio, timed on arrival (the mailbox may run it later)
-        engine.firstAudio.sample(Math.max(0, turn.clock().nanoTime() - chunk.attemptStartNanos));
+        long started = chunk.attemptStartNanos;
+        engine.firstAudio.sample(started, Math.max(0, turn.clock().nanoTime() - started));
       }
       chunk.sawAudioAttempt = attempt;
       chunk.waitingAttempt = attempt;
@@ -513,7 +514,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
             () -> turn.mailbox().execute(() -> onChunkTimer(chunk, attempt)), nanos(limit - waited));
         return;
       }
-      engine.firstAudio.cut(); // the next ones get longer, until one brings audio (TCP's back-off)
+      engine.firstAudio.cut(now); // the next ones get longer, until one brings audio (TCP's back-off)
       timedOut(chunk, engine.speechFirstByteTimeout, "no audio of chunk " + chunk.index + " within "
           + nanos(limit).toMillis() + " ms (setting: speechTimeouts" + (limit > configured
               ? " " + engine.speechFirstByteTimeout.toMillis() + " ms, raised for recent syntheses that were slower"

@@ -9,6 +9,8 @@ class FirstAudioEstimateTest {
   static final long MS = 1_000_000L;
   static final long CONFIGURED = 5_000 * MS;
   static final long TOTAL = 15_000 * MS;
+  /** The pipeline clock: every sample and cut a millisecond after the last, started at that time. */
+  long clock;
 
   @Test
   void withoutSamplesTheConfiguredLimitHolds() {
@@ -19,7 +21,7 @@ class FirstAudioEstimateTest {
   void fastSynthesesKeepTheConfiguredLimitSoAHungOneIsStillCutThere() {
     FirstAudioEstimate e = new FirstAudioEstimate();
     for (int i = 0; i < 200; i++) {
-      e.sample((150 + (i % 7) * 40) * MS); // 150-390 ms, a healthy provider
+      e.sample(clock += MS, (150 + (i % 7) * 40) * MS); // 150-390 ms, a healthy provider
     }
     assertEquals(CONFIGURED, e.limit(CONFIGURED, TOTAL));
   }
@@ -27,10 +29,10 @@ class FirstAudioEstimateTest {
   @Test
   void slowerSynthesesRaiseTheLimitToTheSmoothedTimePlusFourDeviations() {
     FirstAudioEstimate e = new FirstAudioEstimate();
-    e.sample(1_900 * MS); // smoothed 1.9 s, deviation 0.95 s (RFC 6298's first sample)
+    e.sample(clock += MS, 1_900 * MS); // smoothed 1.9 s, deviation 0.95 s (RFC 6298's first sample)
     assertEquals((1_900 + 4 * 950) * MS, e.limit(CONFIGURED, TOTAL));
     for (int i = 0; i < 100; i++) {
-      e.sample((i % 2 == 0 ? 2_000 : 6_000) * MS); // a loaded machine: 2 s and 6 s
+      e.sample(clock += MS, (i % 2 == 0 ? 2_000 : 6_000) * MS); // a loaded machine: 2 s and 6 s
     }
     long limit = e.limit(CONFIGURED, TOTAL);
     assertTrue(limit > 6_000 * MS && limit < TOTAL, "between the slow samples and the total: " + limit / MS);
@@ -41,25 +43,40 @@ class FirstAudioEstimateTest {
     FirstAudioEstimate e = new FirstAudioEstimate();
     long total = 60_000 * MS;
     for (int i = 0; i < 100; i++) {
-      e.sample(300 * MS);
+      e.sample(clock += MS, 300 * MS);
     }
     assertEquals(CONFIGURED, e.limit(CONFIGURED, total));
-    e.cut();
+    e.cut(clock += MS);
     assertEquals(2 * CONFIGURED, e.limit(CONFIGURED, total));
-    e.cut();
-    e.cut();
+    e.cut(clock += MS);
+    e.cut(clock += MS);
     assertEquals(8 * CONFIGURED, e.limit(CONFIGURED, total));
-    e.cut();
+    e.cut(clock += MS);
     assertEquals(8 * CONFIGURED, e.limit(CONFIGURED, total), "at most 8x");
     assertEquals(TOTAL, e.limit(CONFIGURED, TOTAL), "and never past the total");
-    e.sample(300 * MS); // one synthesis brought audio: back to the estimate at once
+    e.sample(clock += MS, 300 * MS); // one synthesis brought audio: back to the estimate at once
     assertEquals(CONFIGURED, e.limit(CONFIGURED, total));
+  }
+
+  @Test
+  void aSynthesisStartedBeforeTheCutDoesNotEndTheBackOff() {
+    FirstAudioEstimate e = new FirstAudioEstimate();
+    long total = 60_000 * MS;
+    e.sample(0, 300 * MS);
+    long startedBefore = 1_000 * MS;
+    e.cut(5_000 * MS);
+    e.cut(5_001 * MS);
+    assertEquals(4 * CONFIGURED, e.limit(CONFIGURED, total));
+    e.sample(startedBefore, 4_500 * MS); // slow, but it started before the cuts: still backed off
+    assertTrue(e.limit(CONFIGURED, total) >= 4 * CONFIGURED);
+    e.sample(6_000 * MS, 300 * MS); // started after them: over
+    assertTrue(e.limit(CONFIGURED, total) < 4 * CONFIGURED);
   }
 
   @Test
   void whatIsLeftOfTheTotalBelowTheConfiguredLimitLeavesTheConfiguredOne() {
     FirstAudioEstimate e = new FirstAudioEstimate();
-    e.cut();
+    e.cut(clock += MS);
     assertEquals(CONFIGURED, e.limit(CONFIGURED, 3_000 * MS));
   }
 
@@ -68,16 +85,16 @@ class FirstAudioEstimateTest {
     FirstAudioEstimate e = new FirstAudioEstimate();
     assertEquals(TOTAL, e.total(CONFIGURED, TOTAL));
     for (int i = 0; i < 100; i++) {
-      e.sample(300 * MS);
+      e.sample(clock += MS, 300 * MS);
     }
     assertEquals(TOTAL, e.total(CONFIGURED, TOTAL), "healthy: the configured total");
-    e.cut();
+    e.cut(clock += MS);
     assertEquals(2 * TOTAL, e.total(CONFIGURED, TOTAL));
     for (int i = 0; i < 5; i++) {
-      e.cut();
+      e.cut(clock += MS);
     }
     assertEquals(8 * TOTAL, e.total(CONFIGURED, TOTAL));
-    e.sample(300 * MS);
+    e.sample(clock += MS, 300 * MS);
     assertEquals(TOTAL, e.total(CONFIGURED, TOTAL));
   }
 
@@ -85,7 +102,7 @@ class FirstAudioEstimateTest {
   void neverPastTheTotalBudget() {
     FirstAudioEstimate e = new FirstAudioEstimate();
     for (int i = 0; i < 50; i++) {
-      e.sample((i % 2 == 0 ? 1_000 : 14_000) * MS);
+      e.sample(clock += MS, (i % 2 == 0 ? 1_000 : 14_000) * MS);
     }
     assertEquals(TOTAL, e.limit(CONFIGURED, TOTAL));
   }
@@ -94,11 +111,11 @@ class FirstAudioEstimateTest {
   void theLimitComesBackDownOnceSynthesesAreFastAgain() {
     FirstAudioEstimate e = new FirstAudioEstimate();
     for (int i = 0; i < 50; i++) {
-      e.sample((i % 2 == 0 ? 2_000 : 6_000) * MS);
+      e.sample(clock += MS, (i % 2 == 0 ? 2_000 : 6_000) * MS);
     }
     assertTrue(e.limit(CONFIGURED, TOTAL) > CONFIGURED);
     for (int i = 0; i < 100; i++) {
-      e.sample(300 * MS);
+      e.sample(clock += MS, 300 * MS);
     }
     assertEquals(CONFIGURED, e.limit(CONFIGURED, TOTAL));
   }
