@@ -476,8 +476,9 @@ public final class ConversationPipeline implements AutoCloseable {
      * <p>The first-audio limit is a floor: while the pipeline's recent syntheses have been slower
      * (a busy provider, or a machine so loaded that its threads read late), a chunk gets as long
      * as they took plus four deviations, as TCP sets its retransmission timer, and never past
-     * {@code total}; after a cut the limit doubles (up to 8×) until a synthesis brings audio
-     * again, as TCP backs off; {@code total} is stretched by the same factor. So a load that
+     * {@code total}; after a cut the limit doubles (up to 8×) until a synthesis started after the
+     * cut brings audio, as TCP backs off; {@code total} is stretched by the factor the limit is
+     * raised by; a raised limit ends a second before the turn's deadline. So a load that
      * slows every synthesis does not become a storm of cuts, retries and dropped speech that load
      * the machine further, while one synthesis hung among healthy ones is still cut at {@code
      * firstByte}.

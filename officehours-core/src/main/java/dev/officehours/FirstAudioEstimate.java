@@ -12,7 +12,8 @@ package dev.officehours;
  * synthesis started after the cut that brings audio resets (as TCP keeps a backed-off timer until
  * data sent after it is acknowledged: a synthesis that started before the cut says nothing of how
  * things are since). The limit never passes the chunk's total budget, which is
- * stretched by the same factor ({@link #total}).
+ * stretched by the factor the limit is raised by ({@link #total}), and it ends a second before
+ * the turn's deadline at the latest (the caller's part).
  *
  * <p>So a load that slows every synthesis at once (a busy provider, or a client machine so loaded
  * that its threads read the sockets late) does not turn into a storm of cuts, retries on new
@@ -47,16 +48,22 @@ final class FirstAudioEstimate {
     deviation += (Math.abs(error) - deviation) / 4;
   }
 
-  /** A synthesis was cut at its first-audio limit at {@code now}: back off. */
-  synchronized void cut(long now) {
-    backoff = Math.min(MAX_BACKOFF, backoff * 2);
+  /**
+   * A synthesis started at {@code startedAt} was cut at its first-audio limit at {@code now}: back
+   * off, once for a burst of cuts (Karn's rule again: only a synthesis started after the last cut
+   * doubles the factor, so three calls hung together count once).
+   */
+  synchronized void cut(long now, long startedAt) {
+    if (!cutYet || startedAt - lastCut > 0) {
+      backoff = Math.min(MAX_BACKOFF, backoff * 2);
+    }
     lastCut = now;
     cutYet = true;
   }
 
   /**
    * A chunk's total budget now: the configured one, stretched by the factor the first-audio limit
-   * is raised by (at most 8×). A machine so loaded that first audio comes late also reads the
+   * is raised by now, estimate and back-off together (at most 8×). A machine so loaded that first audio comes late also reads the
    * rest of the audio late; cutting chunks mid-sentence there would lose audio and, by closing
    * their connections, load it further.
    *

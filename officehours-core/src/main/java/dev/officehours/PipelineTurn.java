@@ -1017,7 +1017,8 @@ final class PipelineTurn implements Turn {
         llmProvider, speech == null ? List.of() : speech.providers());
   }
 
-  private long remainingNanos() {
+  /** The time left to the turn's deadline, not counting time spent waiting for playback. */
+  long remainingNanos() {
     long paused = speech == null ? 0 : speech.pausedNanos();
     return Math.max(0, engine.turnDeadline.toNanos() + paused - (engine.clock.nanoTime() - startNanos));
   }

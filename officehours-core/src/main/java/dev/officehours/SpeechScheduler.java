@@ -327,12 +327,15 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
   private final class Sink implements AudioSink {
     private final Chunk chunk;
     private final int attempt;
+    /** When this attempt started (the chunk's field moves on with a retry). */
+    private final long startedAt;
     /** Set by the provider's thread: cached audio says nothing of how long syntheses take. */
     private boolean cacheHit;
 
     Sink(Chunk chunk, int attempt) {
       this.chunk = chunk;
       this.attempt = attempt;
+      this.startedAt = chunk.attemptStartNanos;
     }
 
     @Override
@@ -368,8 +371,7 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
       // for the listener is not the provider's.
       if (chunk.sawAudioAttempt != attempt && !cacheHit && chunk.attempt == attempt && !chunk.abandoned) {
         // this attempt's first audio, timed on arrival (the mailbox may run it later)
-        long started = chunk.attemptStartNanos;
-        engine.firstAudio.sample(started, Math.max(0, turn.clock().nanoTime() - started));
+        engine.firstAudio.sample(startedAt, Math.max(0, turn.clock().nanoTime() - startedAt));
       }
       chunk.sawAudioAttempt = attempt;
       chunk.waitingAttempt = attempt;
@@ -488,6 +490,9 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
     return error instanceof ProviderException ? ((ProviderException) error).attempts() : 1;
   }
 
+  /** A raised first-audio limit ends this long before the turn's deadline at the latest. */
+  private static final long DEADLINE_MARGIN_NANOS = 1_000_000_000L;
+
   private void onChunkTimer(Chunk chunk, int attempt) {
     if (stale(chunk, attempt)) {
       return;
@@ -504,8 +509,10 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
     long configured = engine.speechFirstByteTimeout.toNanos();
     long total = engine.firstAudio.total(configured, engine.speechTotalTimeout.toNanos());
     if (chunk.bytes == 0 && chunk.sawAudioAttempt != attempt) {
-      // never past the chunk's total budget (which runs from its first attempt, waits excluded)
-      long left = chunk.firstStartNanos + total + chunk.waitedNanos.get() - chunk.attemptStartNanos;
+      // Never past the chunk's total budget (which runs from its first attempt, waits excluded),
+      // nor so close to the turn's deadline that a hung chunk would take the whole turn with it.
+      long left = Math.min(chunk.firstStartNanos + total + chunk.waitedNanos.get() - chunk.attemptStartNanos,
+          now - chunk.attemptStartNanos + turn.remainingNanos() - DEADLINE_MARGIN_NANOS);
       long limit = engine.firstAudio.limit(configured, left);
       long waited = now - chunk.attemptStartNanos;
       if (waited < limit) {
@@ -514,7 +521,8 @@ final class SpeechScheduler implements ReorderBuffer.Output<SpeechScheduler.Piec
             () -> turn.mailbox().execute(() -> onChunkTimer(chunk, attempt)), nanos(limit - waited));
         return;
       }
-      engine.firstAudio.cut(now); // the next ones get longer, until one brings audio (TCP's back-off)
+      // the next ones get longer, until one started after this cut brings audio (TCP's back-off)
+      engine.firstAudio.cut(now, chunk.attemptStartNanos);
       timedOut(chunk, engine.speechFirstByteTimeout, "no audio of chunk " + chunk.index + " within "
           + nanos(limit).toMillis() + " ms (setting: speechTimeouts" + (limit > configured
               ? " " + engine.speechFirstByteTimeout.toMillis() + " ms, raised for recent syntheses that were slower"

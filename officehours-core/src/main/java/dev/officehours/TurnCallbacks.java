@@ -99,15 +99,21 @@ final class TurnCallbacks {
       mailbox.executeHere(mailboxTask);
     } finally {
       here.deliveringHere = null;
-      // The provider's own interrupt status is kept aside: a listener that sets it (catch
-      // InterruptedException, interrupt()) must not fail the provider's next socket read.
-      boolean interrupted = Thread.interrupted();
-      try {
-        queue.drainOwedHere(here.queuedHere);
-      } finally {
-        Thread.interrupted();
-        if (interrupted) {
-          Thread.currentThread().interrupt();
+      if (queue.owesDrainHere()) {
+        // The provider's own interrupt status is kept aside: a listener that sets it (catch
+        // InterruptedException, interrupt()) must not fail the provider's next socket read. An
+        // interrupt that comes while the listener runs is kept if the turn was cancelled (a
+        // provider may cancel its reader that way).
+        boolean interrupted = Thread.interrupted();
+        try {
+          queue.drainOwedHere(here.queuedHere);
+        } finally {
+          if (Thread.interrupted() && cancelled) {
+            interrupted = true;
+          }
+          if (interrupted) {
+            Thread.currentThread().interrupt();
+          }
         }
       }
     }

@@ -46,12 +46,12 @@ class FirstAudioEstimateTest {
       e.sample(clock += MS, 300 * MS);
     }
     assertEquals(CONFIGURED, e.limit(CONFIGURED, total));
-    e.cut(clock += MS);
+    e.cut(clock += MS, clock - 1);
     assertEquals(2 * CONFIGURED, e.limit(CONFIGURED, total));
-    e.cut(clock += MS);
-    e.cut(clock += MS);
+    e.cut(clock += MS, clock - 1);
+    e.cut(clock += MS, clock - 1);
     assertEquals(8 * CONFIGURED, e.limit(CONFIGURED, total));
-    e.cut(clock += MS);
+    e.cut(clock += MS, clock - 1);
     assertEquals(8 * CONFIGURED, e.limit(CONFIGURED, total), "at most 8x");
     assertEquals(TOTAL, e.limit(CONFIGURED, TOTAL), "and never past the total");
     e.sample(clock += MS, 300 * MS); // one synthesis brought audio: back to the estimate at once
@@ -64,19 +64,29 @@ class FirstAudioEstimateTest {
     long total = 60_000 * MS;
     e.sample(0, 300 * MS);
     long startedBefore = 1_000 * MS;
-    e.cut(5_000 * MS);
-    e.cut(5_001 * MS);
+    e.cut(5_000 * MS, 0);
+    e.cut(10_000 * MS, 5_000 * MS + 1); // started after the first cut: doubles again
     assertEquals(4 * CONFIGURED, e.limit(CONFIGURED, total));
     e.sample(startedBefore, 4_500 * MS); // slow, but it started before the cuts: still backed off
     assertTrue(e.limit(CONFIGURED, total) >= 4 * CONFIGURED);
-    e.sample(6_000 * MS, 300 * MS); // started after them: over
+    e.sample(11_000 * MS, 300 * MS); // started after them: over
     assertTrue(e.limit(CONFIGURED, total) < 4 * CONFIGURED);
+  }
+
+  @Test
+  void synthesesHungTogetherBackOffOnce() {
+    FirstAudioEstimate e = new FirstAudioEstimate();
+    e.sample(0, 300 * MS);
+    e.cut(5_000 * MS, 0);
+    e.cut(5_001 * MS, 1 * MS); // started before the first cut: the same incident
+    e.cut(5_002 * MS, 2 * MS);
+    assertEquals(2 * CONFIGURED, e.limit(CONFIGURED, 60_000 * MS));
   }
 
   @Test
   void whatIsLeftOfTheTotalBelowTheConfiguredLimitLeavesTheConfiguredOne() {
     FirstAudioEstimate e = new FirstAudioEstimate();
-    e.cut(clock += MS);
+    e.cut(clock += MS, clock - 1);
     assertEquals(CONFIGURED, e.limit(CONFIGURED, 3_000 * MS));
   }
 
@@ -88,10 +98,10 @@ class FirstAudioEstimateTest {
       e.sample(clock += MS, 300 * MS);
     }
     assertEquals(TOTAL, e.total(CONFIGURED, TOTAL), "healthy: the configured total");
-    e.cut(clock += MS);
+    e.cut(clock += MS, clock - 1);
     assertEquals(2 * TOTAL, e.total(CONFIGURED, TOTAL));
     for (int i = 0; i < 5; i++) {
-      e.cut(clock += MS);
+      e.cut(clock += MS, clock - 1);
     }
     assertEquals(8 * TOTAL, e.total(CONFIGURED, TOTAL));
     e.sample(clock += MS, 300 * MS);

@@ -112,6 +112,38 @@ class SpeechTimeTest {
   }
 
   @Test
+  void aRaisedLimitEndsBeforeTheTurnsDeadlineSoAHungChunkCannotTakeTheTurnWithIt() {
+    pipeline = builder().speechTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(20))
+        .turnDeadline(Duration.ofSeconds(5)).build();
+    // Raise the limit: two syntheses that took 1.9 s (4.75 s, then about 5.7 s).
+    Turn warm = pipeline.start(TurnRequest.of("s0", "Hours?"), new RecordingListener());
+    llm.nextStream().words(TWO_CHUNKS).complete();
+    FakeTts.Synthesis a = tts.next();
+    FakeTts.Synthesis b = tts.next();
+    clock.awaitPending(3);
+    clock.advance(Duration.ofMillis(1_900));
+    a.audio("a").complete();
+    b.audio("b").complete();
+    assertTrue(done(warm).speechFailures().isEmpty());
+
+    RecordingListener events = new RecordingListener();
+    Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
+    llm.nextStream().words(TWO_CHUNKS).complete();
+    FakeTts.Synthesis hung = tts.next();
+    tts.next().audio("two").complete();
+    for (int i = 0; i < 100 && !turn.completion().isDone(); i++) {
+      clock.advance(Duration.ofMillis(100));
+      clock.awaitPendingOr(2, () -> turn.completion().isDone());
+    }
+    // Cut a second before the 5 s deadline (at 4 s), not at the raised 5.7 s past it.
+    TurnResult result = done(turn);
+    assertEquals(TurnOutcome.COMPLETED, result.outcome());
+    assertEquals(List.of("two"), events.audioLabels());
+    assertTrue(hung.cancelled);
+    assertEquals(1, result.speechFailures().size());
+  }
+
+  @Test
   void aChunkStillStreamingAtItsTotalBudgetIsCutAndTheTurnCompletes() {
     pipeline = builder().speechTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(6)).build();
     RecordingListener events = new RecordingListener();

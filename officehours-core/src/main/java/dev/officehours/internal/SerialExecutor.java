@@ -83,6 +83,16 @@ public final class SerialExecutor implements Executor {
   }
 
   /**
+   * Whether the calling thread took the idle mailbox with {@link #executeLater} and has not run
+   * it yet.
+   *
+   * @return true when {@link #drainOwedHere} would run tasks here
+   */
+  public boolean owesDrainHere() {
+    return owesDrain == Thread.currentThread();
+  }
+
+  /**
    * Runs up to {@code max} tasks of the queue on the calling thread when an {@link #executeLater}
    * of this thread took the idle mailbox, then hands what is left to the pool; otherwise does
    * nothing (another thread is running it, or nothing was queued). So the caller runs about what
