@@ -73,12 +73,9 @@ class SpeechTimeTest {
     assertEquals("speechTimeouts", error.setting());
   }
 
-  @Test
-  void whenRecentSynthesesWereSlowAChunkGetsAsLongForItsFirstAudio() {
-    pipeline = builder().speechTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(20)).build();
-    // A first turn whose two syntheses each bring their first audio after 1.9 s: within the 2 s,
-    // but they raise the limit (smoothed 1.9 s plus four deviations: 4.75 s).
-    Turn warm = pipeline.start(TurnRequest.of("s0", "Hours?"), new RecordingListener());
+  /** One turn whose two syntheses each bring their first audio 1.9 s after they start. */
+  private void warmUpWithSynthesesOf1900Ms() {
+    Turn warm = pipeline.start(TurnRequest.of("warm-up", "Hours?"), new RecordingListener());
     llm.nextStream().words(TWO_CHUNKS).complete();
     FakeTts.Synthesis a = tts.next();
     FakeTts.Synthesis b = tts.next();
@@ -87,6 +84,14 @@ class SpeechTimeTest {
     a.audio("a").complete();
     b.audio("b").complete();
     assertTrue(done(warm).speechFailures().isEmpty());
+  }
+
+  @Test
+  void whenRecentSynthesesWereSlowAChunkGetsAsLongForItsFirstAudio() {
+    pipeline = builder().speechTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(20)).build();
+    // A first turn whose syntheses bring their first audio after 1.9 s: within the 2 s, but they
+    // raise the limit (smoothed 1.9 s plus four deviations: 4.75 s).
+    warmUpWithSynthesesOf1900Ms();
 
     RecordingListener events = new RecordingListener();
     Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
@@ -115,16 +120,7 @@ class SpeechTimeTest {
   void aRaisedLimitEndsBeforeTheTurnsDeadlineSoAHungChunkCannotTakeTheTurnWithIt() {
     pipeline = builder().speechTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(20))
         .turnDeadline(Duration.ofSeconds(5)).build();
-    // Raise the limit: two syntheses that took 1.9 s (4.75 s, then about 5.7 s).
-    Turn warm = pipeline.start(TurnRequest.of("s0", "Hours?"), new RecordingListener());
-    llm.nextStream().words(TWO_CHUNKS).complete();
-    FakeTts.Synthesis a = tts.next();
-    FakeTts.Synthesis b = tts.next();
-    clock.awaitPending(3);
-    clock.advance(Duration.ofMillis(1_900));
-    a.audio("a").complete();
-    b.audio("b").complete();
-    assertTrue(done(warm).speechFailures().isEmpty());
+    warmUpWithSynthesesOf1900Ms(); // the limit: 4.75 s, then about 5.7 s
 
     RecordingListener events = new RecordingListener();
     Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), events);
