@@ -199,6 +199,7 @@ public final class ChatServer implements AutoCloseable {
         factory.setMaxTextMessageSize(settings.maxFrameBytes() + 1024L * 1024);
         factory.setMaxBinaryMessageSize(64 * 1024);
         factory.setIdleTimeout(settings.idleTimeout());
+        factory.getAvailableExtensionNames().remove("permessage-deflate");
       });
       config.routes.before(this::checkHost);
       config.routes.get("/monitor", ctx -> page(ctx, "/public/monitor.html"));

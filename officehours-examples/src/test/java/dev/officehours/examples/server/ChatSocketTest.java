@@ -88,6 +88,23 @@ class ChatSocketTest {
   }
 
   @Test
+  void framesAreNotDeflatedEvenWhenTheClientOffersIt() throws Exception {
+    // OkHttp offers permessage-deflate in every handshake, as browsers do; deflating audio frames
+    // that do not compress cost the server more CPU per turn than relaying them
+    try (WsClient c = new WsClient(http, ws(server) + "?session=ws-deflate")) {
+      okhttp3.Response handshake = c.opened.get(20, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals("permessage-deflate", handshake.request().header("Sec-WebSocket-Extensions"), "offered");
+      c.expect("ready");
+      assertEquals(101, handshake.code());
+      assertEquals(null, handshake.header("Sec-WebSocket-Extensions"), "no extension negotiated");
+      c.send("{\"type\":\"start\",\"text\":\"How does caching work?\"}");
+      List<WsClient.Received> turn = c.untilTurnEnds();
+      assertTrue(turn.get(turn.size() - 1).is("turn-complete"));
+      assertTrue(turn.stream().anyMatch(r -> r.audio() != null && r.audio().bytes() > 0), "audio still arrives");
+    }
+  }
+
+  @Test
   void aToolTurnSendsTheCallThenItsResultThenTheAnswerAndHistoryKeepsTheExchange() throws Exception {
     try (WsClient c = new WsClient(http, ws(server) + "?session=ws-tool")) {
       c.expect("ready");

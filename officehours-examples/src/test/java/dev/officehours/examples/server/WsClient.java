@@ -35,6 +35,8 @@ final class WsClient implements AutoCloseable {
   final List<Received> all = new ArrayList<>();
   final CompletableFuture<Integer> closed = new CompletableFuture<>();
   final CompletableFuture<String> closeReason = new CompletableFuture<>();
+  /** The handshake's 101 response. */
+  final CompletableFuture<Response> opened = new CompletableFuture<>();
   final WebSocket socket;
 
   WsClient(OkHttpClient http, String url) {
@@ -43,6 +45,11 @@ final class WsClient implements AutoCloseable {
 
   WsClient(OkHttpClient http, Request request) {
     socket = http.newWebSocket(request, new WebSocketListener() {
+      @Override
+      public void onOpen(WebSocket webSocket, Response response) {
+        opened.complete(response);
+      }
+
       @Override
       public void onMessage(WebSocket webSocket, String text) {
         try {
