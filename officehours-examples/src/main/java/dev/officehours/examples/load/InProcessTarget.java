@@ -7,6 +7,7 @@ import dev.officehours.cache.CaffeineCacheStore;
 import dev.officehours.cache.TtsCache;
 import dev.officehours.examples.Args;
 import dev.officehours.examples.sim.SimulatedOpenAiServer;
+import dev.officehours.examples.tools.OfficeHoursCalendar;
 import dev.officehours.metrics.PipelineObserver;
 import dev.officehours.openai.OpenAiChat;
 import dev.officehours.openai.OpenAiSpeech;
@@ -45,10 +46,12 @@ final class InProcessTarget {
    * @param ttsCache whether the pipeline has an in-memory TTS cache
    * @param answerCache whether it has an in-memory answer cache (keyed without the conversation,
    *     as for an FAQ, so that repeated questions from different load-test clients can hit)
+   * @param tools whether the pipeline has the example server's office-hours tool and filler, as the
+   *     server's demo pipeline does (a question about office hours then takes a tool round)
    */
   record Options(Duration ttft, Duration tokenInterval, Duration tokenJitter, int answerWords, Duration ttsTtfb,
       double ttsRealTimeFactor, double faultRate, double ttsFaultRate, long seed, int retries, int ttsConcurrency,
-      Duration turnTimeout, boolean ttsCache, boolean answerCache) {}
+      Duration turnTimeout, boolean ttsCache, boolean answerCache, boolean tools) {}
 
   /**
    * Reads the target's flags.
@@ -71,7 +74,7 @@ final class InProcessTarget {
    */
   static Options defaults(long seed) {
     return new Options(Duration.ofMillis(300), Duration.ofMillis(20), Duration.ofMillis(5), 0, Duration.ofMillis(200),
-        0.25, 0, 0, seed, 0, 3, Duration.ofSeconds(30), false, false);
+        0.25, 0, 0, seed, 0, 3, Duration.ofSeconds(30), false, false, false);
   }
 
   /**
@@ -97,7 +100,8 @@ final class InProcessTarget {
         args.getInt("tts-concurrency", d.ttsConcurrency(), 1, 32),
         args.getDuration("turn-timeout", d.turnTimeout()),
         args.has("tts-cache") || d.ttsCache(),
-        args.has("answer-cache") || d.answerCache());
+        args.has("answer-cache") || d.answerCache(),
+        args.has("tools") || d.tools());
   }
 
   /**
@@ -136,6 +140,9 @@ final class InProcessTarget {
       if (observer != PipelineObserver.NONE) {
         builder.observer(observer);
       }
+      if (o.tools()) {
+        OfficeHoursCalendar.addTo(builder, true);
+      }
       if (o.ttsCache()) {
         builder.ttsCache(TtsCache.inMemory());
       }
@@ -146,11 +153,12 @@ final class InProcessTarget {
       String description = String.format(Locale.ROOT,
           "in-process pipeline (OpenAiChat + OpenAiSpeech) over the simulated OpenAI-compatible server: "
               + "TTFT %d ms, token every %d±%d ms, %s, TTS TTFB %d ms, TTS real-time factor %.2f, "
-              + "fault rate %.1f %% (TTS %.1f %%); TTS cache %s, answer cache %s",
+              + "fault rate %.1f %% (TTS %.1f %%); TTS cache %s, answer cache %s%s",
           o.ttft().toMillis(), o.tokenInterval().toMillis(), o.tokenJitter().toMillis(),
           o.answerWords() == 0 ? "natural answer length" : o.answerWords() + "-word answers", o.ttsTtfb().toMillis(),
           o.ttsRealTimeFactor(), 100 * o.faultRate(), 100 * o.ttsFaultRate(), o.ttsCache() ? "on" : "off",
-          o.answerCache() ? "on (FAQ keys)" : "off");
+          o.answerCache() ? "on (FAQ keys)" : "off",
+          o.tools() ? "; the example server's office-hours tool" : "");
       AtomicLong scheduledWrites = new AtomicLong();
       AtomicLong stalledWrites = new AtomicLong();
       return new PipelineTarget(pipeline, description, () -> {

@@ -58,11 +58,11 @@ public final class LoadTester {
       "tts-concurrency", "turn-timeout", "max-p99-ttfa", "max-p99-ttft", "max-p99-total", "max-p99-gap",
       "max-error-rate", "scrape-interval", "ramp-up", "think-time");
   private static final Set<String> SWITCHES = Set.of("progress", "no-progress", "tts-cache", "answer-cache", "help",
-      "no-server-metrics");
+      "no-server-metrics", "tools");
   /** The flags that set up the in-process pipeline and its simulated providers: a server has its own. */
   static final List<String> IN_PROCESS_ONLY = List.of("llm-ttft", "token-interval", "token-jitter", "answer-words",
       "tts-ttfb", "tts-realtime-factor", "fault-rate", "tts-fault-rate", "retries", "tts-concurrency", "tts-cache",
-      "answer-cache");
+      "answer-cache", "tools");
   /** How long a client waits for a server's turn: longer than the server's own 30 s turn deadline, so its error comes first. */
   static final Duration SERVER_TURN_TIMEOUT = Duration.ofSeconds(60);
   /** Time between plain progress lines when standard error is not a terminal. */
@@ -647,6 +647,8 @@ public final class LoadTester {
         "  --retries 0                             provider retries per call (0: faults show 1:1)",
         "  --tts-concurrency 3 --turn-timeout 30s  (the pipeline's turn deadline)",
         "  --tts-cache --answer-cache              in-memory caches (answer cache keyed as an FAQ)",
+        "  --tools                                 the example server's office-hours tool, as its demo",
+        "                                          pipeline has (to compare with a server like for like)",
         "Regression gate (exit 1 when breached):",
         "  --max-p99-ttfa 1500ms --max-p99-ttft D --max-p99-total D --max-p99-gap D --max-error-rate 1%",
         "Output:",

@@ -79,7 +79,7 @@ final class Soak {
    */
   static InProcessTarget.Options defaults(long seed) {
     return new InProcessTarget.Options(Duration.ofMillis(100), Duration.ofMillis(5), Duration.ofMillis(1), 0,
-        Duration.ofMillis(50), 0.05, 0.05, 0.05, seed, 1, 3, Duration.ofSeconds(30), false, false);
+        Duration.ofMillis(50), 0.05, 0.05, 0.05, seed, 1, 3, Duration.ofSeconds(30), false, false, false);
   }
 
   /**

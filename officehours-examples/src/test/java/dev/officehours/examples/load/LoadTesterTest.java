@@ -48,6 +48,27 @@ class LoadTesterTest {
   }
 
   @Test
+  void withToolsTheInProcessPipelineAsksForOfficeHoursWithAToolRoundAsTheServersDemoDoes() throws Exception {
+    for (boolean tools : new boolean[] {false, true}) {
+      String[] more = tools ? new String[] {"--tools"} : new String[0];
+      Args args = Args.parse(flags(more), Set.of("llm-ttft", "token-interval", "token-jitter", "answer-words",
+          "tts-ttfb", "tts-realtime-factor"), Set.of("no-progress", "tools"));
+      InProcessTarget.Options options = InProcessTarget.options(args, 42);
+      assertEquals(tools, options.tools());
+      try (PipelineTarget target = InProcessTarget.create(options)) {
+        long before = ((Number) target.stats().get("simulatedChatRequests")).longValue();
+        TurnSample turn = target.send("s-tools", "What are your office hours?").toCompletableFuture()
+            .get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertFalse(turn.failed(), "failed: " + turn);
+        long requests = ((Number) target.stats().get("simulatedChatRequests")).longValue() - before;
+        // with the tool: the call, then the answer from its result; without: one answer
+        assertEquals(tools ? 2 : 1, requests, "chat requests with tools=" + tools);
+        assertEquals(tools, target.describe().contains("office-hours tool"), target.describe());
+      }
+    }
+  }
+
+  @Test
   void closedModelCountsEveryTurnItSentAndPercentilesAreMonotonic() {
     LoadReport r = run("--concurrent-clients", "4", "--requests-per-client", "5");
 
