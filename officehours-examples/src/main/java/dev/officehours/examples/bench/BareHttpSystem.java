@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.officehours.text.ChunkerSettings;
+import dev.officehours.text.SpeakableText;
 import dev.officehours.text.SpeechChunker;
 import java.io.IOException;
 import java.util.concurrent.TimeUnit;
@@ -24,8 +25,7 @@ import okio.BufferedSource;
  *
  * <p>(z) The bare-HTTP control: the least code that makes the same requests as OfficeHours and reads
  * the same bytes — a streamed chat completion read line by line, cut into the same pieces
- * ({@link Cutter}), each
- * piece a streamed speech request, audio handed on in order. No history, no events, no metrics, no
+ * ({@link Cutter}), each piece a streamed speech request, audio handed on in order. No history, no events, no metrics, no
  * limits, no cancellation. Its overhead is the floor any pipeline on OkHttp pays.
  *
  * <p>(c) The simplest voice pipeline: the same streamed chat completion read to its end, then the
@@ -96,7 +96,7 @@ final class BareHttpSystem implements VoiceSystem {
             speech.fail(new IOException("chat: HTTP " + response.code()));
             return;
           }
-          Cutter cutter = new Cutter(speech::speak);
+          Cutter cutter = wholeAnswer ? null : new Cutter(speech::speak);
           StringBuilder whole = new StringBuilder();
           BufferedSource source = response.body().source();
           for (String line; (line = source.readUtf8Line()) != null; ) {
@@ -132,9 +132,11 @@ final class BareHttpSystem implements VoiceSystem {
 
   /**
    * Where the control cuts an answer into speech requests: OfficeHours' own chunker with its default
-   * settings (a pure function of the text), each piece trimmed, so that the control makes exactly
-   * the requests OfficeHours makes. A hand-written splitter cut one answer in eleven a token
-   * earlier (after "the"), which the control's TTFA p99 gained from.
+   * settings and its speakable-text cleaning (pure functions of the text), so that the control
+   * makes the requests OfficeHours makes for the simulator's plain-prose answers. (The pipeline
+   * also flushes a chunk after 400 ms without tokens, which only a stalled stream reaches.) A
+   * hand-written splitter cut one of the nine answers a token earlier (after "the"), which the
+   * control's TTFA p99 gained from.
    */
   static final class Cutter {
     private final SpeechChunker chunker = new SpeechChunker(ChunkerSettings.DEFAULT);
@@ -142,7 +144,7 @@ final class BareHttpSystem implements VoiceSystem {
 
     Cutter(Consumer<String> speak) {
       this.pieces = piece -> {
-        String text = piece.trim();
+        String text = SpeakableText.clean(piece).trim();
         if (!text.isEmpty()) {
           speak.accept(text);
         }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,7 +59,7 @@ class LoadTesterTest {
       try (PipelineTarget target = InProcessTarget.create(options)) {
         long before = ((Number) target.stats().get("simulatedChatRequests")).longValue();
         TurnSample turn = target.send("s-tools", "What are your office hours?").toCompletableFuture()
-            .get(20, java.util.concurrent.TimeUnit.SECONDS);
+            .get(20, TimeUnit.SECONDS);
         assertFalse(turn.failed(), "failed: " + turn);
         long requests = ((Number) target.stats().get("simulatedChatRequests")).longValue() - before;
         // with the tool: the call, then the answer from its result; without: one answer

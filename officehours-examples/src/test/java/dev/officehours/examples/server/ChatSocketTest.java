@@ -6,12 +6,15 @@ import static dev.officehours.examples.server.ServerFixture.ws;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
+import okhttp3.Response;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,14 +92,14 @@ class ChatSocketTest {
 
   @Test
   void framesAreNotDeflatedEvenWhenTheClientOffersIt() throws Exception {
-    // OkHttp offers permessage-deflate in every handshake, as browsers do; deflating audio frames
-    // that do not compress cost the server more CPU per turn than relaying them
+    // OkHttp offers permessage-deflate in every handshake, as browsers do; deflating audio frames,
+    // which compress little, cost the server more CPU per turn than relaying them
     try (WsClient c = new WsClient(http, ws(server) + "?session=ws-deflate")) {
-      okhttp3.Response handshake = c.opened.get(20, java.util.concurrent.TimeUnit.SECONDS);
+      Response handshake = c.opened.get(20, TimeUnit.SECONDS);
       assertEquals("permessage-deflate", handshake.request().header("Sec-WebSocket-Extensions"), "offered");
       c.expect("ready");
       assertEquals(101, handshake.code());
-      assertEquals(null, handshake.header("Sec-WebSocket-Extensions"), "no extension negotiated");
+      assertNull(handshake.header("Sec-WebSocket-Extensions"), "no extension negotiated");
       c.send("{\"type\":\"start\",\"text\":\"How does caching work?\"}");
       List<WsClient.Received> turn = c.untilTurnEnds();
       assertTrue(turn.get(turn.size() - 1).is("turn-complete"));

@@ -74,6 +74,7 @@ final class WsClient implements AutoCloseable {
 
       @Override
       public void onFailure(WebSocket webSocket, Throwable t, Response response) {
+        opened.completeExceptionally(t); // no-op once open
         closed.complete(response == null ? -1 : -response.code());
       }
     });
