@@ -2,7 +2,6 @@ package dev.officehours.llm;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.stream.Collectors;
 
 /**
  * One message of a chat: a role and its content parts (text, and images for vision turns). An
@@ -146,10 +145,17 @@ public record ChatMessage(Role role, List<ContentPart> content, List<ToolCallReq
    * @return the text, empty when the message has only images
    */
   public String text() {
-    return content.stream()
-        .filter(ContentPart.Text.class::isInstance)
-        .map(p -> ((ContentPart.Text) p).text())
-        .collect(Collectors.joining());
+    // on every turn's start path: a loop, not a stream
+    if (content.size() == 1 && content.get(0) instanceof ContentPart.Text) {
+      return ((ContentPart.Text) content.get(0)).text();
+    }
+    StringBuilder text = new StringBuilder();
+    for (ContentPart part : content) {
+      if (part instanceof ContentPart.Text) {
+        text.append(((ContentPart.Text) part).text());
+      }
+    }
+    return text.toString();
   }
 
   /**
@@ -158,6 +164,11 @@ public record ChatMessage(Role role, List<ContentPart> content, List<ToolCallReq
    * @return true when any part is a {@link ContentPart.Image}
    */
   public boolean hasImage() {
-    return content.stream().anyMatch(ContentPart.Image.class::isInstance);
+    for (ContentPart part : content) {
+      if (part instanceof ContentPart.Image) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -141,7 +141,12 @@ public final class ChatRequest {
    * @return true for a vision request
    */
   public boolean hasImage() {
-    return messages.stream().anyMatch(ChatMessage::hasImage);
+    for (ChatMessage message : messages) {
+      if (message.hasImage()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
