@@ -86,10 +86,16 @@ final class PipelineEngine {
   private final ConcurrentHashMap<String, PipelineTurn> activeBySession = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, CompletableFuture<Void>> historyPending =
       new ConcurrentHashMap<>();
-  /** The newest turn of each recent session: only it may still trim its stored answer. */
-  private final com.github.benmanes.caffeine.cache.Cache<String, String> latestTurn =
+  /**
+   * The id of each recent session's newest turn that has ended, for as long as no later turn is
+   * in flight: only that turn may still trim its stored answer. Written when a turn ends, not
+   * when it starts, so that a turn's start path (up to its LLM request) touches no cache. Its
+   * upkeep runs on the writing thread: a write wakes no other thread.
+   */
+  private final com.github.benmanes.caffeine.cache.Cache<String, String> latestEnded =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
-          .maximumSize(100_000).expireAfterAccess(Duration.ofMinutes(30)).build();
+          .maximumSize(100_000).expireAfterAccess(Duration.ofMinutes(30))
+          .executor(Runnable::run).build();
   final Duration historyTimeout;
   private volatile boolean closed;
 
@@ -214,7 +220,6 @@ final class PipelineEngine {
       throw new PipelineClosedException();
     }
     observer.turnStarted(request.sessionId(), turn.id());
-    latestTurn.put(request.sessionId(), turn.id());
     PipelineTurn previous = activeBySession.put(request.sessionId(), turn);
     CompletableFuture<?> after = CompletableFuture.completedFuture(null);
     if (previous != null && cancelPreviousTurn) {
@@ -277,9 +282,17 @@ final class PipelineEngine {
     }
   }
 
-  /** Whether {@code turn} is the newest turn started in its session. */
+  /**
+   * Whether {@code turn} is the newest turn started in its session: the session's turn in flight,
+   * or, with none in flight, the last that ended. {@link #ended} records the one before removing
+   * it, atomically, so a turn is always found in one place or the other.
+   */
   boolean isLatestTurn(PipelineTurn turn) {
-    return turn.id().equals(latestTurn.getIfPresent(turn.sessionId()));
+    PipelineTurn active = activeBySession.get(turn.sessionId());
+    if (active != null) {
+      return active == turn;
+    }
+    return turn.id().equals(latestEnded.getIfPresent(turn.sessionId()));
   }
 
   /**
@@ -303,7 +316,15 @@ final class PipelineEngine {
 
   /** Called by a turn once it has ended and written its history. */
   void ended(PipelineTurn turn) {
-    activeBySession.remove(turn.sessionId(), turn);
+    // Only the session's newest turn is recorded: an older one that ends later (a session whose
+    // turns may overlap) must not pass for the newest.
+    activeBySession.computeIfPresent(turn.sessionId(), (session, active) -> {
+      if (active != turn) {
+        return active;
+      }
+      latestEnded.put(session, turn.id());
+      return null;
+    });
     turns.remove(turn);
   }
 

@@ -214,4 +214,38 @@ class BargeInHistoryTest {
     assertEquals(List.of("Hi", "Hello there.", "Hi again", "Hello there."),
         history().stream().map(HistoryMessage::text).toList());
   }
+  @Test
+  void aLateInterruptNeverTrimsWhileALaterTurnIsInFlight() {
+    Turn first = pipeline.start(TurnRequest.of("s1", "Hi"), new RecordingListener());
+    llm.nextStream().tokens("Hello there.").complete();
+    tts.next().audio("a").complete();
+    first.completion().join();
+    Turn second = pipeline.start(TurnRequest.of("s1", "Hi again"), new RecordingListener());
+    FakeLlm.Stream answer = llm.nextStream();
+    assertFalse(first.interrupt(PlaybackPosition.NOTHING_PLAYED), "a later turn is in flight");
+    answer.tokens("Hello again.").complete();
+    tts.next().audio("b").complete();
+    second.completion().join();
+    assertEquals(List.of("Hi", "Hello there.", "Hi again", "Hello again."),
+        history().stream().map(HistoryMessage::text).toList());
+  }
+
+  @Test
+  void anOlderOverlappingTurnThatEndsLastIsNotTheLatest() {
+    try (ConversationPipeline overlapping = ConversationPipeline.builder().llm(llm).tts(tts)
+        .conversationStore(store).chunker(ONE_SENTENCE_FIRST).cancelPreviousTurn(false).build()) {
+      Turn older = overlapping.start(TurnRequest.of("s1", "Hi"), new RecordingListener());
+      FakeLlm.Stream olderAnswer = llm.nextStream();
+      Turn newer = overlapping.start(TurnRequest.of("s1", "Hi again"), new RecordingListener());
+      llm.nextStream().tokens("Hello again.").complete();
+      tts.next().audio("b").complete();
+      newer.completion().join();
+      olderAnswer.tokens("Hello there.").complete();
+      tts.next().audio("a").complete();
+      assertEquals(TurnOutcome.COMPLETED, older.completion().join().outcome());
+
+      assertFalse(older.interrupt(PlaybackPosition.NOTHING_PLAYED), "the newer turn started later");
+      assertTrue(newer.interrupt(PlaybackPosition.NOTHING_PLAYED), "the newest may still amend");
+    }
+  }
 }

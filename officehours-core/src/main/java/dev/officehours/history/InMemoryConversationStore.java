@@ -23,6 +23,7 @@ public final class InMemoryConversationStore implements ConversationStore {
         .maximumSize(b.maxSessions)
         .expireAfterAccess(b.idleTimeout)
         .ticker(b.ticker)
+        .executor(Runnable::run) // upkeep on the caller: a write wakes no other thread
         .build();
   }
 
