@@ -242,8 +242,10 @@ final class PipelineTurn implements Turn {
         List<HistoryMessage> h = history;
         Throwable err = error;
         mailbox.executeHere(() -> {
-          armDeadline();
           startLlm(h, err);
+          // Armed once the request is on its way (arming wakes the timer thread), for the time
+          // left since start(); none of the call's events can run before this task ends.
+          armDeadline(engine.turnDeadline.minusNanos(engine.clock.nanoTime() - startNanos));
         });
       } else {
         mailbox.execute(this::armDeadline);
@@ -270,8 +272,13 @@ final class PipelineTurn implements Turn {
 
   /** In the mailbox: the turn's deadline starts now, unless the turn is already ending. */
   private void armDeadline() {
+    armDeadline(engine.turnDeadline);
+  }
+
+  /** In the mailbox: the turn's deadline comes {@code in} from now, unless the turn is ending. */
+  private void armDeadline(Duration in) {
     if (!ending.get()) {
-      deadline = engine.clock.schedule(() -> mailbox.execute(this::onDeadline), engine.turnDeadline);
+      deadline = engine.clock.schedule(() -> mailbox.execute(this::onDeadline), in);
     }
   }
 

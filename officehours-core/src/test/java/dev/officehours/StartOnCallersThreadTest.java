@@ -15,6 +15,7 @@ import dev.officehours.history.InMemoryConversationStore;
 import dev.officehours.llm.ChatRequest;
 import dev.officehours.llm.LlmCall;
 import dev.officehours.llm.LlmListener;
+import dev.officehours.llm.LlmProvider;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -115,6 +116,38 @@ class StartOnCallersThreadTest {
       Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() { });
       llm.nextStream(); // the model never answers
       clock.advance(Duration.ofSeconds(6));
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> turn.completion().get(10, TimeUnit.SECONDS));
+      assertInstanceOf(TurnTimeoutException.class, e.getCause());
+    }
+  }
+  @Test
+  void theDeadlineArmedAfterTheRequestStillCountsFromStart() throws Exception {
+    ManualClock clock = new ManualClock();
+    FakeLlm llm = new FakeLlm();
+    // Sending takes two seconds of the turn's time: the deadline is armed after it, for what is left.
+    LlmProvider slowToSend = new LlmProvider() {
+      @Override
+      public String id() {
+        return llm.id();
+      }
+
+      @Override
+      public String defaultModel() {
+        return llm.defaultModel();
+      }
+
+      @Override
+      public LlmCall stream(ChatRequest request, LlmListener listener) {
+        clock.advance(Duration.ofSeconds(2));
+        return llm.stream(request, listener);
+      }
+    };
+    try (ConversationPipeline pipeline = ConversationPipeline.builder().llm(slowToSend).clock(clock)
+        .turnDeadline(Duration.ofSeconds(5)).build()) {
+      Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() { });
+      llm.nextStream(); // the model never answers
+      clock.advance(Duration.ofSeconds(3)); // 5 s after start; a deadline armed for 5 s after sending would not fire until 7 s
       ExecutionException e = assertThrows(ExecutionException.class,
           () -> turn.completion().get(10, TimeUnit.SECONDS));
       assertInstanceOf(TurnTimeoutException.class, e.getCause());
