@@ -1,9 +1,8 @@
 package dev.officehours.openai;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.officehours.errors.InvalidRequestException;
 import dev.officehours.errors.RetryPolicy;
 import dev.officehours.internal.Images;
@@ -15,6 +14,8 @@ import dev.officehours.llm.LlmListener;
 import dev.officehours.llm.LlmProvider;
 import dev.officehours.llm.ToolCallRequest;
 import dev.officehours.llm.ToolDefinition;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -213,84 +214,114 @@ public final class OpenAiChat implements LlmProvider {
     return schemas;
   }
 
+  /**
+   * The request's JSON, written field by field: no tree is built, so the start of a turn runs
+   * little code before its request goes out. Extra fields never name one written here ({@link
+   * ChatRequest#RESERVED_FIELDS}, and the token field is checked in {@link #stream}), so they
+   * follow the others.
+   */
   private byte[] requestBody(ChatRequest request, String usedModel, List<JsonNode> schemas) {
-    ObjectNode root = Errors.JSON.createObjectNode();
-    root.put("model", usedModel);
-    ArrayNode messages = root.putArray("messages");
-    for (ChatMessage message : request.messages()) {
-      ObjectNode m = messages.addObject();
-      m.put("role", message.role().wireName());
-      if (message.role() == ChatMessage.Role.TOOL) {
-        m.put("tool_call_id", message.toolCallId());
-        m.put("content", message.text());
-        continue;
+    ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+    try (JsonGenerator g = Errors.JSON.getFactory().createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("model", usedModel);
+      g.writeArrayFieldStart("messages");
+      for (ChatMessage message : request.messages()) {
+        writeMessage(g, message);
       }
-      if (!message.toolCalls().isEmpty()) {
-        // OpenAI wants content null, not "", when the model only called
-        if (message.text().isEmpty()) {
-          m.putNull("content");
-        } else {
-          m.put("content", message.text());
+      g.writeEndArray();
+      if (!request.tools().isEmpty()) {
+        g.writeArrayFieldStart("tools");
+        for (int i = 0; i < request.tools().size(); i++) {
+          ToolDefinition tool = request.tools().get(i);
+          g.writeStartObject();
+          g.writeStringField("type", "function");
+          g.writeObjectFieldStart("function");
+          g.writeStringField("name", tool.name());
+          g.writeStringField("description", tool.description());
+          g.writeFieldName("parameters");
+          g.writeTree(schemas.get(i));
+          g.writeEndObject();
+          g.writeEndObject();
         }
-        ArrayNode calls = m.putArray("tool_calls");
-        for (ToolCallRequest call : message.toolCalls()) {
-          ObjectNode c = calls.addObject();
-          c.put("id", call.id());
-          c.put("type", "function");
-          ObjectNode function = c.putObject("function");
-          function.put("name", call.name());
-          // a call without arguments is sent back as the empty object servers expect
-          function.put("arguments", call.arguments().isEmpty() ? "{}" : call.arguments());
-        }
-        continue;
+        g.writeEndArray();
+        g.writeStringField("tool_choice", request.toolChoice().wireName());
       }
-      if (!message.hasImage()) {
-        m.put("content", message.text());
-        continue;
+      g.writeBooleanField("stream", true);
+      if (includeUsage) {
+        g.writeObjectFieldStart("stream_options");
+        g.writeBooleanField("include_usage", true);
+        g.writeEndObject();
       }
-      ArrayNode parts = m.putArray("content");
+      if (request.maxTokens() > 0) {
+        g.writeNumberField(maxTokensField, request.maxTokens());
+      }
+      if (request.temperature().isPresent()) {
+        g.writeNumberField("temperature", request.temperature().getAsDouble());
+      }
+      for (Map.Entry<String, Object> extra : request.extraBody().entrySet()) {
+        g.writeFieldName(extra.getKey());
+        Errors.JSON.writeValue(g, extra.getValue());
+      }
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode a chat request", e);
+    }
+    return out.toByteArray();
+  }
+
+  private static void writeMessage(JsonGenerator g, ChatMessage message) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("role", message.role().wireName());
+    if (message.role() == ChatMessage.Role.TOOL) {
+      g.writeStringField("tool_call_id", message.toolCallId());
+      g.writeStringField("content", message.text());
+    } else if (!message.toolCalls().isEmpty()) {
+      // OpenAI wants content null, not "", when the model only called
+      if (message.text().isEmpty()) {
+        g.writeNullField("content");
+      } else {
+        g.writeStringField("content", message.text());
+      }
+      g.writeArrayFieldStart("tool_calls");
+      for (ToolCallRequest call : message.toolCalls()) {
+        g.writeStartObject();
+        g.writeStringField("id", call.id());
+        g.writeStringField("type", "function");
+        g.writeObjectFieldStart("function");
+        g.writeStringField("name", call.name());
+        // a call without arguments is sent back as the empty object servers expect
+        g.writeStringField("arguments", call.arguments().isEmpty() ? "{}" : call.arguments());
+        g.writeEndObject();
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    } else if (!message.hasImage()) {
+      g.writeStringField("content", message.text());
+    } else {
+      g.writeArrayFieldStart("content");
       for (ContentPart part : message.content()) {
         if (part instanceof ContentPart.Text) {
-          ObjectNode p = parts.addObject();
-          p.put("type", "text");
-          p.put("text", ((ContentPart.Text) part).text());
+          g.writeStartObject();
+          g.writeStringField("type", "text");
+          g.writeStringField("text", ((ContentPart.Text) part).text());
+          g.writeEndObject();
         } else if (part instanceof ContentPart.Image) {
           ContentPart.Image image = (ContentPart.Image) part;
           Images.Prepared prepared = Images.prepareForUpload(image.data(), Images.MAX_SIDE);
-          ObjectNode p = parts.addObject();
-          p.put("type", "image_url");
-          ObjectNode url = p.putObject("image_url");
-          url.put("url", "data:" + prepared.mimeType() + ";base64,"
+          g.writeStartObject();
+          g.writeStringField("type", "image_url");
+          g.writeObjectFieldStart("image_url");
+          g.writeStringField("url", "data:" + prepared.mimeType() + ";base64,"
               + Base64.getEncoder().encodeToString(prepared.data()));
-          url.put("detail", image.detail().wireName());
+          g.writeStringField("detail", image.detail().wireName());
+          g.writeEndObject();
+          g.writeEndObject();
         }
       }
+      g.writeEndArray();
     }
-    if (!request.tools().isEmpty()) {
-      ArrayNode tools = root.putArray("tools");
-      for (int i = 0; i < request.tools().size(); i++) {
-        ToolDefinition tool = request.tools().get(i);
-        ObjectNode function = tools.addObject().put("type", "function").putObject("function");
-        function.put("name", tool.name());
-        function.put("description", tool.description());
-        function.set("parameters", schemas.get(i));
-      }
-      root.put("tool_choice", request.toolChoice().wireName());
-    }
-    root.put("stream", true);
-    if (includeUsage) {
-      root.putObject("stream_options").put("include_usage", true);
-    }
-    if (request.maxTokens() > 0) {
-      root.put(maxTokensField, request.maxTokens());
-    }
-    request.temperature().ifPresent(t -> root.put("temperature", t));
-    request.extraBody().forEach((name, value) -> root.set(name, Errors.JSON.valueToTree(value)));
-    try {
-      return Errors.JSON.writeValueAsBytes(root);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot encode a chat request", e);
-    }
+    g.writeEndObject();
   }
 
   /** Shows the base URL and the model, never the key. */

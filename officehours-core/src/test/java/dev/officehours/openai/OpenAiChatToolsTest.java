@@ -97,6 +97,25 @@ class OpenAiChatToolsTest {
         + "{\"include_usage\":true}}"), sentBody(request));
   }
 
+  @Test
+  void theBodyIsWrittenInOneFixedOrderWithExtraFieldsLast() throws Exception {
+    ChatRequest request = ChatRequest.builder(List.of(ChatMessage.system("Be brief."),
+            ChatMessage.user("Hours \"today\"?")))
+        .tools(List.of(BOOK)).toolChoice(ToolChoice.AUTO).maxTokens(150).temperature(0.25)
+        .extraBody(java.util.Map.of("seed", 7)).build();
+    server.enqueue(sse(SampleStreams.OPENAI));
+    RecordingListener l = new RecordingListener();
+    chat().stream(request, l);
+    l.awaitCompletion();
+
+    assertEquals("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"system\",\"content\":"
+        + "\"Be brief.\"},{\"role\":\"user\",\"content\":\"Hours \\\"today\\\"?\"}],\"tools\":"
+        + "[{\"type\":\"function\",\"function\":{\"name\":\"book_slot\",\"description\":\"\","
+        + "\"parameters\":{\"type\":\"object\",\"properties\":{}}}}],\"tool_choice\":\"auto\","
+        + "\"stream\":true,\"stream_options\":{\"include_usage\":true},\"max_tokens\":150,"
+        + "\"temperature\":0.25,\"seed\":7}", server.takeRequest().getBody().utf8());
+  }
+
   @ParameterizedTest
   @EnumSource(ToolChoice.class)
   void eachToolChoiceIsSentByItsWireName(ToolChoice choice) throws Exception {
