@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import okhttp3.Headers;
@@ -27,12 +28,27 @@ final class Endpoint {
   private final String apiKey;
   private final Headers headers;
   private final Map<String, String> queryParameters;
+  /** {@link #headers} with the {@code Authorization} header: what every request carries. */
+  private final Headers requestHeaders;
+  /**
+   * Each path's URL, built once: a request's start runs no URL parsing. Shared with the copies
+   * {@link #withHeaders} makes; its keys are the providers' few fixed paths.
+   */
+  private final ConcurrentHashMap<String, HttpUrl> urls;
 
   Endpoint(HttpUrl baseUrl, String apiKey, Headers headers, Map<String, String> queryParameters) {
+    this(baseUrl, apiKey, headers, queryParameters, new ConcurrentHashMap<>());
+  }
+
+  private Endpoint(HttpUrl baseUrl, String apiKey, Headers headers,
+      Map<String, String> queryParameters, ConcurrentHashMap<String, HttpUrl> urls) {
     this.baseUrl = Objects.requireNonNull(baseUrl, "baseUrl");
     this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey;
     this.headers = headers;
     this.queryParameters = Map.copyOf(queryParameters);
+    this.requestHeaders = this.apiKey == null ? headers
+        : headers.newBuilder().set("Authorization", "Bearer " + this.apiKey).build();
+    this.urls = urls;
   }
 
   /**
@@ -45,7 +61,7 @@ final class Endpoint {
     }
     Headers.Builder merged = headers.newBuilder();
     extra.forEach(merged::set);
-    Endpoint e = new Endpoint(baseUrl, apiKey, merged.build(), queryParameters);
+    Endpoint e = new Endpoint(baseUrl, apiKey, merged.build(), queryParameters, urls);
     return e;
   }
 
@@ -68,6 +84,14 @@ final class Endpoint {
 
   /** A request builder for {@code base + "/" + path} with the credentials and extra headers. */
   Request.Builder request(String path) {
+    HttpUrl url = urls.get(path);
+    if (url == null) {
+      url = urls.computeIfAbsent(path, this::url);
+    }
+    return new Request.Builder().url(url).headers(requestHeaders);
+  }
+
+  private HttpUrl url(String path) {
     HttpUrl.Builder url = baseUrl.newBuilder();
     for (String segment : path.split("/")) {
       if (!segment.isEmpty()) {
@@ -75,11 +99,7 @@ final class Endpoint {
       }
     }
     queryParameters.forEach(url::addQueryParameter);
-    Request.Builder builder = new Request.Builder().url(url.build()).headers(headers);
-    if (apiKey != null) {
-      builder.header("Authorization", "Bearer " + apiKey);
-    }
-    return builder;
+    return url.build();
   }
 
   /**

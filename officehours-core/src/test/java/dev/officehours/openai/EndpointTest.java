@@ -61,4 +61,31 @@ class EndpointTest {
         + " version 2024-10-21", redacted);
     assertFalse(endpoint.toString().contains("passw0rd"));
   }
+  @Test
+  void aRequestCarriesThePathTheQueryTheKeyAndTheHeadersAndACopyWithHeadersToo() {
+    Endpoint.Settings settings = new Endpoint.Settings(Duration.ofSeconds(1));
+    settings.baseUrl("https://example.openai.azure.com/openai/deployments/d1");
+    settings.apiKey("sk-KEY-123456");
+    settings.header("api-key", "HEADERVALUE-1");
+    settings.queryParameter("api-version", "2024-10-21");
+    Endpoint endpoint = settings.build();
+
+    okhttp3.Request first = endpoint.request("chat/completions").get().build();
+    assertEquals("https://example.openai.azure.com/openai/deployments/d1/chat/completions"
+        + "?api-version=2024-10-21", first.url().toString());
+    assertEquals("Bearer sk-KEY-123456", first.header("Authorization"));
+    assertEquals("HEADERVALUE-1", first.header("api-key"));
+    assertEquals(first.url(), endpoint.request("chat/completions").get().build().url(), "again");
+    assertEquals("https://example.openai.azure.com/openai/deployments/d1/audio/speech"
+        + "?api-version=2024-10-21", endpoint.request("audio/speech").get().build().url().toString());
+
+    okhttp3.Request withExtra = endpoint.withHeaders(java.util.Map.of("X-Trace", "t-1", "api-key", "OTHER-2"))
+        .request("chat/completions").get().build();
+    assertEquals(first.url(), withExtra.url());
+    assertEquals("Bearer sk-KEY-123456", withExtra.header("Authorization"));
+    assertEquals("OTHER-2", withExtra.header("api-key"), "a request's header replaces the configured one");
+    assertEquals("t-1", withExtra.header("X-Trace"));
+    assertEquals("HEADERVALUE-1", endpoint.request("chat/completions").get().build().header("api-key"),
+        "the endpoint itself is unchanged");
+  }
 }
