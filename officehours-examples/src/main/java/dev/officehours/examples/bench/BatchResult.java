@@ -25,8 +25,10 @@ import java.util.List;
  * @param startToWireMillis from starting a turn to its chat request reaching the simulator: the
  *     batch's start times and the simulator's arrival times, each sorted, matched in order (one
  *     clock: CLOCK_MONOTONIC); empty when a batch made fewer chat requests than turns (cache hits)
+ * @param jitNanosPerTurn of {@code cpuNanosPerTurn}, about how much the JVM spent compiling (its
+ *     JIT threads) during the batches, per turn
  */
 record BatchResult(String system, int concurrency, boolean caches, List<Double> ttfaMillis, List<Double> totalMillis,
     int errors, List<String> errorSamples, double cpuNanosPerTurn, double simCpuNanosPerTurn, int peakPlatformThreads,
     double heapPerTurnBytes, double newConnections, double audioBytesPerTurn, int processPeakThreads,
-    List<Double> startToWireMillis) {}
+    List<Double> startToWireMillis, double jitNanosPerTurn) {}

@@ -156,10 +156,10 @@ public final class BenchCommand {
           for (BatchResult b : batches) {
             BenchResults.SystemResult r = BenchResults.SystemResult.of(b, labels.get(b.system()));
             systems.add(r);
-            out.printf(Locale.ROOT, "  = %-5s TTFA p50 %,6.0f p99 %,6.0f ms | total p50 %,6.0f ms | CPU %.2f ms/turn | "
+            out.printf(Locale.ROOT, "  = %-5s TTFA p50 %,6.0f p99 %,6.0f ms | total p50 %,6.0f ms | CPU %.2f ms/turn (JIT %.2f) | "
                     + "threads %d | heap %,.0f KB/turn | new conn./10 turns %.1f | errors %d%s%n",
                 r.system(), r.ttfaMillis().p50(), r.ttfaMillis().p99(), r.totalMillis().p50(), r.cpuMsPerTurn(),
-                r.platformThreads(), r.heapKbPerTurn(), r.newConnectionsPer10Turns(), r.errors(),
+                r.jitMsPerTurn(), r.platformThreads(), r.heapKbPerTurn(), r.newConnectionsPer10Turns(), r.errors(),
                 r.errors() == 0 ? "" : " " + r.errorSamples());
           }
           long turnsServed = (long) concurrency * (o.rounds() + 1) * chosen.size();

@@ -100,6 +100,7 @@ final class BenchReport {
     cells.add(startToWire(s));
     cells.add(cpu(s.cpuMsPerTurn()));
     cells.add(z == null || z == s ? "—" : times(ratio(s.cpuMsPerTurn(), z.cpuMsPerTurn())));
+    cells.add(cpu(s.jitMsPerTurn()));
     cells.add(count(s.platformThreads()));
     cells.add(kb(s.heapKbPerTurn()));
     cells.add(String.format(Locale.ROOT, "%.1f", s.newConnectionsPer10Turns()));
@@ -108,7 +109,7 @@ final class BenchReport {
   }
 
   static final List<String> HEADER = List.of("concurrent", "system", "TTFA p50", "TTFA p99", "total p50", "total p99",
-      "TTFA p50 ÷ a", "TTFA over z p50 / p99", "TTFA p50 ÷ ideal", "start → request p50 / p99", "CPU ms/turn", "CPU ÷ z", "platform threads",
+      "TTFA p50 ÷ a", "TTFA over z p50 / p99", "TTFA p50 ÷ ideal", "start → request p50 / p99", "CPU ms/turn", "CPU ÷ z", "of which JIT", "platform threads",
       "heap KB/turn", "new conn./10 turns", "errors");
 
   /** "2.1 / 3.4 ms" from starting a turn to its chat request on the wire, or "—". */
@@ -381,7 +382,10 @@ final class BenchReport {
         (its HTTP client, JSON, GC, JIT). Linux counts it in 10 ms ticks, so a batch's figure is exact to 10 ms. \
         A young JVM keeps compiling for minutes: the **idle client CPU** (the client JVM doing nothing for 2 s \
         before the level) is that background, which at 1 concurrent lands on a single turn of several seconds; \
-        compare CPU per turn where many turns share it. The simulator runs in a JVM of its own; its CPU per turn \
+        compare CPU per turn where many turns share it. **Of which JIT**: about how much of it the JVM spent \
+        compiling during the batches (its own estimate, CompilationMXBean): a system whose code is still being \
+        compiled pays for it in its own batches, so a ratio to z taken before the JIT has settled overstates the \
+        steady state; more --warmup-turns shrink it. The simulator runs in a JVM of its own; its CPU per turn \
         over the level (warm-up included) is in the simulator table.
         - **Platform threads**: the most a batch used: the threads it started (the process's peak over its start) \
         plus earlier ones that ran during it, so the idle pools of the other systems of the level are not counted; \

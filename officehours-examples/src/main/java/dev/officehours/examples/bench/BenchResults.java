@@ -183,16 +183,19 @@ record BenchResults(int schema, String startedAt, Machine machine, Jvm jvm, Sett
    * @param audioKbPerTurn audio delivered per turn
    * @param startToWireMillis from starting a turn to its chat request reaching the simulator
    *     (see {@link BatchResult}); n = 0 when not measured
+   * @param jitMsPerTurn of {@code cpuMsPerTurn}, about how much went to JIT compilation (0 in
+   *     results written before it was measured)
    */
   record SystemResult(String system, String label, int turns, int errors, List<String> errorSamples,
       Percentiles ttfaMillis, Percentiles totalMillis, double cpuMsPerTurn, double simCpuMsPerTurn,
       int platformThreads, int processPeakThreads, double heapKbPerTurn, double newConnectionsPer10Turns,
-      double audioKbPerTurn, Percentiles startToWireMillis) {
+      double audioKbPerTurn, Percentiles startToWireMillis, double jitMsPerTurn) {
     static SystemResult of(BatchResult r, String label) {
       return new SystemResult(r.system(), label, r.ttfaMillis().size() + r.errors(), r.errors(), r.errorSamples(),
           Percentiles.of(r.ttfaMillis()), Percentiles.of(r.totalMillis()), r.cpuNanosPerTurn() / 1e6,
           r.simCpuNanosPerTurn() / 1e6, r.peakPlatformThreads(), r.processPeakThreads(), r.heapPerTurnBytes() / 1024,
-          r.newConnections(), r.audioBytesPerTurn() / 1024, Percentiles.of(r.startToWireMillis()));
+          r.newConnections(), r.audioBytesPerTurn() / 1024, Percentiles.of(r.startToWireMillis()),
+          r.jitNanosPerTurn() / 1e6);
     }
   }
 

@@ -51,8 +51,8 @@ final class BenchRun {
           if (round > 0) {
             acc.computeIfAbsent(system.id(), k -> new Acc()).add(b);
           }
-          log.printf(java.util.Locale.ROOT, "  %-5s c=%-5d round %d: TTFA p50 %.0f ms, cpu %.2f ms/turn, errors %d%n",
-              system.id(), concurrency, round, b.ttfaP50(), b.cpuNanos / 1e6 / concurrency, b.errors);
+          log.printf(java.util.Locale.ROOT, "  %-5s c=%-5d round %d: TTFA p50 %.0f ms, cpu %.2f ms/turn (JIT %.2f), errors %d%n",
+              system.id(), concurrency, round, b.ttfaP50(), b.cpuNanos / 1e6 / concurrency, b.jitNanos / 1e6 / concurrency, b.errors);
         }
       }
     } finally {
@@ -70,6 +70,7 @@ final class BenchRun {
     SimulatorProcess.Counters simBefore = sim.counters();
     long heapBefore = memory.getHeapMemoryUsage().getUsed();
     long cpuBefore = os.getProcessCpuTime();
+    long jitBefore = jitMillis();
     // Every system of the level is alive during each batch, and on Java 17 their pools keep idle
     // threads for a minute: the process's thread count alone would charge one system's idle pool to
     // the next. A batch is charged the threads it started plus the earlier ones that ran during it.
@@ -105,9 +106,11 @@ final class BenchRun {
       }
     }
     long cpu = os.getProcessCpuTime() - cpuBefore;
+    long jit = jitMillis() - jitBefore;
     SimulatorProcess.Counters simAfter = sim.counters();
     Batch b = new Batch();
     b.cpuNanos = cpu;
+    b.jitNanos = jit * 1_000_000L;
     b.newConnections = simAfter.connectionsOpened() - simBefore.connectionsOpened();
     b.simCpuNanos = simAfter.cpuNanos() - simBefore.cpuNanos();
     b.peakThreads = threads.getPeakThreadCount();
@@ -135,6 +138,15 @@ final class BenchRun {
       }
     }
     return b;
+  }
+
+  /**
+   * The JVM's time spent compiling so far (its JIT threads; the JVM's own approximation), or 0
+   * where it does not say.
+   */
+  private static long jitMillis() {
+    java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
   }
 
   /**
@@ -201,6 +213,7 @@ final class BenchRun {
     int errors;
     int turns;
     long cpuNanos;
+    long jitNanos;
     long simCpuNanos;
     int peakThreads;
     int threadsUsed;
@@ -221,6 +234,7 @@ final class BenchRun {
     int errors;
     int turns;
     long cpuNanos;
+    long jitNanos;
     long simCpuNanos;
     int peakThreads;
     int threadsUsed;
@@ -240,6 +254,7 @@ final class BenchRun {
       }
       turns += b.turns;
       cpuNanos += b.cpuNanos;
+      jitNanos += b.jitNanos;
       simCpuNanos += b.simCpuNanos;
       peakThreads = Math.max(peakThreads, b.peakThreads);
       threadsUsed = Math.max(threadsUsed, b.threadsUsed);
@@ -253,7 +268,7 @@ final class BenchRun {
       int ok = Math.max(1, ttfa.size());
       return new BatchResult(id, concurrency, caches, ttfa, total, errors, errorSamples, (double) cpuNanos / turns,
           (double) simCpuNanos / turns, threadsUsed, heapPerTurn, 10.0 * newConnections / turns, (double) audioBytes / ok,
-          peakThreads, startToWire);
+          peakThreads, startToWire, (double) jitNanos / turns);
     }
   }
 }

@@ -49,6 +49,7 @@ class BenchReportTest {
 
     assertEquals("5.00", cell(level, "a", "CPU ms/turn"));
     assertEquals("2.50×", cell(level, "a", "CPU ÷ z"));
+    assertEquals("0.50", cell(level, "a", "of which JIT"), "a tenth of it, as the hand-made batch says");
   }
 
   @Test
@@ -129,7 +130,7 @@ class BenchReportTest {
     ttfa.add(ttfaP99);
     List<Double> total = new ArrayList<>(Collections.nCopies(10, 3000.0));
     return new BatchResult(id, 10, false, ttfa, total, 0, List.of(), cpuMsPerTurn * 1e6, 1e6, 12, 64 * 1024, 0.5,
-        900 * 1024, 40, List.of(2.0, 3.0));
+        900 * 1024, 40, List.of(2.0, 3.0), cpuMsPerTurn * 1e6 / 10);
   }
 
   private static BenchResults.Level level(BatchResult... systems) {
