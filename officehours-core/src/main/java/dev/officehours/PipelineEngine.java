@@ -89,8 +89,10 @@ final class PipelineEngine {
   /**
    * The id of each recent session's newest turn that has ended, for as long as no later turn is
    * in flight: only that turn may still trim its stored answer. Written when a turn ends, not
-   * when it starts, so that a turn's start path (up to its LLM request) touches no cache. Its
-   * upkeep runs on the writing thread: a write wakes no other thread.
+   * when it starts, so that a turn's start path (up to its LLM request) writes no cache. Its
+   * upkeep runs on the writing thread, so a write wakes no other thread; that thread holds the
+   * session's slot of {@link #activeBySession} meanwhile (see {@link #ended}), which after a long
+   * quiet spell may include sweeping the expired entries.
    */
   private final com.github.benmanes.caffeine.cache.Cache<String, String> latestEnded =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
@@ -285,7 +287,8 @@ final class PipelineEngine {
   /**
    * Whether {@code turn} is the newest turn started in its session: the session's turn in flight,
    * or, with none in flight, the last that ended. {@link #ended} records the one before removing
-   * it, atomically, so a turn is always found in one place or the other.
+   * it, atomically, so a turn is found in one place or the other until its record expires (30
+   * minutes unused) or is evicted (over 100,000 sessions).
    */
   boolean isLatestTurn(PipelineTurn turn) {
     PipelineTurn active = activeBySession.get(turn.sessionId());

@@ -242,10 +242,15 @@ final class PipelineTurn implements Turn {
         List<HistoryMessage> h = history;
         Throwable err = error;
         mailbox.executeHere(() -> {
-          startLlm(h, err);
-          // Armed once the request is on its way (arming wakes the timer thread), for the time
-          // left since start(); none of the call's events can run before this task ends.
-          armDeadline(engine.turnDeadline.minusNanos(engine.clock.nanoTime() - startNanos));
+          try {
+            startLlm(h, err);
+          } finally {
+            // Armed once the request is on its way (arming wakes the timer thread), for the time
+            // left since start(); none of the call's events can run before this task ends. In a
+            // finally: should anything escape startLlm, the deadline still ends the turn.
+            long left = engine.turnDeadline.toNanos() - (engine.clock.nanoTime() - startNanos);
+            armDeadline(Duration.ofNanos(Math.max(0, left)));
+          }
         });
       } else {
         mailbox.execute(this::armDeadline);

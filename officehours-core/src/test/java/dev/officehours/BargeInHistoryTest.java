@@ -214,6 +214,7 @@ class BargeInHistoryTest {
     assertEquals(List.of("Hi", "Hello there.", "Hi again", "Hello there."),
         history().stream().map(HistoryMessage::text).toList());
   }
+
   @Test
   void aLateInterruptNeverTrimsWhileALaterTurnIsInFlight() {
     Turn first = pipeline.start(TurnRequest.of("s1", "Hi"), new RecordingListener());

@@ -58,6 +58,16 @@ final class ManualClock implements PipelineClock {
     }
   }
 
+  /** When each task scheduled and not cancelled comes due, on this clock, earliest first. */
+  List<Long> pendingDue() {
+    lock.lock();
+    try {
+      return tasks.stream().filter(t -> !t.cancelled).map(t -> t.due).sorted().toList();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Moves time forward by {@code d}, running what comes due on the way. */
   void advance(Duration d) {
     long target;

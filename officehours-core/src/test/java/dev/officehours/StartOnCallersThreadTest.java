@@ -121,12 +121,48 @@ class StartOnCallersThreadTest {
       assertInstanceOf(TurnTimeoutException.class, e.getCause());
     }
   }
+
   @Test
   void theDeadlineArmedAfterTheRequestStillCountsFromStart() throws Exception {
     ManualClock clock = new ManualClock();
     FakeLlm llm = new FakeLlm();
     // Sending takes two seconds of the turn's time: the deadline is armed after it, for what is left.
-    LlmProvider slowToSend = new LlmProvider() {
+    LlmProvider slowToSend = provider(llm, () -> clock.advance(Duration.ofSeconds(2)));
+    try (ConversationPipeline pipeline = ConversationPipeline.builder().llm(slowToSend).clock(clock)
+        .turnDeadline(Duration.ofSeconds(5)).build()) {
+      long started = clock.nanoTime();
+      Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() { });
+      llm.nextStream(); // the model never answers
+      assertEquals(List.of(started + Duration.ofSeconds(5).toNanos()), clock.pendingDue(),
+          "the deadline alone is pending, due 5 s after start");
+      clock.advance(Duration.ofSeconds(3));
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> turn.completion().get(10, TimeUnit.SECONDS));
+      assertInstanceOf(TurnTimeoutException.class, e.getCause());
+    }
+  }
+
+  @Test
+  void aTurnWhoseProviderThrowsAnErrorStillEndsAtItsDeadline() throws Exception {
+    ManualClock clock = new ManualClock();
+    FakeLlm llm = new FakeLlm();
+    LlmProvider broken = provider(llm, () -> {
+      throw new AssertionError("a provider's bug");
+    });
+    try (ConversationPipeline pipeline = ConversationPipeline.builder().llm(broken).clock(clock)
+        .turnDeadline(Duration.ofSeconds(5)).build()) {
+      Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() { });
+      clock.advance(Duration.ofSeconds(5));
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> turn.completion().get(10, TimeUnit.SECONDS));
+      assertInstanceOf(TurnTimeoutException.class, e.getCause());
+      assertEquals(0, pipeline.activeTurns());
+    }
+  }
+
+  /** {@code llm}, running {@code beforeStream} first on each call. */
+  private static LlmProvider provider(FakeLlm llm, Runnable beforeStream) {
+    return new LlmProvider() {
       @Override
       public String id() {
         return llm.id();
@@ -139,18 +175,9 @@ class StartOnCallersThreadTest {
 
       @Override
       public LlmCall stream(ChatRequest request, LlmListener listener) {
-        clock.advance(Duration.ofSeconds(2));
+        beforeStream.run();
         return llm.stream(request, listener);
       }
     };
-    try (ConversationPipeline pipeline = ConversationPipeline.builder().llm(slowToSend).clock(clock)
-        .turnDeadline(Duration.ofSeconds(5)).build()) {
-      Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() { });
-      llm.nextStream(); // the model never answers
-      clock.advance(Duration.ofSeconds(3)); // 5 s after start; a deadline armed for 5 s after sending would not fire until 7 s
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> turn.completion().get(10, TimeUnit.SECONDS));
-      assertInstanceOf(TurnTimeoutException.class, e.getCause());
-    }
   }
 }

@@ -23,7 +23,9 @@ public final class InMemoryConversationStore implements ConversationStore {
         .maximumSize(b.maxSessions)
         .expireAfterAccess(b.idleTimeout)
         .ticker(b.ticker)
-        .executor(Runnable::run) // upkeep on the caller: a write wakes no other thread
+        // Upkeep (draining Caffeine's read and write buffers, eviction, expiry) on the calling
+        // thread, a little at a time: a turn's history read or write wakes no other thread.
+        .executor(Runnable::run)
         .build();
   }
 
