@@ -47,11 +47,7 @@ class EndpointTest {
 
   @Test
   void redactRemovesKeyHeaderValuesCredentialQueryValuesAndThePassword() {
-    Endpoint.Settings settings = new Endpoint.Settings(Duration.ofSeconds(1));
-    settings.baseUrl("http://user:passw0rd@host/v1");
-    settings.apiKey("sk-KEY-123456");
-    settings.header("api-key", "HEADERVALUE-1");
-    settings.queryParameter("api-version", "2024-10-21");
+    Endpoint.Settings settings = azureLike("http://user:passw0rd@host/v1");
     settings.queryParameter("sig", "SIGNATURE-9");
     Endpoint endpoint = settings.build();
 
@@ -61,14 +57,20 @@ class EndpointTest {
         + " version 2024-10-21", redacted);
     assertFalse(endpoint.toString().contains("passw0rd"));
   }
-  @Test
-  void aRequestCarriesThePathTheQueryTheKeyAndTheHeadersAndACopyWithHeadersToo() {
+
+  /** A key, an {@code api-key} header and an {@code api-version} query parameter, as Azure has. */
+  private static Endpoint.Settings azureLike(String baseUrl) {
     Endpoint.Settings settings = new Endpoint.Settings(Duration.ofSeconds(1));
-    settings.baseUrl("https://example.openai.azure.com/openai/deployments/d1");
+    settings.baseUrl(baseUrl);
     settings.apiKey("sk-KEY-123456");
     settings.header("api-key", "HEADERVALUE-1");
     settings.queryParameter("api-version", "2024-10-21");
-    Endpoint endpoint = settings.build();
+    return settings;
+  }
+
+  @Test
+  void aRequestCarriesThePathTheQueryTheKeyAndTheHeadersAndACopyWithHeadersToo() {
+    Endpoint endpoint = azureLike("https://example.openai.azure.com/openai/deployments/d1").build();
 
     okhttp3.Request first = endpoint.request("chat/completions").get().build();
     assertEquals("https://example.openai.azure.com/openai/deployments/d1/chat/completions"

@@ -99,21 +99,24 @@ class OpenAiChatToolsTest {
 
   @Test
   void theBodyIsWrittenInOneFixedOrderWithExtraFieldsLast() throws Exception {
+    java.util.Map<String, Object> extras = new java.util.LinkedHashMap<>();
+    extras.put("seed", 7);
+    extras.put("top_p", new java.math.BigDecimal("0.50")); // as written, trailing zero included
     ChatRequest request = ChatRequest.builder(List.of(ChatMessage.system("Be brief."),
-            ChatMessage.user("Hours \"today\"?")))
+            ChatMessage.user("Hours \"today\"?\nÀ demain")))
         .tools(List.of(BOOK)).toolChoice(ToolChoice.AUTO).maxTokens(150).temperature(0.25)
-        .extraBody(java.util.Map.of("seed", 7)).build();
+        .extraBody(extras).build();
     server.enqueue(sse(SampleStreams.OPENAI));
     RecordingListener l = new RecordingListener();
     chat().stream(request, l);
     l.awaitCompletion();
 
     assertEquals("{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"system\",\"content\":"
-        + "\"Be brief.\"},{\"role\":\"user\",\"content\":\"Hours \\\"today\\\"?\"}],\"tools\":"
+        + "\"Be brief.\"},{\"role\":\"user\",\"content\":\"Hours \\\"today\\\"?\\nÀ demain\"}],\"tools\":"
         + "[{\"type\":\"function\",\"function\":{\"name\":\"book_slot\",\"description\":\"\","
         + "\"parameters\":{\"type\":\"object\",\"properties\":{}}}}],\"tool_choice\":\"auto\","
         + "\"stream\":true,\"stream_options\":{\"include_usage\":true},\"max_tokens\":150,"
-        + "\"temperature\":0.25,\"seed\":7}", server.takeRequest().getBody().utf8());
+        + "\"temperature\":0.25,\"seed\":7,\"top_p\":0.50}", server.takeRequest().getBody().utf8());
   }
 
   @ParameterizedTest

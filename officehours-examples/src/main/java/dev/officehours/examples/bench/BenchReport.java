@@ -383,7 +383,8 @@ final class BenchReport {
         A young JVM keeps compiling for minutes: the **idle client CPU** (the client JVM doing nothing for 2 s \
         before the level) is that background, which at 1 concurrent lands on a single turn of several seconds; \
         compare CPU per turn where many turns share it. **Of which JIT**: about how much of it the JVM spent \
-        compiling during the batches (its own estimate, CompilationMXBean): a system whose code is still being \
+        compiling during the batches (CompilationMXBean's compile time, elapsed rather than CPU time; 0 in results \
+        written before it was measured): a system whose code is still being \
         compiled pays for it in its own batches, so a ratio to z taken before the JIT has settled overstates the \
         steady state; more --warmup-turns shrink it. The simulator runs in a JVM of its own; its CPU per turn \
         over the level (warm-up included) is in the simulator table.
