@@ -90,9 +90,9 @@ final class PipelineEngine {
    * The id of each recent session's newest turn that has ended, for as long as no later turn is
    * in flight: only that turn may still trim its stored answer. Written when a turn ends, not
    * when it starts, so that a turn's start path (up to its LLM request) writes no cache. Its
-   * upkeep runs on the writing thread, so a write wakes no other thread; that thread holds the
-   * session's slot of {@link #activeBySession} meanwhile (see {@link #ended}), which after a long
-   * quiet spell may include sweeping the expired entries.
+   * upkeep runs on the calling thread (a read may run it too), so it wakes no other thread; in
+   * {@link #ended} that thread holds the lock of the session's bin of {@link #activeBySession}
+   * meanwhile, which after a long quiet spell may include sweeping every expired entry.
    */
   private final com.github.benmanes.caffeine.cache.Cache<String, String> latestEnded =
       com.github.benmanes.caffeine.cache.Caffeine.newBuilder()

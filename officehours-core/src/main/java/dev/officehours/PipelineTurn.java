@@ -248,8 +248,7 @@ final class PipelineTurn implements Turn {
             // Armed once the request is on its way (arming wakes the timer thread), for the time
             // left since start(); none of the call's events can run before this task ends. In a
             // finally: should anything escape startLlm, the deadline still ends the turn.
-            long left = engine.turnDeadline.toNanos() - (engine.clock.nanoTime() - startNanos);
-            armDeadline(Duration.ofNanos(Math.max(0, left)));
+            armDeadline(Duration.ofNanos(remainingNanos())); // never negative
           }
         });
       } else {

@@ -24,7 +24,8 @@ public final class InMemoryConversationStore implements ConversationStore {
         .expireAfterAccess(b.idleTimeout)
         .ticker(b.ticker)
         // Upkeep (draining Caffeine's read and write buffers, eviction, expiry) on the calling
-        // thread, a little at a time: a turn's history read or write wakes no other thread.
+        // thread, so a turn's history read or write wakes no other thread: mostly a little at a
+        // time, but after a long idle spell one call sweeps every expired session.
         .executor(Runnable::run)
         .build();
   }

@@ -26,7 +26,8 @@ import java.util.List;
  *     batch's start times and the simulator's arrival times, each sorted, matched in order (one
  *     clock: CLOCK_MONOTONIC); empty when a batch made fewer chat requests than turns (cache hits)
  * @param jitNanosPerTurn of {@code cpuNanosPerTurn}, about how much the JVM spent compiling (its
- *     JIT threads) during the batches, per turn
+ *     JIT threads) during the batches, per turn: their elapsed compile time, which on busy cores
+ *     can exceed their CPU time
  */
 record BatchResult(String system, int concurrency, boolean caches, List<Double> ttfaMillis, List<Double> totalMillis,
     int errors, List<String> errorSamples, double cpuNanosPerTurn, double simCpuNanosPerTurn, int peakPlatformThreads,
