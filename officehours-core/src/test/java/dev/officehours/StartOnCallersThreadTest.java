@@ -116,9 +116,7 @@ class StartOnCallersThreadTest {
       Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() { });
       llm.nextStream(); // the model never answers
       clock.advance(Duration.ofSeconds(6));
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> turn.completion().get(10, TimeUnit.SECONDS));
-      assertInstanceOf(TurnTimeoutException.class, e.getCause());
+      assertTimedOut(turn);
     }
   }
 
@@ -136,9 +134,7 @@ class StartOnCallersThreadTest {
       assertEquals(List.of(started + Duration.ofSeconds(5).toNanos()), clock.pendingDue(),
           "the deadline alone is pending, due 5 s after start");
       clock.advance(Duration.ofSeconds(3));
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> turn.completion().get(10, TimeUnit.SECONDS));
-      assertInstanceOf(TurnTimeoutException.class, e.getCause());
+      assertTimedOut(turn);
     }
   }
 
@@ -153,11 +149,15 @@ class StartOnCallersThreadTest {
         .turnDeadline(Duration.ofSeconds(5)).build()) {
       Turn turn = pipeline.start(TurnRequest.of("s1", "Hours?"), new TurnListener() { });
       clock.advance(Duration.ofSeconds(5));
-      ExecutionException e = assertThrows(ExecutionException.class,
-          () -> turn.completion().get(10, TimeUnit.SECONDS));
-      assertInstanceOf(TurnTimeoutException.class, e.getCause());
+      assertTimedOut(turn);
       assertEquals(0, pipeline.activeTurns());
     }
+  }
+
+  private static void assertTimedOut(Turn turn) {
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> turn.completion().get(10, TimeUnit.SECONDS));
+    assertInstanceOf(TurnTimeoutException.class, e.getCause());
   }
 
   /** {@code llm}, running {@code beforeStream} first on each call. */
